@@ -1,0 +1,102 @@
+/*
+ * Incremental HTTP/1.1 response parser (RFC 9112) for the ACME client.
+ *
+ * Bytes are fed as they arrive, in pieces of any size (the parser is tested
+ * at every split point). Only what ACME needs is kept, in fixed fields: the
+ * status, the headers Location, Replay-Nonce, Retry-After, Content-Type and
+ * Link rel="up", and the body (Content-Length, chunked, or until close),
+ * written into the caller's buffer. Every other header is checked for syntax
+ * and dropped.
+ *
+ * Limits (config_defaults.h): a header line longer than ACME_HTTP_LINE_MAX,
+ * a header section longer than ACME_HTTP_HEADER_MAX, a body longer than the
+ * caller's buffer, a kept value longer than its field: ACME_ERR_OVERSIZE.
+ * Syntax errors, conflicting Content-Length values, Content-Length together
+ * with Transfer-Encoding, transfer codings other than chunked, obsolete line
+ * folding, bad chunk sizes: ACME_ERR_MALFORMED.
+ */
+#ifndef ACME_CODEC_HTTP_RESPONSE_H
+#define ACME_CODEC_HTTP_RESPONSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acme/config_defaults.h"
+#include "acme/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum acme_http_content_type {
+    ACME_CT_NONE = 0,      /* no Content-Type header */
+    ACME_CT_OTHER,
+    ACME_CT_JSON,          /* application/json */
+    ACME_CT_PROBLEM_JSON,  /* application/problem+json */
+    ACME_CT_PEM_CHAIN      /* application/pem-certificate-chain */
+} acme_http_content_type_t;
+
+typedef struct acme_http_response {
+    uint16_t status;           /* 100..599 */
+    uint8_t content_type;      /* acme_http_content_type_t (parameters ignored) */
+    bool keep_alive;           /* false after "Connection: close" or for
+                                  HTTP/1.0 without "Connection: keep-alive" */
+    int64_t retry_after_s;     /* delta-seconds, or -1 when absent/unparsable */
+    int64_t retry_after_epoch; /* HTTP-date form as Unix seconds, or -1 */
+    char location[ACME_URL_MAX + 1];
+    char nonce[ACME_NONCE_MAX + 1];
+    char link_up[ACME_URL_MAX + 1]; /* Link: <...>;rel="up" (issuer chain) */
+    uint8_t *body;             /* the caller's buffer */
+    size_t body_len;
+    size_t body_cap;
+} acme_http_response_t;
+
+typedef struct acme_http_parser {
+    acme_http_response_t *resp;
+    uint8_t state;          /* internal */
+    uint8_t header_id;      /* which kept header the current line is */
+    bool head_only;         /* response to HEAD: no body whatever it says */
+    bool chunked;
+    bool have_length;
+    bool http10;
+    bool conn_keep_alive;   /* "Connection: keep-alive" seen */
+    bool conn_close;        /* "Connection: close" seen */
+    uint64_t content_length;
+    uint64_t remaining;     /* body or chunk bytes still expected */
+    size_t line_len;        /* bytes in the current line */
+    size_t header_bytes;    /* bytes in the header section so far */
+    size_t value_len;       /* bytes captured of the current value */
+    char name[32];          /* current header name (longer names are
+                               unknown headers and only length-checked) */
+    uint8_t name_len;
+    char value[80];         /* scratch for short values (numbers, types) */
+    uint32_t chunk_size_digits;
+} acme_http_parser_t;
+
+/* Prepare to parse one response into resp, with body going to body[0..cap).
+ * head_only: the request was HEAD (or the body must be ignored). */
+void acme_http_parser_init(acme_http_parser_t *p, acme_http_response_t *resp,
+                           uint8_t *body, size_t body_cap, bool head_only);
+
+/* Consume bytes. Returns ACME_OK when the response is complete (*consumed
+ * tells how many bytes were used; any rest is not part of this response),
+ * ACME_WOULD_BLOCK when all bytes were used and more are needed, or an error.
+ * Interim 1xx responses are skipped. After an error or completion, feeding
+ * again is ACME_ERR_BAD_STATE. */
+acme_status_t acme_http_parser_feed(acme_http_parser_t *p, const uint8_t *data, size_t len,
+                                    size_t *consumed);
+
+/* The peer closed the connection. ACME_OK when that ends a body delimited by
+ * close (no length, not chunked) or the response was already complete;
+ * ACME_ERR_TRUNCATED otherwise. */
+acme_status_t acme_http_parser_eof(acme_http_parser_t *p);
+
+/* True once the status line and headers are complete (body may follow). */
+bool acme_http_parser_headers_done(const acme_http_parser_t *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACME_CODEC_HTTP_RESPONSE_H */

@@ -1,0 +1,238 @@
+/*
+ * Every compile-time limit of the agent, with its default and its range.
+ *
+ * Override any of them in an `acme_config.h` found on the include path and
+ * selected with -DACME_CONFIG_FILE="acme_config.h" (or by -D on the command
+ * line). These limits fix sizeof(acme_agent_t); nothing grows at run time.
+ * Impossible combinations stop the build with #error at the end of this file.
+ */
+#ifndef ACME_CONFIG_DEFAULTS_H
+#define ACME_CONFIG_DEFAULTS_H
+
+#ifdef ACME_CONFIG_FILE
+#include ACME_CONFIG_FILE
+#endif
+
+/* ---- ACME objects ------------------------------------------------------- */
+
+/* Longest URL the agent stores (directory endpoints, account, order,
+ * authorization, challenge, certificate). Let's Encrypt's are < 100 bytes.
+ * Range 64..2048. */
+#ifndef ACME_URL_MAX
+#define ACME_URL_MAX 256
+#endif
+
+/* Longest Replay-Nonce value. RFC 8555 nonces are base64url; Boulder's are
+ * 32-50 characters. Range 16..256. */
+#ifndef ACME_NONCE_MAX
+#define ACME_NONCE_MAX 128
+#endif
+
+/* Identifiers (DNS names) in one order. Range 1..100. */
+#ifndef ACME_MAX_IDENTIFIERS
+#define ACME_MAX_IDENTIFIERS 4
+#endif
+
+/* Longest DNS name (RFC 1035: 253 characters in text form). */
+#ifndef ACME_DNS_NAME_MAX
+#define ACME_DNS_NAME_MAX 253
+#endif
+
+/* Longest challenge token. RFC 8555 asks for >= 128 bits of entropy in
+ * base64url (43 characters); Let's Encrypt sends 43. Range 32..256. */
+#ifndef ACME_TOKEN_MAX
+#define ACME_TOKEN_MAX 96
+#endif
+
+/* Longest contact URI ("mailto:..."). Range 16..512. */
+#ifndef ACME_CONTACT_MAX
+#define ACME_CONTACT_MAX 128
+#endif
+
+/* Problem documents kept for the caller (RFC 7807 / RFC 8555 §6.7). */
+#ifndef ACME_PROBLEM_TYPE_MAX
+#define ACME_PROBLEM_TYPE_MAX 80
+#endif
+#ifndef ACME_PROBLEM_DETAIL_MAX
+#define ACME_PROBLEM_DETAIL_MAX 256
+#endif
+#ifndef ACME_PROBLEM_SUBPROBLEMS_MAX
+#define ACME_PROBLEM_SUBPROBLEMS_MAX 4
+#endif
+#ifndef ACME_SUBPROBLEM_DETAIL_MAX
+#define ACME_SUBPROBLEM_DETAIL_MAX 128
+#endif
+
+/* ---- HTTP ---------------------------------------------------------------- */
+
+/* One request: request line, headers and the JWS body. The largest is
+ * finalize with an RSA-2048 CSR (~2 KiB). Range 1024..16384. */
+#ifndef ACME_HTTP_TX_MAX
+#define ACME_HTTP_TX_MAX 4096
+#endif
+
+/* Largest response body accepted; a longer body is ACME_ERR_OVERSIZE, never
+ * a reallocation. The certificate chain is the largest body (Let's Encrypt:
+ * ~3.5 KiB for leaf + intermediate). Range 2048..65536. */
+#ifndef ACME_HTTP_BODY_MAX
+#define ACME_HTTP_BODY_MAX 8192
+#endif
+
+/* Longest single header line and total header section of a response. */
+#ifndef ACME_HTTP_LINE_MAX
+#define ACME_HTTP_LINE_MAX 1024
+#endif
+#ifndef ACME_HTTP_HEADER_MAX
+#define ACME_HTTP_HEADER_MAX 8192
+#endif
+
+/* ---- Timing ---------------------------------------------------------------- */
+
+/* Connect + TLS handshake + one response must complete within this. */
+#ifndef ACME_IO_TIMEOUT_MS
+#define ACME_IO_TIMEOUT_MS 30000u
+#endif
+
+/* A whole issuance (directory to certificate) gives up after this. */
+#ifndef ACME_ISSUE_TIMEOUT_MS
+#define ACME_ISSUE_TIMEOUT_MS 300000u
+#endif
+
+/* Polling of pending orders: first delay, growth x2 per poll, ceiling.
+ * A server's Retry-After replaces the computed delay, clamped to
+ * [ACME_RETRY_AFTER_MIN_MS, ACME_RETRY_AFTER_MAX_MS]. */
+#ifndef ACME_POLL_FIRST_MS
+#define ACME_POLL_FIRST_MS 250u
+#endif
+#ifndef ACME_POLL_MAX_MS
+#define ACME_POLL_MAX_MS 30000u
+#endif
+#ifndef ACME_RETRY_AFTER_MIN_MS
+#define ACME_RETRY_AFTER_MIN_MS 1000u
+#endif
+#ifndef ACME_RETRY_AFTER_MAX_MS
+#define ACME_RETRY_AFTER_MAX_MS 600000u
+#endif
+
+/* When the http-01 responder has served every pending token, the validation
+ * has happened: poll this long after the last fetch instead of waiting for
+ * the backoff timer. */
+#ifndef ACME_POLL_AFTER_SERVE_MS
+#define ACME_POLL_AFTER_SERVE_MS 100u
+#endif
+
+/* Polls of one order before giving up (the issue timeout also applies). */
+#ifndef ACME_POLL_MAX_COUNT
+#define ACME_POLL_MAX_COUNT 40
+#endif
+
+/* badNonce retries of one request. Each retry uses the fresh nonce from the
+ * error response (RFC 8555 §6.5). Generous because test CAs reject half of
+ * all nonces on purpose; a real CA rarely rejects one. Range 1..64. */
+#ifndef ACME_BADNONCE_RETRIES
+#define ACME_BADNONCE_RETRIES 24
+#endif
+
+/* ---- http-01 responder ------------------------------------------------------ */
+
+/* Concurrent validation connections (CAs validate from several vantage
+ * points at once). Range 1..16. */
+#ifndef ACME_HTTP01_MAX_CONN
+#define ACME_HTTP01_MAX_CONN 4
+#endif
+/* Largest validation request accepted (request line + headers). */
+#ifndef ACME_HTTP01_REQUEST_MAX
+#define ACME_HTTP01_REQUEST_MAX 1024
+#endif
+/* A validation connection is dropped after this long. */
+#ifndef ACME_HTTP01_TIMEOUT_MS
+#define ACME_HTTP01_TIMEOUT_MS 5000u
+#endif
+
+/* ---- DNS client ------------------------------------------------------------- */
+
+/* Largest DNS message over UDP (EDNS0 payload size, RFC 9715 / DNS flag day
+ * 2020 recommendation). Range 512..4096. */
+#ifndef ACME_DNS_UDP_MAX
+#define ACME_DNS_UDP_MAX 1232
+#endif
+/* Per-attempt timeout and attempts per query. */
+#ifndef ACME_DNS_TIMEOUT_MS
+#define ACME_DNS_TIMEOUT_MS 2000u
+#endif
+#ifndef ACME_DNS_ATTEMPTS
+#define ACME_DNS_ATTEMPTS 3
+#endif
+/* CNAME links followed before giving up. */
+#ifndef ACME_DNS_CNAME_MAX
+#define ACME_DNS_CNAME_MAX 8
+#endif
+
+/* ---- Storage ------------------------------------------------------------------ */
+
+/* Largest certificate chain (PEM) stored. Range 2048..65536. */
+#ifndef ACME_CHAIN_MAX
+#define ACME_CHAIN_MAX ACME_HTTP_BODY_MAX
+#endif
+
+/* Largest private key (DER) stored: P-256 ~121 bytes, RSA-2048 ~1.2 KiB. */
+#ifndef ACME_KEY_DER_MAX
+#define ACME_KEY_DER_MAX 1280
+#endif
+
+/* ---- Logging ------------------------------------------------------------------ */
+
+/* Highest level compiled in: 0 = none (default), 1 error .. 4 debug. */
+#ifndef ACME_LOG_LEVEL
+#define ACME_LOG_LEVEL 0
+#endif
+#ifndef ACME_LOG_LINE_MAX
+#define ACME_LOG_LINE_MAX 160
+#endif
+
+/* ---- Checks ------------------------------------------------------------------- */
+
+#if ACME_URL_MAX < 64 || ACME_URL_MAX > 2048
+#error "ACME_URL_MAX must be in 64..2048"
+#endif
+#if ACME_NONCE_MAX < 16 || ACME_NONCE_MAX > 256
+#error "ACME_NONCE_MAX must be in 16..256"
+#endif
+#if ACME_MAX_IDENTIFIERS < 1 || ACME_MAX_IDENTIFIERS > 100
+#error "ACME_MAX_IDENTIFIERS must be in 1..100"
+#endif
+#if ACME_TOKEN_MAX < 32 || ACME_TOKEN_MAX > 256
+#error "ACME_TOKEN_MAX must be in 32..256"
+#endif
+#if ACME_HTTP_TX_MAX < 1024 || ACME_HTTP_TX_MAX > 16384
+#error "ACME_HTTP_TX_MAX must be in 1024..16384"
+#endif
+#if ACME_HTTP_BODY_MAX < 2048 || ACME_HTTP_BODY_MAX > 65536
+#error "ACME_HTTP_BODY_MAX must be in 2048..65536"
+#endif
+#if ACME_HTTP_LINE_MAX < 128 || ACME_HTTP_LINE_MAX > ACME_HTTP_HEADER_MAX
+#error "ACME_HTTP_LINE_MAX must be >= 128 and <= ACME_HTTP_HEADER_MAX"
+#endif
+#if ACME_CHAIN_MAX > ACME_HTTP_BODY_MAX
+#error "ACME_CHAIN_MAX cannot exceed ACME_HTTP_BODY_MAX: the chain arrives as one body"
+#endif
+#if ACME_POLL_FIRST_MS > ACME_POLL_MAX_MS
+#error "ACME_POLL_FIRST_MS must not exceed ACME_POLL_MAX_MS"
+#endif
+#if ACME_RETRY_AFTER_MIN_MS > ACME_RETRY_AFTER_MAX_MS
+#error "ACME_RETRY_AFTER_MIN_MS must not exceed ACME_RETRY_AFTER_MAX_MS"
+#endif
+#if ACME_BADNONCE_RETRIES < 1 || ACME_BADNONCE_RETRIES > 64
+#error "ACME_BADNONCE_RETRIES must be in 1..64"
+#endif
+#if ACME_HTTP01_MAX_CONN < 1 || ACME_HTTP01_MAX_CONN > 16
+#error "ACME_HTTP01_MAX_CONN must be in 1..16"
+#endif
+#if ACME_DNS_UDP_MAX < 512 || ACME_DNS_UDP_MAX > 4096
+#error "ACME_DNS_UDP_MAX must be in 512..4096"
+#endif
+#if ACME_LOG_LEVEL < 0 || ACME_LOG_LEVEL > 4
+#error "ACME_LOG_LEVEL must be in 0..4"
+#endif
+
+#endif /* ACME_CONFIG_DEFAULTS_H */

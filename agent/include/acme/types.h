@@ -1,0 +1,59 @@
+/*
+ * Value types shared by the public API and the layers below it.
+ */
+#ifndef ACME_TYPES_H
+#define ACME_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acme/config_defaults.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum acme_key_type {
+    ACME_KEY_NONE = 0,
+    ACME_KEY_P256 = 1,
+    ACME_KEY_RSA2048 = 2
+} acme_key_type_t;
+
+/* A problem document from the ACME server (RFC 8555 §6.7, RFC 7807), kept so
+ * the caller can show what the CA said. Strings are truncated to their
+ * buffers and always NUL-terminated. */
+typedef struct acme_subproblem {
+    char type[ACME_PROBLEM_TYPE_MAX + 1];
+    char identifier[ACME_DNS_NAME_MAX + 1];
+    char detail[ACME_SUBPROBLEM_DETAIL_MAX + 1];
+} acme_subproblem_t;
+
+typedef struct acme_problem {
+    uint16_t http_status; /* 0 when no problem is held */
+    char type[ACME_PROBLEM_TYPE_MAX + 1];   /* e.g. urn:ietf:params:acme:error:badNonce */
+    char detail[ACME_PROBLEM_DETAIL_MAX + 1];
+    uint8_t subproblem_count;
+    acme_subproblem_t subproblems[ACME_PROBLEM_SUBPROBLEMS_MAX];
+} acme_problem_t;
+
+/* What the status command and the renewal logic need to know about the
+ * current certificate. */
+#define ACME_CERT_NAME_MAX 128
+#define ACME_CERT_SERIAL_MAX 64 /* hex, 20 octets max per RFC 5280 + slack */
+
+typedef struct acme_cert_info {
+    char subject_cn[ACME_CERT_NAME_MAX + 1];
+    char issuer[ACME_CERT_NAME_MAX + 1];   /* issuer DN, one line */
+    char serial_hex[ACME_CERT_SERIAL_MAX + 1];
+    int64_t not_before;                    /* Unix seconds */
+    int64_t not_after;
+    size_t name_count;                     /* DNS SANs */
+    char names[ACME_MAX_IDENTIFIERS][ACME_DNS_NAME_MAX + 1];
+    size_t chain_certs;                    /* certificates in the chain */
+} acme_cert_info_t;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACME_TYPES_H */

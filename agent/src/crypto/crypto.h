@@ -1,0 +1,99 @@
+/*
+ * The agent's only interface to mbedTLS cryptography (hashes, DRBG, keys,
+ * signatures, certificate inspection). Implemented in crypto_mbedtls.c; a
+ * move to mbedTLS 3.6 or to PSA changes that file, not its callers.
+ *
+ * Objects (DRBG, keys) are opaque and live in the arena (mbedtls_calloc);
+ * every *_free zeroises before releasing. Private keys never leave this layer
+ * except as DER for the store.
+ */
+#ifndef ACME_CRYPTO_H
+#define ACME_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acme/codec/signer.h"
+#include "acme/status.h"
+#include "acme/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- SHA-256 ------------------------------------------------------------- */
+
+/* Opaque storage for an incremental SHA-256 (size checked at compile time
+ * against the mbedTLS context). */
+typedef struct acme_sha256 {
+    uint64_t opaque[16];
+} acme_sha256_t;
+
+void acme_sha256_begin(acme_sha256_t *h);
+void acme_sha256_update(acme_sha256_t *h, const void *data, size_t len);
+void acme_sha256_finish(acme_sha256_t *h, uint8_t digest[32]);
+void acme_sha256(const void *data, size_t len, uint8_t digest[32]);
+
+/* HMAC-SHA-256 (EAB, store integrity). */
+acme_status_t acme_hmac_sha256(const uint8_t *key, size_t key_len, const void *data,
+                               size_t len, uint8_t mac[32]);
+
+/* ---- Deterministic random bit generator ------------------------------------ */
+
+typedef struct acme_drbg acme_drbg_t;
+
+/* Entropy callback: the port's rng seam. */
+typedef int32_t (*acme_entropy_fn)(void *ctx, uint8_t *buf, size_t len);
+
+/* CTR_DRBG (AES-256) seeded from the entropy callback, personalised with
+ * pers. ACME_ERR_RNG when the entropy source fails, ACME_ERR_NO_MEMORY. */
+acme_status_t acme_drbg_new(acme_drbg_t **drbg, acme_entropy_fn entropy, void *entropy_ctx,
+                            const uint8_t *pers, size_t pers_len);
+acme_status_t acme_drbg_fill(acme_drbg_t *drbg, uint8_t *buf, size_t len);
+void acme_drbg_free(acme_drbg_t **drbg);
+
+/* ---- Keys -------------------------------------------------------------------- */
+
+typedef struct acme_key acme_key_t;
+
+acme_status_t acme_key_generate(acme_key_t **key, acme_key_type_t type, acme_drbg_t *drbg);
+/* Parse a private key from DER (SEC1 EC or PKCS#1 RSA, as key_write_der
+ * produces; PKCS#8 accepted). */
+acme_status_t acme_key_parse_der(acme_key_t **key, const uint8_t *der, size_t len);
+acme_key_type_t acme_key_type(const acme_key_t *key);
+/* Private key DER at the start of out. */
+acme_status_t acme_key_write_der(const acme_key_t *key, uint8_t *out, size_t cap, size_t *len);
+/* SubjectPublicKeyInfo DER at the start of out. */
+acme_status_t acme_key_write_spki(const acme_key_t *key, uint8_t *out, size_t cap, size_t *len);
+/* Canonical public JWK (RFC 7638 member order) and a NUL. */
+acme_status_t acme_key_write_jwk(const acme_key_t *key, char *out, size_t cap, size_t *len);
+void acme_key_free(acme_key_t **key);
+
+/* A signer (see codec/signer.h) over a software key: ES256 for P-256 keys,
+ * RS256 for RSA keys. The key and the DRBG must outlive the signer. */
+typedef struct acme_soft_signer {
+    acme_key_t *key;
+    acme_drbg_t *drbg;
+} acme_soft_signer_t;
+
+void acme_soft_signer_init(acme_signer_t *signer, acme_soft_signer_t *state, acme_key_t *key,
+                           acme_drbg_t *drbg);
+
+/* ---- Certificates ----------------------------------------------------------------- */
+
+/* Facts about the first (leaf) certificate of a PEM chain. */
+acme_status_t acme_cert_info_read(const char *chain_pem, size_t len, acme_cert_info_t *info);
+
+/* Check an issued chain before it may replace anything (DESIGN §9): every
+ * block parses, the leaf's public key is key's, and its DNS SANs are exactly
+ * names (no more, no fewer; case-blind). ACME_ERR_BAD_CERT or
+ * ACME_ERR_KEY_MISMATCH otherwise. */
+acme_status_t acme_cert_check_issued(const char *chain_pem, size_t len, const acme_key_t *key,
+                                     const char *const *names, size_t name_count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACME_CRYPTO_H */
