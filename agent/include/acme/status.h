@@ -1,10 +1,11 @@
 /*
  * One status type for the whole agent, the port seams and the codecs.
  *
- * ACME_OK is 0, ACME_WOULD_BLOCK is a positive "try again later" that is not
- * an error, and every error is negative. Port functions that move bytes
- * return a byte count (>= 0) or one of these negative values, so a single
- * int32_t carries both.
+ * ACME_OK is 0 and every other value is negative, so that functions that
+ * move bytes can return a byte count (>= 0) or a status in one int32_t.
+ * ACME_WOULD_BLOCK ("nothing to do yet, try again later") is negative too —
+ * a positive value would be indistinguishable from a count — but it is not
+ * an error: its class is ACME_CLASS_NONE.
  *
  * Errors fall into classes (acme_status_class()). The HOSTILE class is for
  * malformed or oversize data from a server or a DNS answer: the agent treats
@@ -20,12 +21,12 @@ extern "C" {
 
 typedef enum acme_status {
     ACME_OK = 0,
-    ACME_WOULD_BLOCK = 1, /* not an error: nothing to do yet, poll again */
+    ACME_WOULD_BLOCK = -1, /* not an error: nothing to do yet, poll again */
 
     /* Caller: the integrator passed something unusable. */
-    ACME_ERR_INVALID_ARG = -1,
-    ACME_ERR_BAD_STATE = -2,
-    ACME_ERR_CONFIG = -3,
+    ACME_ERR_INVALID_ARG = -2,
+    ACME_ERR_BAD_STATE = -3,
+    ACME_ERR_CONFIG = -4,
 
     /* Resources: a compile-time limit or the arena is too small. */
     ACME_ERR_NO_MEMORY = -10,

@@ -13,6 +13,9 @@
 extern "C" {
 #endif
 
+/* Wall-clock value meaning "the device does not know the date". */
+#define ACME_TIME_UNKNOWN INT64_MIN
+
 typedef enum acme_key_type {
     ACME_KEY_NONE = 0,
     ACME_KEY_P256 = 1,

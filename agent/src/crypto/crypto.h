@@ -22,6 +22,9 @@
 extern "C" {
 #endif
 
+/* Zeroise key material (not optimised away). */
+void acme_zeroize(void *p, size_t len);
+
 /* ---- SHA-256 ------------------------------------------------------------- */
 
 /* Opaque storage for an incremental SHA-256 (size checked at compile time
@@ -59,7 +62,10 @@ typedef struct acme_key acme_key_t;
 
 acme_status_t acme_key_generate(acme_key_t **key, acme_key_type_t type, acme_drbg_t *drbg);
 /* Parse a private key from DER (SEC1 EC or PKCS#1 RSA, as key_write_der
- * produces; PKCS#8 accepted). */
+ * produces; PKCS#8 accepted). ACME_ERR_MALFORMED, ACME_ERR_UNSUPPORTED (a
+ * valid key that is not P-256 or RSA-2048), ACME_ERR_NO_MEMORY (also when the
+ * arena is too full to tell a bad key from a lack of memory: mbedTLS does not
+ * say which, and a good key must never be taken for a corrupt one). */
 acme_status_t acme_key_parse_der(acme_key_t **key, const uint8_t *der, size_t len);
 acme_key_type_t acme_key_type(const acme_key_t *key);
 /* Private key DER at the start of out. */
@@ -82,13 +88,22 @@ void acme_soft_signer_init(acme_signer_t *signer, acme_soft_signer_t *state, acm
 
 /* ---- Certificates ----------------------------------------------------------------- */
 
-/* Facts about the first (leaf) certificate of a PEM chain. */
+/* Facts about the first (leaf) certificate of a PEM chain. The text need not
+ * be NUL-terminated. serial_hex is the DER INTEGER's content octets in
+ * lowercase hex (a leading 00 stays when the high bit is set). Every DNS SAN
+ * is counted in name_count; the first ACME_MAX_IDENTIFIERS are kept in names.
+ * Later blocks must be clean CERTIFICATE blocks and are counted in
+ * chain_certs, but not parsed. Strings are truncated to their fields, with
+ * non-printable bytes shown as '?'. ACME_ERR_BAD_CERT (no or broken leaf,
+ * junk around blocks), ACME_ERR_OVERSIZE (a block larger than ACME_CHAIN_MAX
+ * allows), ACME_ERR_NO_MEMORY; on error *info is zeroed. */
 acme_status_t acme_cert_info_read(const char *chain_pem, size_t len, acme_cert_info_t *info);
 
 /* Check an issued chain before it may replace anything (DESIGN §9): every
  * block parses, the leaf's public key is key's, and its DNS SANs are exactly
- * names (no more, no fewer; case-blind). ACME_ERR_BAD_CERT or
- * ACME_ERR_KEY_MISMATCH otherwise. */
+ * names (no more, no fewer; case-blind; a SAN of any other type counts as
+ * "more"). ACME_ERR_BAD_CERT or ACME_ERR_KEY_MISMATCH otherwise (the key is
+ * checked first). Signatures and validity are not checked here. */
 acme_status_t acme_cert_check_issued(const char *chain_pem, size_t len, const acme_key_t *key,
                                      const char *const *names, size_t name_count);
 

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "acme/status.h"
+#include "acme/types.h" /* ACME_TIME_UNKNOWN */
 
 #ifdef __cplusplus
 extern "C" {
@@ -88,8 +89,6 @@ typedef struct acme_udp_ops {
 } acme_udp_ops_t;
 
 /* ---- Clock -------------------------------------------------------------- */
-
-#define ACME_TIME_UNKNOWN INT64_MIN
 
 typedef struct acme_clock_ops {
     /* Monotonic milliseconds from an arbitrary origin; never goes back. */

@@ -52,26 +52,42 @@ typedef struct acme_http_response {
     size_t body_cap;
 } acme_http_response_t;
 
+/* Parser state. All fields are private: the layout may change between
+ * releases; only the functions below are the interface. */
 typedef struct acme_http_parser {
     acme_http_response_t *resp;
-    uint8_t state;          /* internal */
-    uint8_t header_id;      /* which kept header the current line is */
-    bool head_only;         /* response to HEAD: no body whatever it says */
+    uint64_t content_length; /* declared Content-Length */
+    uint64_t remaining;      /* body or chunk bytes still expected; the chunk
+                                size while its size line is read */
+    size_t line_len;         /* content bytes of the current line (no CR/LF) */
+    size_t header_bytes;     /* bytes of all header sections so far (interim
+                                responses and trailers included) */
+    size_t value_len;        /* bytes captured of the current value/token */
+    size_t pending_ws;       /* whitespace held back inside a value: written
+                                only if more text follows (trailing OWS) */
+    size_t link_len;         /* bytes of the current Link target */
+    uint8_t state;
+    uint8_t line_state;      /* position in the current line's grammar */
+    uint8_t header_id;       /* which kept header the current line is */
+    uint8_t link_state;      /* position in a Link value's grammar */
+    uint8_t name_len;
+    bool head_only;          /* response to HEAD: no body whatever it says */
     bool chunked;
     bool have_length;
     bool http10;
-    bool conn_keep_alive;   /* "Connection: keep-alive" seen */
-    bool conn_close;        /* "Connection: close" seen */
-    uint64_t content_length;
-    uint64_t remaining;     /* body or chunk bytes still expected */
-    size_t line_len;        /* bytes in the current line */
-    size_t header_bytes;    /* bytes in the header section so far */
-    size_t value_len;       /* bytes captured of the current value */
-    char name[32];          /* current header name (longer names are
-                               unknown headers and only length-checked) */
-    uint8_t name_len;
-    char value[80];         /* scratch for short values (numbers, types) */
-    uint32_t chunk_size_digits;
+    bool conn_keep_alive;    /* "Connection: keep-alive" seen */
+    bool conn_close;         /* "Connection: close" seen */
+    bool cr;                 /* CR read: the next byte must be LF */
+    bool headers_complete;
+    bool value_overflow;     /* scratch value or token longer than value[] */
+    bool nonce_bad;          /* Replay-Nonce has a non-base64url character */
+    bool link_is_up;         /* current link has rel="up" */
+    bool link_rel_seen;      /* current link had its (first) rel parameter */
+    bool link_overflow;      /* current link target longer than link_up[] */
+    bool link_up_done;       /* a rel="up" link was kept: first one wins */
+    char name[24];           /* header or link parameter name, lower case
+                                (longer names match nothing we keep) */
+    char value[80];          /* scratch for short values (numbers, types) */
 } acme_http_parser_t;
 
 /* Prepare to parse one response into resp, with body going to body[0..cap).

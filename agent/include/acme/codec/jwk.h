@@ -19,7 +19,7 @@ extern "C" {
 #endif
 
 /* {"crv":"P-256","kty":"EC","x":"<43>","y":"<43>"} */
-#define ACME_JWK_EC_P256_LEN 125u
+#define ACME_JWK_EC_P256_LEN 126u /* 15 + 11 + 5 + 43 + 7 + 43 + 2 */
 /* base64url of a SHA-256 digest */
 #define ACME_JWK_THUMBPRINT_LEN 43u
 

@@ -1,0 +1,212 @@
+/*
+ * The embedded ACME agent: what an integrator includes.
+ *
+ * Memory: acme_agent_t is a plain struct the integrator allocates (static is
+ * normal); its size is fixed by config_defaults.h. One caller-provided arena
+ * serves every allocation made for the agent (mbedTLS, cJSON); the agent
+ * itself never calls malloc. The arena is process-wide (see io/arena.h).
+ *
+ * Driving: acme_agent_poll() is the only function that does work. It never
+ * blocks and returns how long the caller may sleep before calling it again
+ * (earlier is always fine; a socket becoming ready is a reason to call it
+ * early). acme_agent_run() is a blocking helper for RTOS tasks and Linux
+ * programs that loops poll() and the port's wait seam.
+ *
+ * Ownership: the config, the port and everything they point to (names,
+ * URLs, trust anchors) must stay valid and unchanged while the agent lives.
+ * All fields of acme_agent_t are private.
+ *
+ * Errors: every function returns an acme_status_t (status.h). After a failed
+ * issuance, acme_agent_problem() holds the CA's problem document (or the
+ * agent's own explanation) and acme_agent_low_level() the TLS detail.
+ * A failed or interrupted issuance never changes the stored certificate.
+ */
+#ifndef ACME_AGENT_H
+#define ACME_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acme/config_defaults.h"
+#include "acme/engine/order.h"
+#include "acme/io/arena.h"
+#include "acme/io/dns_client.h"
+#include "acme/io/http01_server.h"
+#include "acme/io/http_client.h"
+#include "acme/io/store.h"
+#include "acme/port.h"
+#include "acme/status.h"
+#include "acme/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Events ---------------------------------------------------------------- */
+
+typedef enum acme_event_type {
+    ACME_EVENT_ACCOUNT_CREATED = 1, /* a new account was registered and stored */
+    ACME_EVENT_ORDER_CREATED,       /* detail: the order URL */
+    ACME_EVENT_CHALLENGE_SERVED,    /* detail: the token served */
+    ACME_EVENT_CERT_INSTALLED,      /* a new certificate is stored */
+    ACME_EVENT_ISSUE_FAILED         /* status: why; see acme_agent_problem() */
+} acme_event_type_t;
+
+typedef struct acme_event {
+    acme_event_type_t type;
+    acme_status_t status;
+    const char *detail; /* valid during the callback only; never a secret */
+} acme_event_t;
+
+typedef void (*acme_event_fn)(void *ctx, const acme_event_t *event);
+
+/* ---- Configuration -------------------------------------------------------------- */
+
+typedef struct acme_agent_config {
+    const char *directory_url;      /* https://.../directory */
+    const char *const *names;       /* DNS names for the certificate */
+    size_t name_count;              /* 1..ACME_MAX_IDENTIFIERS */
+    const char *contact;            /* "mailto:..." or NULL */
+    acme_key_type_t key_type;       /* device key: ACME_KEY_P256 (default) or RSA2048 */
+    bool terms_of_service_agreed;   /* sent in newAccount; CAs require true */
+
+    /* Trust anchors for the ACME server's TLS certificate: PEM text of one
+     * or more CA certificates. Verification cannot be turned off. */
+    const char *trust_pem;
+    size_t trust_pem_len;
+
+    /* Built-in http-01 responder: port (0 = none; the integrator's own web
+     * server then calls acme_agent_http01_lookup()) and bind address
+     * (NULL = every local address). */
+    uint16_t http01_port;
+    const acme_ip_addr_t *http01_bind;
+
+    /* Own DNS resolver for the ACME server's name (NULL: the port
+     * resolves names). */
+    const acme_ip_addr_t *dns_server;
+    uint16_t dns_port;
+
+    acme_event_fn on_event;         /* optional */
+    void *event_ctx;
+} acme_agent_config_t;
+
+/* ---- Statistics --------------------------------------------------------------------- */
+
+typedef struct acme_agent_stats {
+    uint32_t http_requests;   /* of the last issuance */
+    uint32_t tls_handshakes;
+    uint32_t tcp_connects;
+    uint32_t dns_queries;
+    uint32_t badnonce_retries;
+    uint32_t store_commits;
+    uint32_t http01_served;
+    size_t arena_peak;        /* high-water mark of the arena, bytes */
+    uint64_t issue_ms;        /* duration of the last issuance */
+} acme_agent_stats_t;
+
+/* ---- The agent (fields are private) ---------------------------------------------- */
+
+/* Largest CSR: RSA-2048 key and ACME_MAX_IDENTIFIERS long names. */
+#ifndef ACME_CSR_MAX
+#define ACME_CSR_MAX (700u + ACME_MAX_IDENTIFIERS * (ACME_DNS_NAME_MAX + 8u))
+#endif
+
+struct acme_agent_crypto; /* keys, DRBG, TLS configuration: in the arena */
+
+typedef struct acme_agent {
+    const acme_agent_config_t *cfg;
+    const acme_port_t *port;
+    acme_arena_t arena;
+    struct acme_agent_crypto *crypto;
+    uint8_t state;
+    acme_status_t last_status;
+    acme_problem_t problem;       /* kept after the order is gone */
+
+    acme_store_t store;
+    acme_order_t order;
+    acme_http_client_t http;
+    acme_dns_client_t dns;
+    acme_http01_server_t http01;
+
+    char nonce[ACME_NONCE_MAX + 1];
+    char jwk[160];
+    char thumbprint[48];
+    uint8_t csr[ACME_CSR_MAX];
+    size_t csr_len;
+    uint8_t exchange;            /* what the HTTP client is doing */
+    uint8_t badnonce_left;
+    uint8_t tx[ACME_HTTP_TX_MAX];
+
+    acme_agent_stats_t stats;
+    uint64_t issue_started_ms;
+    uint64_t now_ms;
+} acme_agent_t;
+
+/* ---- API ------------------------------------------------------------------------- */
+
+/* Set up the agent: take over the arena, seed the DRBG from the port's rng,
+ * mount the store. Nothing is sent. A config without directory_url and
+ * names opens the stored state read-only (status, export): issuing then
+ * fails with ACME_ERR_CONFIG. Errors: ACME_ERR_INVALID_ARG /
+ * ACME_ERR_CONFIG (unusable config: no names, a wildcard, no trust anchor),
+ * ACME_ERR_RNG, ACME_ERR_NO_MEMORY, ACME_ERR_FLASH. */
+acme_status_t acme_agent_init(acme_agent_t *agent, const acme_agent_config_t *cfg,
+                              const acme_port_t *port, uint8_t *arena, size_t arena_size);
+
+/* Begin an issuance for cfg->names (keys are created and stored as needed).
+ * ACME_ERR_BAD_STATE while one is running. */
+acme_status_t acme_agent_start_issue(acme_agent_t *agent, uint64_t now_ms);
+
+/* Do whatever can be done now. Returns ACME_WOULD_BLOCK while an issuance
+ * runs (*sleep_ms: poll again within this long), ACME_OK when it ended with a
+ * new certificate installed, or the error that ended it. With nothing
+ * running it returns the last result again. */
+acme_status_t acme_agent_poll(acme_agent_t *agent, uint64_t now_ms, uint32_t *sleep_ms);
+
+/* Blocking helper: start an issuance and poll/wait until it ends. Needs the
+ * port's clock and wait seams. */
+acme_status_t acme_agent_run(acme_agent_t *agent);
+
+/* For devices whose own web server handles port 80: give the request path
+ * of GET /.well-known/acme-challenge/<token>. ACME_OK with the key
+ * authorization in out (serve it as text/plain, status 200), or
+ * ACME_ERR_NOT_FOUND (serve 404). Calling it also tells the agent that the
+ * CA has fetched the token, which shortens polling. */
+acme_status_t acme_agent_http01_lookup(acme_agent_t *agent, const char *path, size_t path_len,
+                                       char *out, size_t cap, size_t *len);
+
+/* The problem document (or the agent's explanation) of the last failure;
+ * http_status 0 and empty strings when there is none. */
+const acme_problem_t *acme_agent_problem(const acme_agent_t *agent);
+
+/* Low-level detail of the last TLS failure (mbedTLS code, X.509 verify
+ * flags); zeros when none. */
+void acme_agent_low_level(const acme_agent_t *agent, int32_t *tls_code, uint32_t *verify_flags);
+
+void acme_agent_stats(const acme_agent_t *agent, acme_agent_stats_t *out);
+
+/* ---- Stored state ---------------------------------------------------------------- */
+
+/* Facts about the installed certificate. ACME_ERR_NOT_FOUND when none. */
+acme_status_t acme_agent_cert_info(acme_agent_t *agent, acme_cert_info_t *info);
+
+/* The installed certificate chain (PEM) and a NUL. */
+acme_status_t acme_agent_read_chain(acme_agent_t *agent, char *out, size_t cap, size_t *len);
+
+/* The installed certificate's private key as PEM and a NUL (for a local TLS
+ * server). The caller must treat out as secret and zeroise it. */
+acme_status_t acme_agent_read_device_key_pem(acme_agent_t *agent, char *out, size_t cap,
+                                             size_t *len);
+
+/* The stored account URL, or ACME_ERR_NOT_FOUND. */
+acme_status_t acme_agent_account_url(acme_agent_t *agent, char *out, size_t cap);
+
+/* Release everything the agent holds in the arena and close connections. */
+void acme_agent_deinit(acme_agent_t *agent);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACME_AGENT_H */

@@ -1,0 +1,165 @@
+/*
+ * The ACME issuance flow (RFC 8555 §7) as a sans-I/O state machine.
+ *
+ * The engine never touches a socket, the clock, flash or a key. It says what
+ * to do next (acme_order_next), and is told what happened
+ * (acme_order_on_response, acme_order_on_served, acme_order_account_saved).
+ * Time is passed in. The driver (io/agent.c) signs and sends requests,
+ * keeps the nonce, retries badNonce, stores state, and serves tokens.
+ *
+ * Flow and request count for one name (stored account in brackets):
+ *   GET directory, [HEAD newNonce by the driver], POST newAccount (skipped
+ *   with a stored account), POST newOrder, POST-as-GET authz, POST challenge,
+ *   POST-as-GET order until "ready", POST finalize, POST-as-GET order until
+ *   "valid" (unless finalize already returned it), POST-as-GET certificate.
+ * The order (not each authorization) is polled: one poll covers every name.
+ */
+#ifndef ACME_ENGINE_ORDER_H
+#define ACME_ENGINE_ORDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acme/codec/acme_objects.h"
+#include "acme/codec/http_response.h"
+#include "acme/config_defaults.h"
+#include "acme/status.h"
+#include "acme/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest request payload (JSON before base64url): newOrder with
+ * ACME_MAX_IDENTIFIERS names, or finalize with an RSA-2048 CSR. */
+#ifndef ACME_PAYLOAD_MAX
+#define ACME_PAYLOAD_MAX (64u + ACME_MAX_IDENTIFIERS * (ACME_DNS_NAME_MAX + 40u) + 1400u)
+#endif
+
+typedef enum acme_order_phase {
+    ACME_PHASE_IDLE = 0,
+    ACME_PHASE_DIRECTORY,
+    ACME_PHASE_ACCOUNT,
+    ACME_PHASE_SAVE_ACCOUNT,
+    ACME_PHASE_NEW_ORDER,
+    ACME_PHASE_AUTHZ,
+    ACME_PHASE_CHALLENGE,
+    ACME_PHASE_POLL_READY,
+    ACME_PHASE_FINALIZE,
+    ACME_PHASE_POLL_VALID,
+    ACME_PHASE_CERTIFICATE,
+    ACME_PHASE_AUTHZ_ERROR, /* order went invalid: fetch authzs for the reason */
+    ACME_PHASE_DONE,
+    ACME_PHASE_FAILED
+} acme_order_phase_t;
+
+typedef enum acme_action_kind {
+    ACME_ACTION_SEND = 1,     /* send order->request, then call on_response */
+    ACME_ACTION_WAIT,         /* nothing to do before wait_until_ms */
+    ACME_ACTION_SAVE_ACCOUNT, /* persist account_url, then account_saved() */
+    ACME_ACTION_DONE,         /* the last response body is the PEM chain */
+    ACME_ACTION_FAILED        /* see order->status and order->problem */
+} acme_action_kind_t;
+
+typedef enum acme_request_method {
+    ACME_REQ_GET = 1, /* unauthenticated GET (directory) */
+    ACME_REQ_POST     /* JWS POST; payload_len 0 means POST-as-GET */
+} acme_request_method_t;
+
+typedef struct acme_request {
+    uint8_t method;      /* acme_request_method_t */
+    bool sign_with_jwk;  /* newAccount: embed the JWK instead of kid */
+    bool expect_chain;   /* certificate download */
+    const char *url;     /* into the engine's state */
+    const char *payload; /* JSON text, into the engine's state */
+    size_t payload_len;
+} acme_request_t;
+
+typedef struct acme_action {
+    uint8_t kind;          /* acme_action_kind_t */
+    uint64_t wait_until_ms; /* ACME_ACTION_WAIT */
+} acme_action_t;
+
+/* What the engine needs to start; pointers must stay valid until done. */
+typedef struct acme_order_params {
+    const char *directory_url;
+    const char *const *names;  /* DNS identifiers */
+    size_t name_count;
+    const char *contact;       /* "mailto:..." or NULL */
+    const char *account_url;   /* stored account for this directory, or NULL */
+    const uint8_t *csr_der;    /* the CSR sent at finalize */
+    size_t csr_len;
+    bool terms_agreed;         /* termsOfServiceAgreed in newAccount */
+} acme_order_params_t;
+
+typedef struct acme_order_authz {
+    char url[ACME_URL_MAX + 1];
+    char token[ACME_TOKEN_MAX + 1]; /* "" when no challenge is needed */
+    bool served;                    /* the responder served the token */
+} acme_order_authz_t;
+
+typedef struct acme_order {
+    acme_order_params_t params;
+    uint8_t phase;        /* acme_order_phase_t */
+    acme_status_t status; /* final status once DONE or FAILED */
+    acme_problem_t problem;
+
+    acme_directory_t directory;
+    char account_url[ACME_URL_MAX + 1];
+    bool account_is_new;     /* created by this run */
+    bool account_recreated;  /* stored account was unknown to the server */
+    char order_url[ACME_URL_MAX + 1];
+    char finalize_url[ACME_URL_MAX + 1];
+    char certificate_url[ACME_URL_MAX + 1];
+    char challenge_url[ACME_URL_MAX + 1];
+    size_t authz_count;
+    size_t authz_index;
+    acme_order_authz_t authz[ACME_MAX_IDENTIFIERS];
+
+    /* Polling */
+    uint32_t polls;
+    uint32_t poll_delay_ms;  /* next computed delay */
+    uint64_t wait_until_ms;
+    uint64_t retry_not_before_ms; /* from Retry-After: never poll earlier */
+    uint64_t last_served_ms;
+    uint64_t deadline_ms;
+
+    acme_request_t request;
+    char payload[ACME_PAYLOAD_MAX];
+} acme_order_t;
+
+/* Start a new issuance at now_ms. ACME_ERR_INVALID_ARG for unusable params
+ * (no names, too many, a wildcard — http-01 cannot validate those). */
+acme_status_t acme_order_start(acme_order_t *o, const acme_order_params_t *params,
+                               uint64_t now_ms);
+
+/* What to do now. SEND: o->request is valid until the next call. */
+acme_action_t acme_order_next(acme_order_t *o, uint64_t now_ms);
+
+/* The response to the last SEND. wall_s is the wall clock (for HTTP-date
+ * Retry-After) or ACME_TIME_UNKNOWN. Returns the engine's new status:
+ * ACME_WOULD_BLOCK while in progress, else the final status. */
+acme_status_t acme_order_on_response(acme_order_t *o, const acme_http_response_t *resp,
+                                     uint64_t now_ms, int64_t wall_s);
+
+/* The driver could not complete the request (transport, TLS, timeout).
+ * The engine fails with that status. */
+void acme_order_on_error(acme_order_t *o, acme_status_t status);
+
+/* The account URL (o->account_url) is stored. */
+void acme_order_account_saved(acme_order_t *o);
+
+/* The http-01 responder served the key authorization for token. Returns
+ * true when the token belongs to this order. */
+bool acme_order_on_served(acme_order_t *o, const char *token, size_t token_len,
+                          uint64_t now_ms);
+
+/* The token of a pending challenge, by index; NULL past the end. */
+const char *acme_order_token(const acme_order_t *o, size_t index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACME_ENGINE_ORDER_H */

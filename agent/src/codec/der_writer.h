@@ -1,0 +1,75 @@
+/*
+ * A small forward DER writer (X.690) for the CSR codec: the caller computes
+ * content lengths first (acme_der_tlv_size and friends are pure arithmetic),
+ * then writes each TLV front to back into a fixed buffer.
+ *
+ * Errors are sticky: after the first write that does not fit, every call is a
+ * no-op and acme_der_status() reports ACME_ERR_BUFFER_TOO_SMALL, so a caller
+ * writes a whole structure and checks once. Nothing is written beyond cap.
+ *
+ * Internal to the codec layer (not a public header).
+ */
+#ifndef ACME_CODEC_DER_WRITER_H
+#define ACME_CODEC_DER_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acme/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Universal tags used by the agent. */
+#define ACME_DER_INTEGER 0x02u
+#define ACME_DER_BIT_STRING 0x03u
+#define ACME_DER_OCTET_STRING 0x04u
+#define ACME_DER_NULL 0x05u
+#define ACME_DER_OID 0x06u
+#define ACME_DER_UTF8_STRING 0x0Cu
+#define ACME_DER_SEQUENCE 0x30u
+#define ACME_DER_SET 0x31u
+/* Context-specific tags: [n] primitive and [n] constructed. */
+#define ACME_DER_CONTEXT(n) (0x80u | (n))
+#define ACME_DER_CONTEXT_CONSTRUCTED(n) (0xA0u | (n))
+
+/* Largest content length the writer encodes (four length octets). Larger
+ * lengths make the writer fail rather than emit something wrong. */
+#define ACME_DER_CONTENT_MAX 0xFFFFFFFFu
+
+typedef struct acme_der_writer {
+    uint8_t *buf;
+    size_t cap;
+    size_t len;    /* bytes written so far */
+    bool overflow; /* sticky: a write did not fit */
+} acme_der_writer_t;
+
+void acme_der_init(acme_der_writer_t *w, uint8_t *buf, size_t cap);
+
+/* Bytes of the length field for content_len (1 for < 128, else 1 + octets). */
+size_t acme_der_len_size(size_t content_len);
+/* Bytes of a whole TLV with a one-byte tag and content_len bytes of content. */
+size_t acme_der_tlv_size(size_t content_len);
+/* Content bytes of the minimal INTEGER for an unsigned big-endian number:
+ * leading zero octets dropped, one 0x00 added when the high bit is set, and at
+ * least one octet (zero encodes as 00). */
+size_t acme_der_uint_content_size(const uint8_t *be, size_t n);
+
+/* Tag and length; the caller writes exactly content_len bytes next. */
+void acme_der_put_header(acme_der_writer_t *w, uint8_t tag, size_t content_len);
+void acme_der_put_bytes(acme_der_writer_t *w, const void *data, size_t n);
+/* Header and content in one call. */
+void acme_der_put_tlv(acme_der_writer_t *w, uint8_t tag, const void *content, size_t n);
+/* A whole INTEGER TLV holding the unsigned big-endian number be[0..n). */
+void acme_der_put_uint(acme_der_writer_t *w, const uint8_t *be, size_t n);
+
+/* ACME_OK, or ACME_ERR_BUFFER_TOO_SMALL after any overflow. */
+acme_status_t acme_der_status(const acme_der_writer_t *w);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACME_CODEC_DER_WRITER_H */

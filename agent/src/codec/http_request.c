@@ -1,0 +1,448 @@
+/*
+ * HTTP/1.1 request heads (RFC 9112): the client's request writer, and the
+ * http-01 responder's request parser and response writer.
+ *
+ * The writers check every piece they copy for CR, LF and other controls, so
+ * a URL or value that reached them unchecked cannot inject a header. The
+ * parser is stateless: it rescans the (bounded) buffer on each call.
+ */
+#include "acme/codec/http_request.h"
+
+#include <string.h>
+
+/* ---- character classes ------------------------------------------------ */
+
+static bool is_ws(uint8_t c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static bool is_digit(uint8_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* tchar (RFC 9110 §5.6.2) */
+static bool is_tchar(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+           (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Visible ASCII: what a request-target and a URL host may hold. */
+static bool is_vchar(uint8_t c)
+{
+    return c > 0x20 && c < 0x7f;
+}
+
+/* field-vchar / SP / HTAB, obs-text included. */
+static bool is_field_char(uint8_t c)
+{
+    return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+static uint8_t to_lower(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
+}
+
+static bool equals_nocase(const uint8_t *s, size_t n, const char *lit)
+{
+    if (n != strlen(lit)) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (to_lower(s[i]) != (uint8_t)lit[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool all_match(const char *s, size_t n, bool (*allowed)(uint8_t))
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!allowed((uint8_t)s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool is_token(const char *s)
+{
+    return s != NULL && s[0] != '\0' && all_match(s, strlen(s), is_tchar);
+}
+
+/* ---- bounded writer -------------------------------------------------------- */
+
+typedef struct out_buf {
+    char *p;
+    size_t cap;
+    size_t len;
+    bool overflow;
+} out_buf_t;
+
+static void put_mem(out_buf_t *o, const char *s, size_t n)
+{
+    if (o->overflow || n > o->cap - o->len) {
+        o->overflow = true;
+        return;
+    }
+    if (n > 0) {
+        memcpy(o->p + o->len, s, n);
+        o->len += n;
+    }
+}
+
+static void put_str(out_buf_t *o, const char *s)
+{
+    put_mem(o, s, strlen(s));
+}
+
+static void put_uint(out_buf_t *o, uint64_t v)
+{
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[sizeof(digits) - 1 - n] = (char)('0' + (v % 10u));
+        v /= 10u;
+        n++;
+    } while (v != 0 && n < sizeof(digits));
+    put_mem(o, digits + sizeof(digits) - n, n);
+}
+
+/* ---- client request ------------------------------------------------------ */
+
+acme_status_t acme_http_request_write(char *out, size_t cap, size_t *len, const char *method,
+                                      const acme_url_t *url, const char *user_agent,
+                                      const char *content_type, size_t content_length)
+{
+    if (out == NULL || len == NULL || url == NULL || user_agent == NULL || !is_token(method) ||
+        url->host == NULL || url->host_len == 0 || (url->path == NULL && url->path_len > 0)) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    *len = 0;
+    /* A path is "/..." (origin-form) without a fragment; anything that could
+     * end the request line or start a header is refused. */
+    bool empty_path = url->path_len == 0;
+    if ((!empty_path && (url->path[0] != '/' || memchr(url->path, '#', url->path_len) != NULL)) ||
+        !all_match(url->path, url->path_len, is_vchar) ||
+        !all_match(url->host, url->host_len, is_vchar) ||
+        !all_match(user_agent, strlen(user_agent), is_field_char) ||
+        (content_type != NULL && !all_match(content_type, strlen(content_type), is_field_char))) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    out_buf_t o = {out, cap, 0, false};
+    put_str(&o, method);
+    put_str(&o, " ");
+    if (empty_path) {
+        put_str(&o, "/");
+    } else {
+        put_mem(&o, url->path, url->path_len);
+    }
+    put_str(&o, " HTTP/1.1\r\nHost: ");
+    if (url->host_is_ipv6) {
+        put_str(&o, "[");
+    }
+    put_mem(&o, url->host, url->host_len);
+    if (url->host_is_ipv6) {
+        put_str(&o, "]");
+    }
+    if (url->port != 443) {
+        put_str(&o, ":");
+        put_uint(&o, url->port);
+    }
+    put_str(&o, "\r\nUser-Agent: ");
+    put_str(&o, user_agent);
+    put_str(&o, "\r\n");
+    if (content_type != NULL) {
+        put_str(&o, "Content-Type: ");
+        put_str(&o, content_type);
+        put_str(&o, "\r\nContent-Length: ");
+        put_uint(&o, content_length);
+        put_str(&o, "\r\n");
+    }
+    put_str(&o, "\r\n");
+    put_mem(&o, "", 1); /* the NUL */
+    if (o.overflow) {
+        return ACME_ERR_BUFFER_TOO_SMALL;
+    }
+    *len = o.len - 1;
+    return ACME_OK;
+}
+
+/* ---- server: request parser ------------------------------------------------ */
+
+/* The next line of buf starting at *pos: its content is buf[start..end).
+ * Returns ACME_WOULD_BLOCK when no terminator has arrived yet (after checking
+ * the partial line's bytes, so garbage is refused without waiting for it to
+ * end), ACME_ERR_MALFORMED for a CR not followed by LF. */
+static acme_status_t next_line(const uint8_t *buf, size_t len, size_t *pos, size_t *start,
+                               size_t *end)
+{
+    size_t i = *pos;
+    *start = i;
+    while (i < len && buf[i] != '\n' && buf[i] != '\r') {
+        i++;
+    }
+    *end = i;
+    if (i == len) {
+        return ACME_WOULD_BLOCK;
+    }
+    if (buf[i] == '\r') {
+        if (i + 1 == len) {
+            return ACME_WOULD_BLOCK;
+        }
+        if (buf[i + 1] != '\n') {
+            return ACME_ERR_MALFORMED; /* bare CR */
+        }
+        i++;
+    }
+    *pos = i + 1;
+    return ACME_OK;
+}
+
+/* "http://authority/path" or "https://..." -> the "/path" part, or NULL. */
+static const uint8_t *absolute_form_path(const uint8_t *t, size_t n, size_t *path_len)
+{
+    size_t skip;
+    if (n >= 7 && equals_nocase(t, 7, "http://")) {
+        skip = 7;
+    } else if (n >= 8 && equals_nocase(t, 8, "https://")) {
+        skip = 8;
+    } else {
+        return NULL;
+    }
+    size_t i = skip;
+    while (i < n && t[i] != '/' && t[i] != '?') {
+        if (t[i] == '@') {
+            return NULL; /* userinfo has no place in a request (RFC 9110 §4.2.4) */
+        }
+        i++;
+    }
+    /* An empty authority, or no path (a bare "?query" has none either). */
+    if (i == skip || i == n || t[i] != '/') {
+        return NULL;
+    }
+    *path_len = n - i;
+    return t + i;
+}
+
+/* "METHOD SP request-target SP HTTP/1.x". On a partial line (complete ==
+ * false) only what has arrived is checked. */
+static acme_status_t parse_request_line(const uint8_t *l, size_t n, bool complete,
+                                        acme_http_request_t *out)
+{
+    static const char version_prefix[] = "HTTP/1.";
+    size_t i = 0;
+    while (i < n && is_tchar(l[i])) {
+        i++;
+    }
+    size_t method_len = i;
+    if (i == n) {
+        return complete ? ACME_ERR_MALFORMED : ACME_WOULD_BLOCK;
+    }
+    if (method_len == 0 || l[i] != ' ') {
+        return ACME_ERR_MALFORMED;
+    }
+    size_t target = ++i;
+    while (i < n && is_vchar(l[i])) {
+        i++;
+    }
+    size_t target_len = i - target;
+    if (target_len > 0 && l[target] != '/' && l[target] != 'h' && l[target] != 'H') {
+        return ACME_ERR_MALFORMED; /* neither origin-form nor absolute-form */
+    }
+    if (i == n) {
+        return complete ? ACME_ERR_MALFORMED : ACME_WOULD_BLOCK;
+    }
+    if (target_len == 0 || l[i] != ' ') {
+        return ACME_ERR_MALFORMED;
+    }
+    size_t version = ++i;
+    for (size_t k = 0; k < 8 && version + k < n; k++) {
+        uint8_t c = l[version + k];
+        if (k < 7 ? c != (uint8_t)version_prefix[k] : !is_digit(c)) {
+            return ACME_ERR_MALFORMED;
+        }
+    }
+    if (!complete) {
+        return n - version > 8 ? ACME_ERR_MALFORMED : ACME_WOULD_BLOCK;
+    }
+    if (n - version != 8) {
+        return ACME_ERR_MALFORMED;
+    }
+
+    const uint8_t *t = l + target;
+    const uint8_t *path = t;
+    size_t path_len = target_len;
+    if (t[0] != '/') {
+        path = absolute_form_path(t, target_len, &path_len);
+        if (path == NULL) {
+            return ACME_ERR_MALFORMED;
+        }
+    }
+    if (memchr(path, '#', path_len) != NULL) {
+        return ACME_ERR_MALFORMED; /* fragments are never sent */
+    }
+    out->method = ACME_METHOD_OTHER;
+    if (method_len == 3 && memcmp(l, "GET", 3) == 0) {
+        out->method = ACME_METHOD_GET;
+    } else if (method_len == 4 && memcmp(l, "HEAD", 4) == 0) {
+        out->method = ACME_METHOD_HEAD;
+    }
+    out->path = (const char *)path;
+    out->path_len = path_len;
+    return ACME_OK;
+}
+
+/* "name: value"; a body announced by Content-Length > 0 or any
+ * Transfer-Encoding is refused. */
+static acme_status_t parse_header_line(const uint8_t *l, size_t n, bool complete)
+{
+    size_t i = 0;
+    while (i < n && is_tchar(l[i])) {
+        i++;
+    }
+    if (i == n) {
+        return complete ? ACME_ERR_MALFORMED : ACME_WOULD_BLOCK;
+    }
+    /* i == 0 with data: leading whitespace (obs-fold) or a non-token. */
+    if (i == 0 || l[i] != ':') {
+        return ACME_ERR_MALFORMED;
+    }
+    size_t name_len = i++;
+    while (i < n && is_ws(l[i])) {
+        i++;
+    }
+    size_t value = i;
+    for (; i < n; i++) {
+        if (!is_field_char(l[i])) {
+            return ACME_ERR_MALFORMED;
+        }
+    }
+    if (!complete) {
+        return ACME_WOULD_BLOCK;
+    }
+    size_t value_end = n;
+    while (value_end > value && is_ws(l[value_end - 1])) {
+        value_end--;
+    }
+    if (equals_nocase(l, name_len, "transfer-encoding")) {
+        return ACME_ERR_MALFORMED;
+    }
+    if (equals_nocase(l, name_len, "content-length")) {
+        if (value_end == value) {
+            return ACME_ERR_MALFORMED;
+        }
+        for (size_t k = value; k < value_end; k++) {
+            if (l[k] != '0') {
+                return ACME_ERR_MALFORMED; /* a non-digit, or a length > 0 */
+            }
+        }
+    }
+    return ACME_OK;
+}
+
+acme_status_t acme_http_request_parse(const uint8_t *buf, size_t len, acme_http_request_t *out)
+{
+    if (out == NULL || (buf == NULL && len > 0)) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    if (len == 0) {
+        return ACME_WOULD_BLOCK;
+    }
+    acme_http_request_t req = {0};
+    size_t pos = 0;
+    bool first = true;
+    /* Each pass consumes at least one terminator, so this ends by len. */
+    for (;;) {
+        size_t start;
+        size_t end;
+        acme_status_t line = next_line(buf, len, &pos, &start, &end);
+        if (line == ACME_ERR_MALFORMED) {
+            return line;
+        }
+        bool complete = line == ACME_OK;
+        acme_status_t st;
+        if (first) {
+            st = parse_request_line(buf + start, end - start, complete, &req);
+        } else if (complete && end == start) {
+            req.head_len = pos;
+            *out = req;
+            return ACME_OK;
+        } else {
+            st = parse_header_line(buf + start, end - start, complete);
+        }
+        if (st != ACME_OK) {
+            return st;
+        }
+        /* The line parsers answer WOULD_BLOCK for a partial line; this also
+         * guarantees that the loop never revisits the same line. */
+        if (!complete) {
+            return ACME_WOULD_BLOCK;
+        }
+        first = false;
+    }
+}
+
+/* ---- server: response writer ---------------------------------------------- */
+
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return ""; /* the reason phrase is optional (RFC 9112 §4) */
+    }
+}
+
+acme_status_t acme_http_response_write(char *out, size_t cap, size_t *len, int status,
+                                       const char *content_type, const char *body, size_t body_len,
+                                       bool head_only)
+{
+    if (out == NULL || len == NULL || status < 100 || status > 599 || content_type == NULL ||
+        content_type[0] == '\0' || !all_match(content_type, strlen(content_type), is_field_char) ||
+        (body == NULL && body_len > 0)) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    *len = 0;
+    out_buf_t o = {out, cap, 0, false};
+    put_str(&o, "HTTP/1.1 ");
+    put_uint(&o, (uint64_t)status);
+    put_str(&o, " ");
+    put_str(&o, reason_phrase(status));
+    put_str(&o, "\r\nContent-Type: ");
+    put_str(&o, content_type);
+    put_str(&o, "\r\nContent-Length: ");
+    put_uint(&o, body_len);
+    put_str(&o, "\r\nConnection: close\r\n\r\n");
+    if (!head_only) {
+        put_mem(&o, body, body_len);
+    }
+    if (o.overflow) {
+        return ACME_ERR_BUFFER_TOO_SMALL;
+    }
+    /* NUL-terminated when there is room, for logs; not counted. */
+    if (o.len < cap) {
+        out[o.len] = '\0';
+    }
+    *len = o.len;
+    return ACME_OK;
+}

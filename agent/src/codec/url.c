@@ -1,0 +1,359 @@
+/*
+ * Strict parser for the https URLs ACME hands out (directory, nonce, order,
+ * certificate...), and the same-origin test that decides whether a request
+ * may reuse the open connection.
+ *
+ * URLs can come from a server found through DNS, so anything another parser
+ * might read differently is refused rather than guessed at: userinfo, a
+ * fragment, a backslash, bytes outside printable ASCII, a port with leading
+ * zeros, and hosts that browsers would reinterpret as IPv4 ("1.2.3",
+ * "0x7f.1", "2130706433") unless they are a plain dotted quad.
+ */
+#include "acme/codec/url.h"
+
+#include <string.h>
+
+#define URL_HOST_MAX 253u /* RFC 1035 text form */
+#define URL_LABEL_MAX 63u
+#define URL_PORT_DIGITS 5u /* 65535 */
+
+static const char scheme_prefix[] = "https://";
+#define SCHEME_PREFIX_LEN (sizeof(scheme_prefix) - 1u)
+
+/* The path given when the URL has none (RFC 9110 §4.2.3: "/" is the
+ * request target for an empty path). */
+static const char root_path[] = "/";
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int hex_value(char c)
+{
+    if (is_digit(c)) {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+static char lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* RFC 3986 pchar (without pct-encoded) plus '/' and '?' for path and query. */
+static bool is_path_char(char c)
+{
+    if (is_alpha(c) || is_digit(c)) {
+        return true;
+    }
+    return strchr("-._~!$&'()*+,;=:@/?", c) != NULL && c != '\0';
+}
+
+/* Strict dotted quad: four decimal parts 0..255 without leading zeros
+ * (inet_aton reads "010" as octal 8; we refuse to guess). */
+static bool parse_ipv4(const char *s, size_t n, uint8_t out[4])
+{
+    size_t i = 0;
+    for (size_t part = 0; part < 4u; part++) {
+        if (part > 0) {
+            if (i >= n || s[i] != '.') {
+                return false;
+            }
+            i++;
+        }
+        size_t start = i;
+        unsigned value = 0;
+        while (i < n && is_digit(s[i]) && i - start < 3u) {
+            value = value * 10u + (unsigned)(s[i] - '0');
+            i++;
+        }
+        if (i == start || (i - start > 1u && s[start] == '0') || value > 255u) {
+            return false;
+        }
+        out[part] = (uint8_t)value;
+    }
+    return i == n;
+}
+
+/* RFC 4291 §2.2 text form, including "::" and a trailing dotted quad;
+ * no zone identifier. Fills the 16 address bytes. */
+static bool parse_ipv6(const char *s, size_t n, uint8_t out[16])
+{
+    uint16_t groups[8];
+    size_t count = 0;
+    size_t gap = SIZE_MAX; /* group index where "::" stands */
+    size_t i = 0;
+
+    if (n < 2u) {
+        return false;
+    }
+    if (s[0] == ':') {
+        if (s[1] != ':') {
+            return false;
+        }
+        gap = 0;
+        i = 2;
+    }
+    while (i < n) {
+        if (count == 8u) {
+            return false;
+        }
+        size_t start = i;
+        unsigned value = 0;
+        while (i < n && hex_value(s[i]) >= 0 && i - start < 4u) {
+            value = value * 16u + (unsigned)hex_value(s[i]);
+            i++;
+        }
+        if (i == start) {
+            return false;
+        }
+        if (i < n && s[i] == '.') {
+            /* An embedded IPv4 address ends the literal and fills two groups. */
+            uint8_t v4[4];
+            if (count > 6u || !parse_ipv4(s + start, n - start, v4)) {
+                return false;
+            }
+            groups[count++] = (uint16_t)((v4[0] << 8) | v4[1]);
+            groups[count++] = (uint16_t)((v4[2] << 8) | v4[3]);
+            i = n;
+            break;
+        }
+        groups[count++] = (uint16_t)value;
+        if (i == n) {
+            break;
+        }
+        if (s[i] != ':') {
+            return false; /* a fifth hex digit or a foreign character */
+        }
+        i++;
+        if (i < n && s[i] == ':') {
+            if (gap != SIZE_MAX) {
+                return false; /* "::" twice */
+            }
+            gap = count;
+            i++;
+        } else if (i == n) {
+            return false; /* trailing single ':' */
+        }
+    }
+    if (gap == SIZE_MAX ? count != 8u : count > 7u) {
+        return false;
+    }
+    /* Expand "::" into the missing zero groups. */
+    size_t zeros = 8u - count;
+    size_t g = 0;
+    for (size_t k = 0; k < 8u; k++) {
+        uint16_t v = 0;
+        if (gap != SIZE_MAX && k >= gap && k < gap + zeros) {
+            v = 0;
+        } else {
+            v = groups[g++];
+        }
+        out[2u * k] = (uint8_t)(v >> 8);
+        out[2u * k + 1u] = (uint8_t)v;
+    }
+    return true;
+}
+
+/* A DNS name of letters, digits, '-' and '.', with non-empty labels of at
+ * most 63 characters that neither start nor end with '-'; or, when its last
+ * label starts with a digit (no TLD does), a dotted-quad IPv4 address. */
+static acme_status_t check_host(const char *s, size_t n)
+{
+    if (n == 0) {
+        return ACME_ERR_MALFORMED;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '-' && s[i] != '.') {
+            return ACME_ERR_MALFORMED;
+        }
+    }
+    if (n > URL_HOST_MAX) {
+        return ACME_ERR_OVERSIZE;
+    }
+    size_t label_start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '.') {
+            continue;
+        }
+        size_t label_len = i - label_start;
+        if (label_len == 0 || label_len > URL_LABEL_MAX || s[label_start] == '-' ||
+            s[i - 1u] == '-') {
+            return ACME_ERR_MALFORMED;
+        }
+        if (i == n && is_digit(s[label_start])) {
+            uint8_t v4[4];
+            return parse_ipv4(s, n, v4) ? ACME_OK : ACME_ERR_MALFORMED;
+        }
+        label_start = i + 1u;
+    }
+    return ACME_OK;
+}
+
+/* 1..65535 in plain decimal: no sign, no leading zero, at most five digits,
+ * so the value cannot overflow. */
+static bool parse_port(const char *s, size_t n, uint16_t *port)
+{
+    if (n == 0 || n > URL_PORT_DIGITS || s[0] == '0') {
+        return false;
+    }
+    uint32_t value = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(s[i])) {
+            return false;
+        }
+        value = value * 10u + (uint32_t)(s[i] - '0');
+    }
+    if (value > 65535u) {
+        return false;
+    }
+    *port = (uint16_t)value;
+    return true;
+}
+
+/* Path and query: pchars, '/', '?' and well-formed percent escapes. */
+static bool check_path(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%') {
+            if (n - i < 3u || hex_value(s[i + 1u]) < 0 || hex_value(s[i + 2u]) < 0) {
+                return false;
+            }
+            i += 2u;
+        } else if (!is_path_char(s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+acme_status_t acme_url_parse_https(const char *url, size_t len, acme_url_t *out)
+{
+    if (url == NULL || out == NULL) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    /* *out is only filled on success, so a caller never sees half a URL. */
+    memset(out, 0, sizeof(*out));
+    acme_url_t u;
+    memset(&u, 0, sizeof(u));
+
+    /* Printable ASCII only (no space, control, DEL, non-ASCII, NUL), no
+     * fragment: a fragment is never sent, so a URL with one is not what
+     * a server meant to give us. */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)url[i];
+        if (c <= 0x20u || c >= 0x7Fu || c == '#') {
+            return ACME_ERR_MALFORMED;
+        }
+    }
+    if (len < SCHEME_PREFIX_LEN) {
+        return ACME_ERR_MALFORMED;
+    }
+    for (size_t i = 0; i < SCHEME_PREFIX_LEN; i++) {
+        if (lower(url[i]) != scheme_prefix[i]) {
+            return ACME_ERR_MALFORMED;
+        }
+    }
+
+    size_t auth_start = SCHEME_PREFIX_LEN;
+    size_t auth_end = auth_start;
+    while (auth_end < len && url[auth_end] != '/' && url[auth_end] != '?') {
+        auth_end++;
+    }
+    if (memchr(url + auth_start, '@', auth_end - auth_start) != NULL) {
+        return ACME_ERR_MALFORMED; /* userinfo */
+    }
+
+    size_t host_start = auth_start;
+    size_t host_end = auth_start;
+    size_t port_sep = auth_end; /* index of ':' before the port, or auth_end */
+    if (auth_start < auth_end && url[auth_start] == '[') {
+        host_start = auth_start + 1u;
+        const char *close = memchr(url + host_start, ']', auth_end - host_start);
+        if (close == NULL) {
+            return ACME_ERR_MALFORMED;
+        }
+        host_end = (size_t)(close - url);
+        uint8_t v6[16];
+        if (!parse_ipv6(url + host_start, host_end - host_start, v6)) {
+            return ACME_ERR_MALFORMED;
+        }
+        if (host_end + 1u < auth_end) {
+            if (url[host_end + 1u] != ':') {
+                return ACME_ERR_MALFORMED;
+            }
+            port_sep = host_end + 1u;
+        }
+        u.host_is_ipv6 = true;
+    } else {
+        const char *colon = memchr(url + auth_start, ':', auth_end - auth_start);
+        host_end = colon != NULL ? (size_t)(colon - url) : auth_end;
+        port_sep = host_end;
+        acme_status_t st = check_host(url + host_start, host_end - host_start);
+        if (st != ACME_OK) {
+            return st;
+        }
+    }
+
+    u.port = 443;
+    if (port_sep < auth_end) {
+        if (!parse_port(url + port_sep + 1u, auth_end - port_sep - 1u, &u.port)) {
+            return ACME_ERR_MALFORMED;
+        }
+        u.port_explicit = true;
+    }
+
+    if (auth_end == len) {
+        u.path = root_path;
+        u.path_len = 1;
+    } else {
+        /* "https://host?q" would need "/?q" built somewhere; such URLs do
+         * not occur in ACME, so they are refused instead. */
+        if (url[auth_end] != '/' || !check_path(url + auth_end, len - auth_end)) {
+            return ACME_ERR_MALFORMED;
+        }
+        u.path = url + auth_end;
+        u.path_len = len - auth_end;
+    }
+    u.host = url + host_start;
+    u.host_len = host_end - host_start;
+    *out = u;
+    return ACME_OK;
+}
+
+bool acme_url_same_origin(const acme_url_t *a, const acme_url_t *b)
+{
+    if (a == NULL || b == NULL || a->host == NULL || b->host == NULL || a->port != b->port ||
+        a->host_is_ipv6 != b->host_is_ipv6) {
+        return false;
+    }
+    if (a->host_is_ipv6) {
+        /* "::1" and "0:0::1" are one address: compare the bytes. */
+        uint8_t va[16];
+        uint8_t vb[16];
+        return parse_ipv6(a->host, a->host_len, va) && parse_ipv6(b->host, b->host_len, vb) &&
+               memcmp(va, vb, sizeof(va)) == 0;
+    }
+    if (a->host_len != b->host_len) {
+        return false;
+    }
+    for (size_t i = 0; i < a->host_len; i++) {
+        if (lower(a->host[i]) != lower(b->host[i])) {
+            return false;
+        }
+    }
+    return true;
+}

@@ -1,0 +1,894 @@
+/*
+ * crypto.h on mbedTLS 2.28: SHA-256, HMAC, CTR_DRBG, P-256/RSA-2048 keys, the
+ * software signer and certificate inspection. The only file of the agent's
+ * crypto layer that includes mbedTLS headers; a move to mbedTLS 3.6 or PSA
+ * rewrites this file and nothing else.
+ *
+ * Every object lives in the arena through mbedtls_calloc/mbedtls_free and is
+ * zeroised before it is released.
+ */
+#include "crypto/crypto.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include "acme/codec/jwk.h"
+#include "acme/codec/pem.h"
+#include "acme/config_defaults.h"
+
+#include "mbedtls/asn1.h"
+#include "mbedtls/bignum.h"
+#include "mbedtls/ctr_drbg.h"
+#include "mbedtls/ecdsa.h"
+#include "mbedtls/ecp.h"
+#include "mbedtls/md.h"
+#include "mbedtls/oid.h"
+#include "mbedtls/pk.h"
+#include "mbedtls/platform.h"
+#include "mbedtls/platform_util.h"
+#include "mbedtls/rsa.h"
+#include "mbedtls/sha256.h"
+#include "mbedtls/x509.h"
+#include "mbedtls/x509_crt.h"
+
+/* ---- What this file needs from the mbedTLS configuration ------------------ */
+/* An integrator's own mbedtls config must keep these (see
+ * agent/config/acme_mbedtls_config.h). */
+
+#if !defined(MBEDTLS_SHA256_C)
+#error "the ACME agent needs MBEDTLS_SHA256_C (JWS, thumbprints, CSR)"
+#endif
+#if !defined(MBEDTLS_MD_C)
+#error "the ACME agent needs MBEDTLS_MD_C (HMAC-SHA256 for EAB)"
+#endif
+#if !defined(MBEDTLS_CTR_DRBG_C) || !defined(MBEDTLS_AES_C)
+#error "the ACME agent needs MBEDTLS_CTR_DRBG_C and MBEDTLS_AES_C"
+#endif
+#if !defined(MBEDTLS_NO_PLATFORM_ENTROPY)
+#error "the ACME agent seeds CTR_DRBG from the port's rng: set MBEDTLS_NO_PLATFORM_ENTROPY"
+#endif
+#if !defined(MBEDTLS_BIGNUM_C) || !defined(MBEDTLS_ECP_C) || !defined(MBEDTLS_ECDSA_C)
+#error "the ACME agent needs MBEDTLS_BIGNUM_C, MBEDTLS_ECP_C and MBEDTLS_ECDSA_C"
+#endif
+#if !defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED)
+#error "the ACME agent needs MBEDTLS_ECP_DP_SECP256R1_ENABLED (P-256 keys, ES256)"
+#endif
+#if !defined(MBEDTLS_ECDSA_DETERMINISTIC) || !defined(MBEDTLS_HMAC_DRBG_C)
+#error "the ACME agent signs with RFC 6979: MBEDTLS_ECDSA_DETERMINISTIC and HMAC_DRBG_C"
+#endif
+#if !defined(MBEDTLS_RSA_C) || !defined(MBEDTLS_PKCS1_V15) || !defined(MBEDTLS_GENPRIME)
+#error "the ACME agent needs MBEDTLS_RSA_C, MBEDTLS_PKCS1_V15 and MBEDTLS_GENPRIME"
+#endif
+#if !defined(MBEDTLS_PK_C) || !defined(MBEDTLS_PK_PARSE_C) || !defined(MBEDTLS_PK_WRITE_C)
+#error "the ACME agent needs MBEDTLS_PK_C, MBEDTLS_PK_PARSE_C and MBEDTLS_PK_WRITE_C"
+#endif
+#if !defined(MBEDTLS_ASN1_PARSE_C) || !defined(MBEDTLS_ASN1_WRITE_C) || !defined(MBEDTLS_OID_C)
+#error "the ACME agent needs MBEDTLS_ASN1_PARSE_C, MBEDTLS_ASN1_WRITE_C and MBEDTLS_OID_C"
+#endif
+#if !defined(MBEDTLS_X509_USE_C) || !defined(MBEDTLS_X509_CRT_PARSE_C)
+#error "the ACME agent needs MBEDTLS_X509_USE_C and MBEDTLS_X509_CRT_PARSE_C"
+#endif
+#if !defined(MBEDTLS_PLATFORM_C) || !defined(MBEDTLS_PLATFORM_MEMORY)
+#error "the ACME agent routes allocations to its arena: MBEDTLS_PLATFORM_C, _MEMORY"
+#endif
+#if !defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C)
+#error "the ACME agent needs MBEDTLS_MEMORY_BUFFER_ALLOC_C (the arena)"
+#endif
+#if defined(MBEDTLS_THREADING_C)
+#error "the agent is single-threaded and fences mbedTLS into its arena: no MBEDTLS_THREADING_C"
+#endif
+
+/* C99 static assertion: a negative array size stops the build. */
+#define CRYPTO_STATIC_ASSERT(cond, name) typedef char crypto_static_assert_##name[(cond) ? 1 : -1]
+
+CRYPTO_STATIC_ASSERT(sizeof(mbedtls_sha256_context) <= sizeof(acme_sha256_t), sha256_context_fits);
+
+/* ---- Limits ------------------------------------------------------------------ */
+
+/* Largest DER certificate looked at: any certificate of a chain the agent
+ * can store (its PEM is at least 4/3 of its DER). */
+#define CERT_DER_MAX ((ACME_CHAIN_MAX / 4u) * 3u + 3u)
+/* SubjectPublicKeyInfo buffers for the key comparison: P-256 is 91 bytes,
+ * RSA-2048 294; a certificate key that does not fit cannot be ours. */
+#define SPKI_BUF_MAX 320u
+/* The only RSA size the agent generates or loads. */
+#define RSA_BITS 2048u
+#define RSA_BYTES (RSA_BITS / 8u)
+#define RSA_EXPONENT 65537
+/* Largest RSA public exponent accepted in a parsed key (bytes). */
+#define RSA_E_MAX 8u
+/* More arena than parsing any key the agent uses takes (RSA-2048 needs
+ * ~3 KiB; measured by the arena sweep in tests/unit/test_crypto.c). */
+#define KEY_PARSE_HEADROOM 8192u
+
+/* ---- mbedTLS error codes -> acme_status_t ------------------------------------ */
+
+/* mbedTLS errors are a high-level (module) part plus a low-level part. The
+ * allocation and entropy failures matter to the caller whatever module saw
+ * them first; the rest is the caller's fallback for that operation. */
+static acme_status_t status_from(int ret, acme_status_t otherwise)
+{
+    if (ret == 0) {
+        return ACME_OK;
+    }
+    if (ret > 0 || ret == INT_MIN) {
+        return otherwise;
+    }
+    unsigned code = (unsigned)-ret;
+    unsigned low = code & 0x007Fu;
+    unsigned high = code & 0xFF80u;
+    if (low == (unsigned)-MBEDTLS_ERR_MPI_ALLOC_FAILED ||
+        low == (unsigned)-MBEDTLS_ERR_ASN1_ALLOC_FAILED ||
+        high == (unsigned)-MBEDTLS_ERR_PK_ALLOC_FAILED ||
+        high == (unsigned)-MBEDTLS_ERR_ECP_ALLOC_FAILED ||
+        high == (unsigned)-MBEDTLS_ERR_X509_ALLOC_FAILED ||
+        high == (unsigned)-MBEDTLS_ERR_MD_ALLOC_FAILED) {
+        return ACME_ERR_NO_MEMORY;
+    }
+    if (low == (unsigned)-MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED) {
+        return ACME_ERR_RNG;
+    }
+    if (low == (unsigned)-MBEDTLS_ERR_ASN1_BUF_TOO_SMALL ||
+        low == (unsigned)-MBEDTLS_ERR_MPI_BUFFER_TOO_SMALL ||
+        high == (unsigned)-MBEDTLS_ERR_ECP_BUFFER_TOO_SMALL) {
+        return ACME_ERR_BUFFER_TOO_SMALL;
+    }
+    return otherwise;
+}
+
+/* ---- SHA-256 ------------------------------------------------------------------- */
+
+/* The context is copied in and out of the caller's opaque storage instead of
+ * being used in place through a cast: that keeps the C aliasing rules intact
+ * (the storage's type is uint64_t[]), and 2.28's context holds no pointers. */
+static void sha256_load(const acme_sha256_t *h, mbedtls_sha256_context *ctx)
+{
+    memcpy(ctx, h->opaque, sizeof(*ctx));
+}
+
+static void sha256_store(acme_sha256_t *h, const mbedtls_sha256_context *ctx)
+{
+    memcpy(h->opaque, ctx, sizeof(*ctx));
+}
+
+void acme_sha256_begin(acme_sha256_t *h)
+{
+    mbedtls_sha256_context ctx;
+    mbedtls_sha256_init(&ctx);
+    (void)mbedtls_sha256_starts_ret(&ctx, 0); /* software SHA-256 cannot fail */
+    sha256_store(h, &ctx);
+    mbedtls_sha256_free(&ctx);
+}
+
+void acme_sha256_update(acme_sha256_t *h, const void *data, size_t len)
+{
+    mbedtls_sha256_context ctx;
+    if (len == 0) {
+        return;
+    }
+    sha256_load(h, &ctx);
+    (void)mbedtls_sha256_update_ret(&ctx, data, len);
+    sha256_store(h, &ctx);
+    mbedtls_platform_zeroize(&ctx, sizeof(ctx));
+}
+
+void acme_sha256_finish(acme_sha256_t *h, uint8_t digest[32])
+{
+    mbedtls_sha256_context ctx;
+    sha256_load(h, &ctx);
+    (void)mbedtls_sha256_finish_ret(&ctx, digest);
+    mbedtls_sha256_free(&ctx);
+    mbedtls_platform_zeroize(h, sizeof(*h));
+}
+
+void acme_sha256(const void *data, size_t len, uint8_t digest[32])
+{
+    acme_sha256_t h;
+    acme_sha256_begin(&h);
+    acme_sha256_update(&h, data, len);
+    acme_sha256_finish(&h, digest);
+}
+
+acme_status_t acme_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t len,
+                               uint8_t mac[32])
+{
+    if ((key == NULL && key_len != 0) || (data == NULL && len != 0) || mac == NULL) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    int ret = mbedtls_md_hmac(md, key, key_len, data, len, mac);
+    return status_from(ret, ACME_ERR_CRYPTO);
+}
+
+/* ---- DRBG ------------------------------------------------------------------------ */
+
+struct acme_drbg {
+    mbedtls_ctr_drbg_context ctr;
+    acme_entropy_fn entropy;
+    void *entropy_ctx;
+};
+
+/* mbedTLS's entropy callback shape over the port's rng seam. Also used for
+ * reseeding, so the port's source must outlive the DRBG. */
+static int drbg_entropy(void *p, unsigned char *buf, size_t len)
+{
+    acme_drbg_t *drbg = p;
+    if (drbg->entropy(drbg->entropy_ctx, buf, len) != ACME_OK) {
+        return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+    }
+    return 0;
+}
+
+acme_status_t acme_drbg_new(acme_drbg_t **drbg, acme_entropy_fn entropy, void *entropy_ctx,
+                            const uint8_t *pers, size_t pers_len)
+{
+    if (drbg == NULL || entropy == NULL || (pers == NULL && pers_len != 0)) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    *drbg = NULL;
+    acme_drbg_t *d = mbedtls_calloc(1, sizeof(*d));
+    if (d == NULL) {
+        return ACME_ERR_NO_MEMORY;
+    }
+    mbedtls_ctr_drbg_init(&d->ctr);
+    d->entropy = entropy;
+    d->entropy_ctx = entropy_ctx;
+    int ret = mbedtls_ctr_drbg_seed(&d->ctr, drbg_entropy, d, pers, pers_len);
+    if (ret != 0) {
+        acme_drbg_free(&d);
+        return status_from(ret, ACME_ERR_RNG);
+    }
+    *drbg = d;
+    return ACME_OK;
+}
+
+acme_status_t acme_drbg_fill(acme_drbg_t *drbg, uint8_t *buf, size_t len)
+{
+    if (drbg == NULL || (buf == NULL && len != 0)) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    /* CTR_DRBG serves at most MBEDTLS_CTR_DRBG_MAX_REQUEST bytes per call. */
+    size_t done = 0;
+    while (done < len) {
+        size_t n = len - done;
+        if (n > MBEDTLS_CTR_DRBG_MAX_REQUEST) {
+            n = MBEDTLS_CTR_DRBG_MAX_REQUEST;
+        }
+        int ret = mbedtls_ctr_drbg_random(&drbg->ctr, buf + done, n);
+        if (ret != 0) {
+            mbedtls_platform_zeroize(buf, len);
+            return status_from(ret, ACME_ERR_RNG);
+        }
+        done += n;
+    }
+    return ACME_OK;
+}
+
+void acme_drbg_free(acme_drbg_t **drbg)
+{
+    if (drbg == NULL || *drbg == NULL) {
+        return;
+    }
+    mbedtls_ctr_drbg_free(&(*drbg)->ctr);
+    mbedtls_platform_zeroize(*drbg, sizeof(**drbg));
+    mbedtls_free(*drbg);
+    *drbg = NULL;
+}
+
+/* ---- Keys ---------------------------------------------------------------------------- */
+
+struct acme_key {
+    mbedtls_pk_context pk;
+    acme_key_type_t type;
+};
+
+/* mbedTLS 2.28's pk writers take a non-const context although they only
+ * read it. A shallow copy (two pointers) passes a const key without casting
+ * the qualifier away; the key material itself is not copied. */
+static mbedtls_pk_context pk_view(const acme_key_t *key)
+{
+    return key->pk;
+}
+
+/* Can the arena hand out n contiguous bytes right now? */
+static bool arena_has_room(size_t n)
+{
+    void *probe = mbedtls_calloc(1, n);
+    if (probe == NULL) {
+        return false;
+    }
+    mbedtls_free(probe);
+    return true;
+}
+
+static acme_key_t *key_alloc(void)
+{
+    acme_key_t *key = mbedtls_calloc(1, sizeof(*key));
+    if (key != NULL) {
+        mbedtls_pk_init(&key->pk);
+        key->type = ACME_KEY_NONE;
+    }
+    return key;
+}
+
+void acme_key_free(acme_key_t **key)
+{
+    if (key == NULL || *key == NULL) {
+        return;
+    }
+    mbedtls_pk_free(&(*key)->pk); /* zeroises the private values */
+    mbedtls_platform_zeroize(*key, sizeof(**key));
+    mbedtls_free(*key);
+    *key = NULL;
+}
+
+/* Which of the agent's key types pk is, or ACME_KEY_NONE. */
+static acme_key_type_t classify(const mbedtls_pk_context *pk)
+{
+    mbedtls_pk_type_t t = mbedtls_pk_get_type(pk);
+    if (t == MBEDTLS_PK_ECKEY && mbedtls_pk_ec(*pk)->grp.id == MBEDTLS_ECP_DP_SECP256R1) {
+        return ACME_KEY_P256;
+    }
+    if (t == MBEDTLS_PK_RSA && mbedtls_pk_get_bitlen(pk) == RSA_BITS) {
+        return ACME_KEY_RSA2048;
+    }
+    return ACME_KEY_NONE;
+}
+
+acme_status_t acme_key_generate(acme_key_t **key, acme_key_type_t type, acme_drbg_t *drbg)
+{
+    if (key == NULL || drbg == NULL || (type != ACME_KEY_P256 && type != ACME_KEY_RSA2048)) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    *key = NULL;
+    acme_key_t *k = key_alloc();
+    if (k == NULL) {
+        return ACME_ERR_NO_MEMORY;
+    }
+    int ret;
+    if (type == ACME_KEY_P256) {
+        ret = mbedtls_pk_setup(&k->pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
+        if (ret == 0) {
+            ret = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(k->pk),
+                                      mbedtls_ctr_drbg_random, &drbg->ctr);
+        }
+    } else {
+        ret = mbedtls_pk_setup(&k->pk, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA));
+        if (ret == 0) {
+            ret = mbedtls_rsa_gen_key(mbedtls_pk_rsa(k->pk), mbedtls_ctr_drbg_random, &drbg->ctr,
+                                      RSA_BITS, RSA_EXPONENT);
+        }
+    }
+    if (ret != 0) {
+        acme_key_free(&k);
+        return status_from(ret, ACME_ERR_CRYPTO);
+    }
+    k->type = type;
+    *key = k;
+    return ACME_OK;
+}
+
+acme_status_t acme_key_parse_der(acme_key_t **key, const uint8_t *der, size_t len)
+{
+    if (key == NULL || der == NULL || len == 0) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    *key = NULL;
+    acme_key_t *k = key_alloc();
+    if (k == NULL) {
+        return ACME_ERR_NO_MEMORY;
+    }
+    /* DER only: no password (an encrypted key is refused). */
+    int ret = mbedtls_pk_parse_key(&k->pk, der, len, NULL, 0);
+    if (ret != 0) {
+        acme_key_free(&k);
+        /* mbedtls_pk_parse_key tries every format in turn and reports only
+         * "invalid format", even when an allocation failed. Telling a full
+         * arena from a bad key matters (a key believed corrupt may be
+         * replaced, losing an account), so probe: if the arena cannot give
+         * more than any parse needs, blame the arena. */
+        if (!arena_has_room(KEY_PARSE_HEADROOM)) {
+            return ACME_ERR_NO_MEMORY;
+        }
+        return status_from(ret, ACME_ERR_MALFORMED);
+    }
+    k->type = classify(&k->pk);
+    if (k->type == ACME_KEY_NONE) {
+        acme_key_free(&k);
+        return ACME_ERR_UNSUPPORTED;
+    }
+    *key = k;
+    return ACME_OK;
+}
+
+acme_key_type_t acme_key_type(const acme_key_t *key)
+{
+    return key == NULL ? ACME_KEY_NONE : key->type;
+}
+
+/* mbedTLS writes DER backwards from the end of the buffer; the contract is
+ * "at the start", so move it. */
+static void move_to_start(uint8_t *out, size_t cap, size_t len)
+{
+    memmove(out, out + cap - len, len);
+}
+
+acme_status_t acme_key_write_der(const acme_key_t *key, uint8_t *out, size_t cap, size_t *len)
+{
+    if (key == NULL || out == NULL || len == NULL || cap == 0) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    mbedtls_pk_context pk = pk_view(key);
+    int ret = mbedtls_pk_write_key_der(&pk, out, cap);
+    if (ret <= 0) {
+        /* A failed write may have left parts of the private key behind. */
+        mbedtls_platform_zeroize(out, cap);
+        return status_from(ret, ACME_ERR_CRYPTO);
+    }
+    move_to_start(out, cap, (size_t)ret);
+    /* Do not leave a second copy of the private key in the tail. */
+    mbedtls_platform_zeroize(out + ret, cap - (size_t)ret);
+    *len = (size_t)ret;
+    return ACME_OK;
+}
+
+acme_status_t acme_key_write_spki(const acme_key_t *key, uint8_t *out, size_t cap, size_t *len)
+{
+    if (key == NULL || out == NULL || len == NULL || cap == 0) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    mbedtls_pk_context pk = pk_view(key);
+    int ret = mbedtls_pk_write_pubkey_der(&pk, out, cap);
+    if (ret <= 0) {
+        return status_from(ret, ACME_ERR_CRYPTO);
+    }
+    move_to_start(out, cap, (size_t)ret);
+    *len = (size_t)ret;
+    return ACME_OK;
+}
+
+acme_status_t acme_key_write_jwk(const acme_key_t *key, char *out, size_t cap, size_t *len)
+{
+    if (key == NULL || out == NULL) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    int ret;
+    if (key->type == ACME_KEY_P256) {
+        const mbedtls_ecp_keypair *ec = mbedtls_pk_ec(key->pk);
+        uint8_t point[65]; /* 04 || X || Y */
+        size_t olen = 0;
+        ret = mbedtls_ecp_point_write_binary(&ec->grp, &ec->Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen,
+                                             point, sizeof(point));
+        if (ret != 0 || olen != sizeof(point)) {
+            return status_from(ret, ACME_ERR_CRYPTO);
+        }
+        return acme_jwk_write_ec_p256(point + 1, point + 33, out, cap, len);
+    }
+    if (key->type == ACME_KEY_RSA2048) {
+        const mbedtls_rsa_context *rsa = mbedtls_pk_rsa(key->pk);
+        uint8_t n[RSA_BYTES];
+        uint8_t e[RSA_E_MAX];
+        if (mbedtls_rsa_get_len(rsa) != RSA_BYTES) {
+            return ACME_ERR_UNSUPPORTED;
+        }
+        ret = mbedtls_rsa_export_raw(rsa, n, sizeof(n), NULL, 0, NULL, 0, NULL, 0, e, sizeof(e));
+        if (ret != 0) {
+            return status_from(ret, ACME_ERR_UNSUPPORTED);
+        }
+        return acme_jwk_write_rsa(n, sizeof(n), e, sizeof(e), out, cap, len);
+    }
+    return ACME_ERR_INVALID_ARG;
+}
+
+/* ---- Software signer -------------------------------------------------------------- */
+
+static acme_status_t soft_sign_digest(void *ctx, const uint8_t digest[32], uint8_t *sig, size_t cap,
+                                      size_t *sig_len)
+{
+    acme_soft_signer_t *state = ctx;
+    if (state == NULL || state->key == NULL || state->drbg == NULL || digest == NULL ||
+        sig == NULL || sig_len == NULL) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    acme_key_t *key = state->key;
+    int ret;
+    if (key->type == ACME_KEY_P256) {
+        /* Deterministic ECDSA (RFC 6979): the nonce comes from the key and the
+         * digest, so a weak RNG cannot leak the key; the DRBG only blinds the
+         * scalar multiplication. */
+        if (cap < 64) {
+            return ACME_ERR_BUFFER_TOO_SMALL;
+        }
+        mbedtls_ecp_keypair *ec = mbedtls_pk_ec(key->pk);
+        mbedtls_mpi r;
+        mbedtls_mpi s;
+        mbedtls_mpi_init(&r);
+        mbedtls_mpi_init(&s);
+        ret = mbedtls_ecdsa_sign_det_ext(&ec->grp, &r, &s, &ec->d, digest, 32, MBEDTLS_MD_SHA256,
+                                         mbedtls_ctr_drbg_random, &state->drbg->ctr);
+        if (ret == 0) {
+            /* JWS form (RFC 7518 §3.4): r and s, each left-padded to 32. */
+            ret = mbedtls_mpi_write_binary(&r, sig, 32);
+        }
+        if (ret == 0) {
+            ret = mbedtls_mpi_write_binary(&s, sig + 32, 32);
+        }
+        mbedtls_mpi_free(&r);
+        mbedtls_mpi_free(&s);
+        if (ret != 0) {
+            return status_from(ret, ACME_ERR_CRYPTO);
+        }
+        *sig_len = 64;
+        return ACME_OK;
+    }
+    if (key->type == ACME_KEY_RSA2048) {
+        /* mbedtls_pk_sign has no output size in 2.28: check it here. */
+        size_t need = mbedtls_pk_get_len(&key->pk);
+        if (cap < need) {
+            return ACME_ERR_BUFFER_TOO_SMALL;
+        }
+        size_t written = 0;
+        ret = mbedtls_pk_sign(&key->pk, MBEDTLS_MD_SHA256, digest, 32, sig, &written,
+                              mbedtls_ctr_drbg_random, &state->drbg->ctr);
+        if (ret != 0) {
+            return status_from(ret, ACME_ERR_CRYPTO);
+        }
+        *sig_len = written;
+        return ACME_OK;
+    }
+    return ACME_ERR_INVALID_ARG;
+}
+
+void acme_soft_signer_init(acme_signer_t *signer, acme_soft_signer_t *state, acme_key_t *key,
+                           acme_drbg_t *drbg)
+{
+    state->key = key;
+    state->drbg = drbg;
+    signer->alg = (acme_key_type(key) == ACME_KEY_RSA2048) ? ACME_SIG_RS256 : ACME_SIG_ES256;
+    signer->sign_digest = soft_sign_digest;
+    signer->ctx = state;
+}
+
+/* ---- Certificates ------------------------------------------------------------------- */
+
+/* dNSName in a GeneralName as mbedTLS keeps it in subject_alt_names. */
+#define SAN_TAG_DNS (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_DNS_NAME)
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (the days-from-civil
+ * algorithm: shift the year to start in March so the leap day is last). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= (m <= 2) ? 1 : 0;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;                                  /* [0, 399] */
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1; /* [0, 365] */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          /* [0, 146096] */
+    return era * 146097 + doe - 719468;
+}
+
+/* Unix seconds of an X.509 time (mbedTLS has checked the field ranges). */
+static int64_t x509_time_to_unix(const mbedtls_x509_time *t)
+{
+    return days_from_civil(t->year, t->mon, t->day) * 86400 + (int64_t)t->hour * 3600 +
+           (int64_t)t->min * 60 + t->sec;
+}
+
+/* Copies n bytes of certificate text into a NUL-terminated field of cap bytes,
+ * truncating, with anything but printable ASCII shown as '?': these strings
+ * reach logs and status output. */
+static void copy_printable(char *dst, size_t cap, const unsigned char *src, size_t n)
+{
+    size_t i = 0;
+    for (; i < n && i + 1 < cap; i++) {
+        unsigned char c = src[i];
+        dst[i] = (c >= 0x20u && c < 0x7Fu) ? (char)c : '?';
+    }
+    dst[i] = '\0';
+}
+
+static char lower_ascii(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+static bool equal_case_blind(const unsigned char *a, size_t a_len, const char *b, size_t b_len)
+{
+    if (a_len != b_len) {
+        return false;
+    }
+    for (size_t i = 0; i < a_len; i++) {
+        if (lower_ascii((char)a[i]) != lower_ascii(b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Arena scratch for one DER certificate (and, for the issued-chain check, two
+ * SPKI encodings): sized from the PEM length, capped at CERT_DER_MAX. */
+typedef struct cert_scratch {
+    uint8_t *mem;
+    size_t size;
+    uint8_t *der;
+    size_t der_cap;
+} cert_scratch_t;
+
+static acme_status_t scratch_alloc(cert_scratch_t *s, size_t pem_len, size_t extra)
+{
+    s->der_cap = (pem_len / 4u) * 3u + 3u;
+    if (s->der_cap > CERT_DER_MAX) {
+        s->der_cap = CERT_DER_MAX;
+    }
+    s->size = s->der_cap + extra;
+    s->mem = mbedtls_calloc(1, s->size);
+    s->der = s->mem;
+    return s->mem == NULL ? ACME_ERR_NO_MEMORY : ACME_OK;
+}
+
+static void scratch_free(cert_scratch_t *s)
+{
+    if (s->mem != NULL) {
+        mbedtls_platform_zeroize(s->mem, s->size);
+        mbedtls_free(s->mem);
+        s->mem = NULL;
+    }
+}
+
+/* The next CERTIFICATE block decoded into the scratch: ACME_OK, or
+ * ACME_ERR_NOT_FOUND at the end, or a hostile-input error. */
+static acme_status_t next_block(const char *pem, size_t len, size_t *pos, cert_scratch_t *s,
+                                size_t *der_len)
+{
+    acme_status_t st = acme_pem_next(pem, len, pos, "CERTIFICATE", s->der, s->der_cap, der_len);
+    switch (st) {
+    case ACME_OK:
+    case ACME_ERR_NOT_FOUND:
+        return st;
+    case ACME_ERR_BUFFER_TOO_SMALL:
+        return ACME_ERR_OVERSIZE; /* a certificate larger than any we can store */
+    default:
+        return ACME_ERR_BAD_CERT;
+    }
+}
+
+/* Parses the DER in the scratch without copying it (crt then points into the
+ * scratch, so it must be freed before the scratch is reused). */
+static acme_status_t parse_block(mbedtls_x509_crt *crt, const cert_scratch_t *s, size_t der_len)
+{
+    mbedtls_x509_crt_init(crt);
+    int ret = mbedtls_x509_crt_parse_der_nocopy(crt, s->der, der_len);
+    if (ret != 0) {
+        mbedtls_x509_crt_free(crt);
+        return status_from(ret, ACME_ERR_BAD_CERT);
+    }
+    return ACME_OK;
+}
+
+/* Counts the blocks after the first (each must be a clean CERTIFICATE block;
+ * they are decoded but not parsed). */
+static acme_status_t count_rest(const char *pem, size_t len, size_t pos, cert_scratch_t *s,
+                                size_t *count)
+{
+    /* Every successful block moves pos forward by at least one byte. */
+    for (size_t guard = 0; guard < len; guard++) {
+        size_t der_len = 0;
+        acme_status_t st = next_block(pem, len, &pos, s, &der_len);
+        if (st == ACME_ERR_NOT_FOUND) {
+            return ACME_OK;
+        }
+        if (st != ACME_OK) {
+            return st;
+        }
+        (*count)++;
+    }
+    return ACME_OK;
+}
+
+static acme_status_t fill_info(const mbedtls_x509_crt *crt, acme_cert_info_t *info)
+{
+    /* Subject CN: the first commonName attribute, if any. The list is bounded
+     * by the certificate's size (each entry consumed input). */
+    for (const mbedtls_x509_name *n = &crt->subject; n != NULL; n = n->next) {
+        if (n->oid.p != NULL && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0) {
+            copy_printable(info->subject_cn, sizeof(info->subject_cn), n->val.p, n->val.len);
+            break;
+        }
+    }
+
+    /* Issuer DN on one line; a too-long DN is kept truncated. */
+    info->issuer[0] = '\0';
+    (void)mbedtls_x509_dn_gets(info->issuer, sizeof(info->issuer), &crt->issuer);
+    info->issuer[sizeof(info->issuer) - 1] = '\0';
+
+    /* Serial: the DER INTEGER content octets in lowercase hex, so a leading
+     * 00 (high bit set) is kept and the bytes can be recovered exactly (ARI's
+     * certificate identifier uses them, RFC 9773 §4.1). RFC 5280 allows 20
+     * octets; more than the field holds is not a certificate we accept. */
+    static const char hex[] = "0123456789abcdef";
+    if (crt->serial.len == 0 || crt->serial.len * 2u > ACME_CERT_SERIAL_MAX) {
+        return ACME_ERR_BAD_CERT;
+    }
+    for (size_t i = 0; i < crt->serial.len; i++) {
+        info->serial_hex[2 * i] = hex[crt->serial.p[i] >> 4];
+        info->serial_hex[2 * i + 1] = hex[crt->serial.p[i] & 0x0Fu];
+    }
+    info->serial_hex[2 * crt->serial.len] = '\0';
+
+    info->not_before = x509_time_to_unix(&crt->valid_from);
+    info->not_after = x509_time_to_unix(&crt->valid_to);
+
+    /* DNS SANs: all are counted; the first ACME_MAX_IDENTIFIERS are kept. */
+    for (const mbedtls_x509_sequence *san = &crt->subject_alt_names; san != NULL; san = san->next) {
+        if (san->buf.p == NULL || san->buf.tag != SAN_TAG_DNS) {
+            continue;
+        }
+        if (info->name_count < ACME_MAX_IDENTIFIERS) {
+            copy_printable(info->names[info->name_count], sizeof(info->names[0]), san->buf.p,
+                           san->buf.len);
+        }
+        info->name_count++;
+    }
+    return ACME_OK;
+}
+
+acme_status_t acme_cert_info_read(const char *chain_pem, size_t len, acme_cert_info_t *info)
+{
+    if (chain_pem == NULL || info == NULL) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    memset(info, 0, sizeof(*info));
+    if (len == 0) {
+        return ACME_ERR_BAD_CERT;
+    }
+    cert_scratch_t s;
+    acme_status_t st = scratch_alloc(&s, len, 0);
+    if (st != ACME_OK) {
+        return st;
+    }
+    size_t pos = 0;
+    size_t der_len = 0;
+    st = next_block(chain_pem, len, &pos, &s, &der_len);
+    if (st == ACME_ERR_NOT_FOUND) {
+        st = ACME_ERR_BAD_CERT; /* no certificate at all */
+    }
+    if (st == ACME_OK) {
+        mbedtls_x509_crt crt;
+        st = parse_block(&crt, &s, der_len);
+        if (st == ACME_OK) {
+            st = fill_info(&crt, info);
+            mbedtls_x509_crt_free(&crt);
+        }
+    }
+    if (st == ACME_OK) {
+        info->chain_certs = 1;
+        st = count_rest(chain_pem, len, pos, &s, &info->chain_certs);
+    }
+    scratch_free(&s);
+    if (st != ACME_OK) {
+        memset(info, 0, sizeof(*info));
+    }
+    return st;
+}
+
+/* The leaf's key is key: both SubjectPublicKeyInfos re-encoded by mbedTLS and
+ * compared byte for byte (so an equivalent but differently encoded SPKI in
+ * the certificate still matches). */
+static acme_status_t check_leaf_key(mbedtls_x509_crt *leaf, const acme_key_t *key, uint8_t *buf_a,
+                                    uint8_t *buf_b)
+{
+    size_t key_len = 0;
+    acme_status_t st = acme_key_write_spki(key, buf_a, SPKI_BUF_MAX, &key_len);
+    if (st != ACME_OK) {
+        return st;
+    }
+    int ret = mbedtls_pk_write_pubkey_der(&leaf->pk, buf_b, SPKI_BUF_MAX);
+    if (ret <= 0) {
+        st = status_from(ret, ACME_ERR_KEY_MISMATCH);
+        /* Too big to be ours, or a key type mbedTLS cannot write. */
+        return st == ACME_ERR_NO_MEMORY ? st : ACME_ERR_KEY_MISMATCH;
+    }
+    const uint8_t *leaf_spki = buf_b + SPKI_BUF_MAX - (size_t)ret;
+    if ((size_t)ret != key_len || memcmp(buf_a, leaf_spki, key_len) != 0) {
+        return ACME_ERR_KEY_MISMATCH;
+    }
+    return ACME_OK;
+}
+
+/* The leaf names exactly the requested names: every SAN is a dNSName equal
+ * (case-blind) to a requested name and every requested name is among them.
+ * A SAN of another type (IP address, e-mail...) is something we did not ask
+ * for and fails the check. */
+static acme_status_t check_leaf_names(const mbedtls_x509_crt *leaf, const char *const *names,
+                                      const size_t *name_len, size_t name_count)
+{
+    bool found[ACME_MAX_IDENTIFIERS] = {false};
+    for (const mbedtls_x509_sequence *san = &leaf->subject_alt_names; san != NULL;
+         san = san->next) {
+        if (san->buf.p == NULL) {
+            continue; /* no SAN extension at all: the list head is empty */
+        }
+        if (san->buf.tag != SAN_TAG_DNS) {
+            return ACME_ERR_BAD_CERT;
+        }
+        bool requested = false;
+        for (size_t i = 0; i < name_count; i++) {
+            if (equal_case_blind(san->buf.p, san->buf.len, names[i], name_len[i])) {
+                found[i] = true;
+                requested = true;
+            }
+        }
+        if (!requested) {
+            return ACME_ERR_BAD_CERT;
+        }
+    }
+    for (size_t i = 0; i < name_count; i++) {
+        if (!found[i]) {
+            return ACME_ERR_BAD_CERT;
+        }
+    }
+    return ACME_OK;
+}
+
+acme_status_t acme_cert_check_issued(const char *chain_pem, size_t len, const acme_key_t *key,
+                                     const char *const *names, size_t name_count)
+{
+    size_t name_len[ACME_MAX_IDENTIFIERS];
+    if (chain_pem == NULL || key == NULL || names == NULL || name_count == 0 ||
+        name_count > ACME_MAX_IDENTIFIERS) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < name_count; i++) {
+        if (names[i] == NULL) {
+            return ACME_ERR_INVALID_ARG;
+        }
+        size_t n = 0;
+        while (n <= ACME_DNS_NAME_MAX && names[i][n] != '\0') {
+            n++;
+        }
+        if (n == 0 || n > ACME_DNS_NAME_MAX) {
+            return ACME_ERR_INVALID_ARG;
+        }
+        name_len[i] = n;
+    }
+    if (len == 0) {
+        return ACME_ERR_BAD_CERT;
+    }
+
+    cert_scratch_t s;
+    acme_status_t st = scratch_alloc(&s, len, 2u * SPKI_BUF_MAX);
+    if (st != ACME_OK) {
+        return st;
+    }
+    uint8_t *spki_a = s.mem + s.der_cap;
+    uint8_t *spki_b = spki_a + SPKI_BUF_MAX;
+
+    size_t pos = 0;
+    size_t blocks = 0;
+    /* Every successful block moves pos forward by at least one byte. */
+    for (size_t guard = 0; guard < len && st == ACME_OK; guard++) {
+        size_t der_len = 0;
+        st = next_block(chain_pem, len, &pos, &s, &der_len);
+        if (st == ACME_ERR_NOT_FOUND) {
+            st = (blocks == 0) ? ACME_ERR_BAD_CERT : ACME_OK;
+            break;
+        }
+        if (st != ACME_OK) {
+            break;
+        }
+        mbedtls_x509_crt crt;
+        st = parse_block(&crt, &s, der_len);
+        if (st != ACME_OK) {
+            break;
+        }
+        if (blocks == 0) {
+            st = check_leaf_key(&crt, key, spki_a, spki_b);
+            if (st == ACME_OK) {
+                st = check_leaf_names(&crt, names, name_len, name_count);
+            }
+        }
+        mbedtls_x509_crt_free(&crt);
+        blocks++;
+    }
+    scratch_free(&s);
+    return st;
+}

@@ -1,0 +1,99 @@
+/*
+ * acme-agent status: the installed certificate as one JSON object.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "acme/codec/json_writer.h"
+#include "cli_state.h"
+
+static void status_usage(FILE *out)
+{
+    fputs("usage: acme-agent status --state FILE\n"
+          "\n"
+          "Prints {\"names\":[...],\"issuer\":...,\"serial\":...,\"not_before\":...,\n"
+          "\"not_after\":...,\"account\":...} for the stored certificate.\n",
+          out);
+}
+
+int cmd_status(int argc, char **argv)
+{
+    static cli_state_t st_obj;
+    const char *state = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        if (cli_is_help(argv[i])) {
+            status_usage(stdout);
+            return CLI_EXIT_OK;
+        }
+        if ((v = cli_value(argc, argv, &i)) == NULL) {
+            return CLI_EXIT_FAIL;
+        }
+        if (strcmp(argv[i - 1], "--state") == 0) {
+            state = v;
+        } else {
+            return cli_fail("status: unknown option '%s' (see --help)", argv[i - 1]);
+        }
+    }
+    if (state == NULL) {
+        status_usage(stderr);
+        return cli_fail("status needs --state");
+    }
+    acme_status_t st = cli_state_open(&st_obj, state);
+    if (st != ACME_OK) {
+        return cli_fail("cannot open state file %s: %s", state, acme_strerror(st));
+    }
+    acme_cert_info_t info;
+    char account[ACME_URL_MAX + 1];
+    st = acme_agent_cert_info(&st_obj.agent, &info);
+    if (acme_agent_account_url(&st_obj.agent, account, sizeof(account)) != ACME_OK) {
+        account[0] = '\0';
+    }
+    cli_state_close(&st_obj);
+    if (st == ACME_ERR_NOT_FOUND) {
+        return cli_fail("status: no certificate in %s", state);
+    }
+    if (st != ACME_OK) {
+        return cli_fail("status: cannot read the stored certificate: %s", acme_strerror(st));
+    }
+
+    static char json[8192];
+    char not_before[32];
+    char not_after[32];
+    cli_format_time(info.not_before, not_before, sizeof(not_before));
+    cli_format_time(info.not_after, not_after, sizeof(not_after));
+    acme_json_writer_t w;
+    acme_jw_init(&w, json, sizeof(json));
+    acme_jw_object_begin(&w);
+    acme_jw_key(&w, "names");
+    acme_jw_array_begin(&w);
+    for (size_t i = 0; i < info.name_count && i < ACME_MAX_IDENTIFIERS; i++) {
+        acme_jw_string(&w, info.names[i]);
+    }
+    acme_jw_array_end(&w);
+    acme_jw_key(&w, "subject_cn");
+    acme_jw_string(&w, info.subject_cn);
+    acme_jw_key(&w, "issuer");
+    acme_jw_string(&w, info.issuer);
+    acme_jw_key(&w, "serial");
+    acme_jw_string(&w, info.serial_hex);
+    acme_jw_key(&w, "not_before");
+    acme_jw_string(&w, not_before);
+    acme_jw_key(&w, "not_after");
+    acme_jw_string(&w, not_after);
+    acme_jw_key(&w, "chain_certificates");
+    acme_jw_int(&w, (int64_t)info.chain_certs);
+    acme_jw_key(&w, "account");
+    if (account[0] != '\0') {
+        acme_jw_string(&w, account);
+    } else {
+        acme_jw_null(&w);
+    }
+    acme_jw_object_end(&w);
+    size_t len = 0;
+    if (acme_jw_finish(&w, &len) != ACME_OK) {
+        return cli_fail("status: output too large");
+    }
+    printf("%s\n", json);
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,45 @@
+/*
+ * acme-agent: the Linux gateway command line. Dispatches to one command.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: acme-agent <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  issue    get a certificate from an ACME server over http-01 and store it\n"
+          "  export   write fullchain.pem and privkey.pem from the state file\n"
+          "  status   print the stored certificate as JSON\n"
+          "\n"
+          "'acme-agent <command> --help' describes each command.\n"
+          "Exit status: 0 on success, 2 on failure (one line on stderr says why).\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_FAIL;
+    }
+    const char *cmd = argv[1];
+    if (cli_is_help(cmd) || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(cmd, "issue") == 0) {
+        return cmd_issue(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "export") == 0) {
+        return cmd_export(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "status") == 0) {
+        return cmd_status(argc - 1, argv + 1);
+    }
+    usage(stderr);
+    return cli_fail("unknown command '%s'", cmd);
+}

@@ -1,0 +1,583 @@
+/*
+ * The ACME order engine driven by canned responses, without a network:
+ * the request sequence and budget, account reuse and re-registration,
+ * polling (backoff, Retry-After, served tokens), and every way a server
+ * can say no or send nonsense.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "acme/engine/order.h"
+
+#define DIR_URL "https://ca.test/dir"
+
+static const uint8_t csr[] = {0x30, 0x03, 0x02, 0x01, 0x00};
+static const char *one_name[] = {"a.example.com"};
+static const char *two_names[] = {"a.example.com", "b.example.com"};
+
+static const char directory[] =
+    "{\"newNonce\":\"https://ca.test/nonce\",\"newAccount\":\"https://ca.test/acct\","
+    "\"newOrder\":\"https://ca.test/order\",\"meta\":{\"termsOfService\":\"https://ca.test/tos\"}}";
+
+static acme_order_t order;
+static acme_http_response_t resp;
+static uint8_t body[4096];
+static uint64_t now;
+
+static acme_order_params_t params(const char **names, size_t count, const char *account)
+{
+    acme_order_params_t p = {
+        .directory_url = DIR_URL,
+        .names = names,
+        .name_count = count,
+        .contact = "mailto:ops@example.com",
+        .account_url = account,
+        .csr_der = csr,
+        .csr_len = sizeof(csr),
+        .terms_agreed = true,
+    };
+    return p;
+}
+
+static const acme_http_response_t *reply(uint16_t status, const char *location, const char *json)
+{
+    memset(&resp, 0, sizeof(resp));
+    resp.status = status;
+    resp.keep_alive = true;
+    resp.retry_after_s = -1;
+    resp.retry_after_epoch = -1;
+    resp.content_type = status >= 400 ? ACME_CT_PROBLEM_JSON : ACME_CT_JSON;
+    if (location != NULL) {
+        snprintf(resp.location, sizeof(resp.location), "%s", location);
+    }
+    size_t n = json != NULL ? strlen(json) : 0;
+    memcpy(body, json != NULL ? json : "", n);
+    resp.body = body;
+    resp.body_len = n;
+    resp.body_cap = sizeof(body);
+    return &resp;
+}
+
+/* Expect the next action to be a request to url; return the request. */
+static const acme_request_t *expect_send(const char *url)
+{
+    acme_action_t act = acme_order_next(&order, now);
+    assert_int_equal(act.kind, ACME_ACTION_SEND);
+    assert_string_equal(order.request.url, url);
+    return &order.request;
+}
+
+static void feed(uint16_t status, const char *location, const char *json)
+{
+    acme_status_t st = acme_order_on_response(&order, reply(status, location, json), now,
+                                              ACME_TIME_UNKNOWN);
+    assert_int_equal(st, ACME_WOULD_BLOCK);
+}
+
+static uint64_t expect_wait(void)
+{
+    acme_action_t act = acme_order_next(&order, now);
+    assert_int_equal(act.kind, ACME_ACTION_WAIT);
+    return act.wait_until_ms;
+}
+
+static const char *order_json(const char *status, const char *extra)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof(buf),
+             "{\"status\":\"%s\",\"identifiers\":[{\"type\":\"dns\",\"value\":\"a.example.com\"}],"
+             "\"authorizations\":[\"https://ca.test/authz/1\"],"
+             "\"finalize\":\"https://ca.test/order/1/finalize\"%s}",
+             status, extra != NULL ? extra : "");
+    return buf;
+}
+
+static const char *authz_json(const char *name, const char *status, const char *token)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof(buf),
+             "{\"status\":\"%s\",\"identifier\":{\"type\":\"dns\",\"value\":\"%s\"},"
+             "\"challenges\":[{\"type\":\"dns-01\",\"url\":\"https://ca.test/chall/dns\","
+             "\"status\":\"pending\",\"token\":\"dnstoken\"},"
+             "{\"type\":\"http-01\",\"url\":\"https://ca.test/chall/%s\",\"status\":\"pending\","
+             "\"token\":\"%s\"}]}",
+             status, name, token, token);
+    return buf;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&order, 0, sizeof(order));
+    now = 1000;
+    return 0;
+}
+
+/* Run from the directory to newOrder's response with a fresh account. */
+static void run_to_authz(const char **names, size_t count)
+{
+    acme_order_params_t p = params(names, count, NULL);
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+    const acme_request_t *r = expect_send(DIR_URL);
+    assert_int_equal(r->method, ACME_REQ_GET);
+    feed(200, NULL, directory);
+
+    r = expect_send("https://ca.test/acct");
+    assert_int_equal(r->method, ACME_REQ_POST);
+    assert_true(r->sign_with_jwk);
+    assert_string_equal(r->payload,
+                        "{\"termsOfServiceAgreed\":true,\"contact\":[\"mailto:ops@example.com\"]}");
+    feed(201, "https://ca.test/acct/7", "{\"status\":\"valid\"}");
+
+    acme_action_t act = acme_order_next(&order, now);
+    assert_int_equal(act.kind, ACME_ACTION_SAVE_ACCOUNT);
+    assert_string_equal(order.account_url, "https://ca.test/acct/7");
+    assert_true(order.account_is_new);
+    acme_order_account_saved(&order);
+
+    r = expect_send("https://ca.test/order");
+    assert_false(r->sign_with_jwk);
+}
+
+static void test_happy_path_request_sequence(void **state)
+{
+    (void)state;
+    unsigned sends = 0;
+    run_to_authz(one_name, 1);
+    sends += 3;
+    assert_string_equal(order.request.payload,
+                        "{\"identifiers\":[{\"type\":\"dns\",\"value\":\"a.example.com\"}]}");
+    feed(201, "https://ca.test/order/1", order_json("pending", NULL));
+
+    const acme_request_t *r = expect_send("https://ca.test/authz/1");
+    assert_int_equal(r->payload_len, 0); /* POST-as-GET */
+    feed(200, NULL, authz_json("a.example.com", "pending", "tok1"));
+    sends++;
+    assert_string_equal(acme_order_token(&order, 0), "tok1");
+
+    r = expect_send("https://ca.test/chall/tok1");
+    assert_string_equal(r->payload, "{}");
+    feed(200, NULL, "{\"type\":\"http-01\",\"status\":\"pending\",\"token\":\"tok1\"}");
+    sends++;
+
+    /* Backoff starts short. */
+    uint64_t until = expect_wait();
+    assert_int_equal(until, now + ACME_POLL_FIRST_MS);
+    now = until;
+    expect_send("https://ca.test/order/1");
+    feed(200, NULL, order_json("ready", NULL));
+    sends++;
+
+    r = expect_send("https://ca.test/order/1/finalize");
+    assert_string_equal(r->payload, "{\"csr\":\"MAMCAQA\"}");
+    feed(200, NULL, order_json("processing", NULL));
+    sends++;
+
+    until = expect_wait();
+    assert_int_equal(until, now + ACME_POLL_FIRST_MS);
+    now = until;
+    expect_send("https://ca.test/order/1");
+    feed(200, NULL, order_json("valid", ",\"certificate\":\"https://ca.test/cert/1\""));
+    sends++;
+
+    r = expect_send("https://ca.test/cert/1");
+    assert_true(r->expect_chain);
+    sends++;
+    acme_status_t st = acme_order_on_response(
+        &order, reply(200, NULL, "-----BEGIN CERTIFICATE-----\n"), now, ACME_TIME_UNKNOWN);
+    assert_int_equal(st, ACME_OK);
+    assert_int_equal(acme_order_next(&order, now).kind, ACME_ACTION_DONE);
+    /* directory, newAccount, newOrder, authz, challenge, poll, finalize,
+     * poll, certificate: 9 engine requests (+1 newNonce by the driver). */
+    assert_int_equal(sends, 9);
+}
+
+static void test_stored_account_skips_new_account(void **state)
+{
+    (void)state;
+    acme_order_params_t p = params(one_name, 1, "https://ca.test/acct/7");
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+    expect_send(DIR_URL);
+    feed(200, NULL, directory);
+    const acme_request_t *r = expect_send("https://ca.test/order");
+    assert_false(r->sign_with_jwk);
+    assert_string_equal(order.account_url, "https://ca.test/acct/7");
+}
+
+static void test_unknown_stored_account_registers_again_once(void **state)
+{
+    (void)state;
+    acme_order_params_t p = params(one_name, 1, "https://old.test/acct/1");
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+    expect_send(DIR_URL);
+    feed(200, NULL, directory);
+    expect_send("https://ca.test/order");
+    feed(400, NULL,
+         "{\"type\":\"urn:ietf:params:acme:error:accountDoesNotExist\",\"detail\":\"no such\"}");
+    const acme_request_t *r = expect_send("https://ca.test/acct");
+    assert_true(r->sign_with_jwk);
+    feed(201, "https://ca.test/acct/8", "{\"status\":\"valid\"}");
+    assert_int_equal(acme_order_next(&order, now).kind, ACME_ACTION_SAVE_ACCOUNT);
+    acme_order_account_saved(&order);
+    expect_send("https://ca.test/order");
+    /* A second refusal is final. */
+    acme_status_t st = acme_order_on_response(
+        &order,
+        reply(400, NULL,
+              "{\"type\":\"urn:ietf:params:acme:error:accountDoesNotExist\",\"detail\":\"x\"}"),
+        now, ACME_TIME_UNKNOWN);
+    assert_int_equal(st, ACME_ERR_SERVER_PROBLEM);
+    assert_int_equal(acme_order_next(&order, now).kind, ACME_ACTION_FAILED);
+}
+
+static void test_two_names_one_poll(void **state)
+{
+    (void)state;
+    run_to_authz(two_names, 2);
+    assert_string_equal(order.request.payload,
+                        "{\"identifiers\":[{\"type\":\"dns\",\"value\":\"a.example.com\"},"
+                        "{\"type\":\"dns\",\"value\":\"b.example.com\"}]}");
+    feed(201, "https://ca.test/order/2",
+         "{\"status\":\"pending\",\"authorizations\":[\"https://ca.test/authz/a\","
+         "\"https://ca.test/authz/b\"],\"finalize\":\"https://ca.test/order/2/fin\"}");
+    expect_send("https://ca.test/authz/a");
+    feed(200, NULL, authz_json("a.example.com", "pending", "ta"));
+    expect_send("https://ca.test/chall/ta");
+    feed(200, NULL, "{\"status\":\"pending\"}");
+    expect_send("https://ca.test/authz/b");
+    feed(200, NULL, authz_json("B.EXAMPLE.COM", "pending", "tb")); /* case-blind */
+    expect_send("https://ca.test/chall/tb");
+    feed(200, NULL, "{\"status\":\"processing\"}");
+    /* The CA fetched both tokens: poll shortly after the last fetch. */
+    uint64_t backoff_until = expect_wait();
+    assert_true(acme_order_on_served(&order, "ta", 2, now + 5));
+    assert_false(acme_order_on_served(&order, "zz", 2, now + 6));
+    assert_int_equal(expect_wait(), backoff_until); /* one token left */
+    assert_true(acme_order_on_served(&order, "tb", 2, now + 10));
+    assert_int_equal(expect_wait(), now + 10 + ACME_POLL_AFTER_SERVE_MS);
+    now += 10 + ACME_POLL_AFTER_SERVE_MS;
+    expect_send("https://ca.test/order/2");
+}
+
+static void test_valid_authz_needs_no_challenge(void **state)
+{
+    (void)state;
+    run_to_authz(one_name, 1);
+    feed(201, "https://ca.test/order/1", order_json("pending", NULL));
+    expect_send("https://ca.test/authz/1");
+    feed(200, NULL, authz_json("a.example.com", "valid", "tok"));
+    /* Nothing to validate: poll the order at once. */
+    expect_send("https://ca.test/order/1");
+}
+
+static void test_ready_order_goes_straight_to_finalize(void **state)
+{
+    (void)state;
+    run_to_authz(one_name, 1);
+    feed(201, "https://ca.test/order/1", order_json("ready", NULL));
+    expect_send("https://ca.test/order/1/finalize");
+    feed(200, NULL, order_json("valid", ",\"certificate\":\"https://ca.test/cert/9\""));
+    expect_send("https://ca.test/cert/9");
+}
+
+static void to_polling(void)
+{
+    run_to_authz(one_name, 1);
+    feed(201, "https://ca.test/order/1", order_json("pending", NULL));
+    expect_send("https://ca.test/authz/1");
+    feed(200, NULL, authz_json("a.example.com", "pending", "tok1"));
+    expect_send("https://ca.test/chall/tok1");
+    feed(200, NULL, "{\"status\":\"pending\"}");
+}
+
+static void test_backoff_doubles_and_retry_after_wins(void **state)
+{
+    (void)state;
+    to_polling();
+    uint32_t expected = ACME_POLL_FIRST_MS;
+    for (int i = 0; i < 4; i++) {
+        uint64_t until = expect_wait();
+        assert_int_equal(until - now, expected);
+        now = until;
+        expect_send("https://ca.test/order/1");
+        feed(200, NULL, order_json("pending", NULL));
+        expected *= 2;
+    }
+    /* A Retry-After replaces the computed delay... */
+    now = expect_wait();
+    expect_send("https://ca.test/order/1");
+    reply(200, NULL, order_json("pending", NULL));
+    resp.retry_after_s = 7;
+    assert_int_equal(acme_order_on_response(&order, &resp, now, ACME_TIME_UNKNOWN),
+                     ACME_WOULD_BLOCK);
+    assert_int_equal(expect_wait(), now + 7000);
+    /* ...and is a floor that a served token cannot undercut. */
+    acme_order_on_served(&order, "tok1", 4, now);
+    assert_int_equal(expect_wait(), now + 7000);
+    /* Absurd values are clamped. */
+    now += 7000;
+    expect_send("https://ca.test/order/1");
+    reply(200, NULL, order_json("pending", NULL));
+    resp.retry_after_s = 99999999;
+    acme_order_on_response(&order, &resp, now, ACME_TIME_UNKNOWN);
+    uint64_t clamped = now + ACME_RETRY_AFTER_MAX_MS;
+    /* ...and never past the issuance deadline. */
+    assert_int_equal(expect_wait(), clamped < order.deadline_ms ? clamped : order.deadline_ms);
+}
+
+static void test_retry_after_http_date(void **state)
+{
+    (void)state;
+    to_polling();
+    now = expect_wait();
+    expect_send("https://ca.test/order/1");
+    reply(200, NULL, order_json("pending", NULL));
+    resp.retry_after_epoch = 1700000030;
+    acme_order_on_response(&order, &resp, now, 1700000000);
+    assert_int_equal(expect_wait(), now + 30000);
+}
+
+static void test_polling_is_bounded(void **state)
+{
+    (void)state;
+    to_polling();
+    /* A server that says "pending" for ever: the poll count or the issue
+     * deadline ends it, whichever comes first. */
+    unsigned polls = 0;
+    for (;;) {
+        acme_action_t act = acme_order_next(&order, now);
+        if (act.kind == ACME_ACTION_WAIT) {
+            now = act.wait_until_ms;
+            continue;
+        }
+        if (act.kind != ACME_ACTION_SEND) {
+            break;
+        }
+        polls++;
+        assert_true(polls <= ACME_POLL_MAX_COUNT + 1u);
+        acme_order_on_response(&order, reply(200, NULL, order_json("pending", NULL)), now,
+                               ACME_TIME_UNKNOWN);
+    }
+    assert_int_equal(order.status, ACME_ERR_TIMEOUT);
+    assert_true(now - 1000 <= ACME_ISSUE_TIMEOUT_MS);
+}
+
+static void test_issue_deadline(void **state)
+{
+    (void)state;
+    to_polling();
+    now += ACME_ISSUE_TIMEOUT_MS;
+    assert_int_equal(acme_order_next(&order, now).kind, ACME_ACTION_FAILED);
+    assert_int_equal(order.status, ACME_ERR_TIMEOUT);
+}
+
+static void test_invalid_order_reports_challenge_error(void **state)
+{
+    (void)state;
+    to_polling();
+    now = expect_wait();
+    expect_send("https://ca.test/order/1");
+    feed(200, NULL, order_json("invalid", NULL));
+    /* No reason on the order: the authorization is fetched for it. */
+    expect_send("https://ca.test/authz/1");
+    acme_status_t st = acme_order_on_response(
+        &order,
+        reply(200, NULL,
+              "{\"status\":\"invalid\",\"identifier\":{\"type\":\"dns\",\"value\":\"a.example.com\"},"
+              "\"challenges\":[{\"type\":\"http-01\",\"url\":\"https://ca.test/c\",\"status\":"
+              "\"invalid\",\"token\":\"tok1\",\"error\":{\"type\":\"urn:ietf:params:acme:error:"
+              "connection\",\"detail\":\"Connection refused\"}}]}"),
+        now, ACME_TIME_UNKNOWN);
+    assert_int_equal(st, ACME_ERR_ORDER_INVALID);
+    assert_string_equal(order.problem.type, "urn:ietf:params:acme:error:connection");
+    assert_string_equal(order.problem.detail, "Connection refused");
+}
+
+static void test_problem_document_with_subproblems(void **state)
+{
+    (void)state;
+    run_to_authz(two_names, 2);
+    acme_status_t st = acme_order_on_response(
+        &order,
+        reply(400, NULL,
+              "{\"type\":\"urn:ietf:params:acme:error:rejectedIdentifier\",\"detail\":\"Error "
+              "creating new order\",\"subproblems\":[{\"type\":\"urn:ietf:params:acme:error:"
+              "rejectedIdentifier\",\"detail\":\"policy forbids\",\"identifier\":{\"type\":\"dns\","
+              "\"value\":\"b.example.com\"}}]}"),
+        now, ACME_TIME_UNKNOWN);
+    assert_int_equal(st, ACME_ERR_SERVER_PROBLEM);
+    assert_int_equal(order.problem.http_status, 400);
+    assert_string_equal(order.problem.detail, "Error creating new order");
+    assert_int_equal(order.problem.subproblem_count, 1);
+    assert_string_equal(order.problem.subproblems[0].identifier, "b.example.com");
+    assert_string_equal(order.problem.subproblems[0].detail, "policy forbids");
+}
+
+static void test_hostile_and_broken_responses(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        acme_status_t expect;
+    } cases[] = {
+        {"not json", ACME_ERR_MALFORMED},
+        {"[1,2]", ACME_ERR_MALFORMED},
+        {"{\"status\":\"pending\"}", ACME_ERR_MALFORMED}, /* no finalize */
+        {"{\"status\":\"weird\",\"authorizations\":[],\"finalize\":\"x\"}", ACME_ERR_MALFORMED},
+        {"{\"status\":\"pending\",\"authorizations\":\"x\",\"finalize\":\"x\"}", ACME_ERR_MALFORMED},
+        {"{\"status\":\"pending\",\"authorizations\":[],\"finalize\":\"x\"}", ACME_ERR_MALFORMED},
+        {"{\"status\":\"pending\",\"authorizations\":[\"a\",\"b\",\"c\",\"d\",\"e\"],"
+         "\"finalize\":\"x\"}",
+         ACME_ERR_OVERSIZE},
+        {"{\"status\":7,\"authorizations\":[\"a\"],\"finalize\":\"x\"}", ACME_ERR_MALFORMED},
+        {"{\"status\":\"pending\",\"authorizations\":[\"a\"],\"finalize\":\"https://ca.test/"
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+         ACME_ERR_OVERSIZE},
+        {"{\"status\":\"pending\",\"authorizations\":[\"a\"],\"finalize\":\"x\",\"x\":[[[[[[[[[[[["
+         "[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+         ACME_ERR_MALFORMED}, /* nesting beyond the cap */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        setup(NULL);
+        run_to_authz(one_name, 1);
+        acme_status_t st = acme_order_on_response(&order, reply(201, "https://ca.test/o", cases[i].json),
+                                                  now, ACME_TIME_UNKNOWN);
+        if (st != cases[i].expect) {
+            fprintf(stderr, "case %zu: got %d\n", i, st);
+        }
+        assert_int_equal(st, cases[i].expect);
+        assert_int_equal(acme_order_next(&order, now).kind, ACME_ACTION_FAILED);
+    }
+}
+
+static void test_missing_location_and_statuses(void **state)
+{
+    (void)state;
+    run_to_authz(one_name, 1);
+    acme_status_t st = acme_order_on_response(&order, reply(201, NULL, order_json("pending", NULL)),
+                                              now, ACME_TIME_UNKNOWN);
+    assert_int_equal(st, ACME_ERR_MALFORMED);
+
+    setup(NULL);
+    run_to_authz(one_name, 1);
+    st = acme_order_on_response(&order, reply(302, "https://elsewhere/", ""), now,
+                                ACME_TIME_UNKNOWN);
+    assert_int_equal(st, ACME_ERR_HTTP_STATUS);
+}
+
+static void test_no_http01_challenge(void **state)
+{
+    (void)state;
+    run_to_authz(one_name, 1);
+    feed(201, "https://ca.test/order/1", order_json("pending", NULL));
+    expect_send("https://ca.test/authz/1");
+    acme_status_t st = acme_order_on_response(
+        &order,
+        reply(200, NULL,
+              "{\"status\":\"pending\",\"identifier\":{\"type\":\"dns\",\"value\":\"a.example.com\"},"
+              "\"challenges\":[{\"type\":\"dns-01\",\"url\":\"u\",\"status\":\"pending\","
+              "\"token\":\"t\"}]}"),
+        now, ACME_TIME_UNKNOWN);
+    assert_int_equal(st, ACME_ERR_UNSUPPORTED);
+}
+
+static void test_foreign_identifier_and_bad_token(void **state)
+{
+    (void)state;
+    run_to_authz(one_name, 1);
+    feed(201, "https://ca.test/order/1", order_json("pending", NULL));
+    expect_send("https://ca.test/authz/1");
+    acme_status_t st = acme_order_on_response(
+        &order, reply(200, NULL, authz_json("evil.example.net", "pending", "t")), now,
+        ACME_TIME_UNKNOWN);
+    assert_int_equal(st, ACME_ERR_MALFORMED);
+
+    setup(NULL);
+    run_to_authz(one_name, 1);
+    feed(201, "https://ca.test/order/1", order_json("pending", NULL));
+    expect_send("https://ca.test/authz/1");
+    /* A token that would inject bytes into the http-01 response. */
+    st = acme_order_on_response(&order,
+                                reply(200, NULL, authz_json("a.example.com", "pending", "t\\r\\nX")),
+                                now, ACME_TIME_UNKNOWN);
+    assert_int_equal(st, ACME_ERR_MALFORMED);
+}
+
+static void test_eab_required_directory(void **state)
+{
+    (void)state;
+    acme_order_params_t p = params(one_name, 1, NULL);
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+    expect_send(DIR_URL);
+    acme_status_t st = acme_order_on_response(
+        &order,
+        reply(200, NULL,
+              "{\"newNonce\":\"n\",\"newAccount\":\"a\",\"newOrder\":\"o\","
+              "\"meta\":{\"externalAccountRequired\":true}}"),
+        now, ACME_TIME_UNKNOWN);
+    assert_int_equal(st, ACME_ERR_UNSUPPORTED);
+}
+
+static void test_start_rejects_unusable_params(void **state)
+{
+    (void)state;
+    static const char *wild[] = {"*.example.com"};
+    static const char *empty[] = {""};
+    acme_order_params_t p = params(wild, 1, NULL);
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_ERR_INVALID_ARG);
+    p = params(empty, 1, NULL);
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_ERR_INVALID_ARG);
+    p = params(one_name, 0, NULL);
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_ERR_INVALID_ARG);
+    p = params(one_name, ACME_MAX_IDENTIFIERS + 1, NULL);
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_ERR_INVALID_ARG);
+    p = params(one_name, 1, NULL);
+    p.csr_len = 0;
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_ERR_INVALID_ARG);
+}
+
+static void test_transport_error_fails_the_order(void **state)
+{
+    (void)state;
+    run_to_authz(one_name, 1);
+    acme_order_on_error(&order, ACME_ERR_TLS_VERIFY);
+    assert_int_equal(acme_order_next(&order, now).kind, ACME_ACTION_FAILED);
+    assert_int_equal(order.status, ACME_ERR_TLS_VERIFY);
+    /* Responses after the end are refused, not acted on. */
+    assert_int_equal(acme_order_on_response(&order, reply(200, NULL, "{}"), now, 0),
+                     ACME_ERR_BAD_STATE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_happy_path_request_sequence, setup),
+        cmocka_unit_test_setup(test_stored_account_skips_new_account, setup),
+        cmocka_unit_test_setup(test_unknown_stored_account_registers_again_once, setup),
+        cmocka_unit_test_setup(test_two_names_one_poll, setup),
+        cmocka_unit_test_setup(test_valid_authz_needs_no_challenge, setup),
+        cmocka_unit_test_setup(test_ready_order_goes_straight_to_finalize, setup),
+        cmocka_unit_test_setup(test_backoff_doubles_and_retry_after_wins, setup),
+        cmocka_unit_test_setup(test_retry_after_http_date, setup),
+        cmocka_unit_test_setup(test_polling_is_bounded, setup),
+        cmocka_unit_test_setup(test_issue_deadline, setup),
+        cmocka_unit_test_setup(test_invalid_order_reports_challenge_error, setup),
+        cmocka_unit_test_setup(test_problem_document_with_subproblems, setup),
+        cmocka_unit_test_setup(test_hostile_and_broken_responses, setup),
+        cmocka_unit_test_setup(test_missing_location_and_statuses, setup),
+        cmocka_unit_test_setup(test_no_http01_challenge, setup),
+        cmocka_unit_test_setup(test_foreign_identifier_and_bad_token, setup),
+        cmocka_unit_test_setup(test_eab_required_directory, setup),
+        cmocka_unit_test_setup(test_start_rejects_unusable_params, setup),
+        cmocka_unit_test_setup(test_transport_error_fails_the_order, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
