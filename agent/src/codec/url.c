@@ -11,6 +11,8 @@
  */
 #include "acme/codec/url.h"
 
+#include "acme/codec/ip_addr.h"
+
 #include <string.h>
 
 #define URL_HOST_MAX 253u /* RFC 1035 text form */
@@ -62,110 +64,11 @@ static bool is_path_char(char c)
     return strchr("-._~!$&'()*+,;=:@/?", c) != NULL && c != '\0';
 }
 
-/* Strict dotted quad: four decimal parts 0..255 without leading zeros
- * (inet_aton reads "010" as octal 8; we refuse to guess). */
-static bool parse_ipv4(const char *s, size_t n, uint8_t out[4])
+/* IP literals use the one strict parser of the agent (acme/codec/ip_addr.h):
+ * no octal or shortened IPv4, no IPv6 zone identifiers. */
+static bool parse_ip(const char *s, size_t n, acme_ip_family_t family, acme_ip_addr_t *out)
 {
-    size_t i = 0;
-    for (size_t part = 0; part < 4u; part++) {
-        if (part > 0) {
-            if (i >= n || s[i] != '.') {
-                return false;
-            }
-            i++;
-        }
-        size_t start = i;
-        unsigned value = 0;
-        while (i < n && is_digit(s[i]) && i - start < 3u) {
-            value = value * 10u + (unsigned)(s[i] - '0');
-            i++;
-        }
-        if (i == start || (i - start > 1u && s[start] == '0') || value > 255u) {
-            return false;
-        }
-        out[part] = (uint8_t)value;
-    }
-    return i == n;
-}
-
-/* RFC 4291 §2.2 text form, including "::" and a trailing dotted quad;
- * no zone identifier. Fills the 16 address bytes. */
-static bool parse_ipv6(const char *s, size_t n, uint8_t out[16])
-{
-    uint16_t groups[8];
-    size_t count = 0;
-    size_t gap = SIZE_MAX; /* group index where "::" stands */
-    size_t i = 0;
-
-    if (n < 2u) {
-        return false;
-    }
-    if (s[0] == ':') {
-        if (s[1] != ':') {
-            return false;
-        }
-        gap = 0;
-        i = 2;
-    }
-    while (i < n) {
-        if (count == 8u) {
-            return false;
-        }
-        size_t start = i;
-        unsigned value = 0;
-        while (i < n && hex_value(s[i]) >= 0 && i - start < 4u) {
-            value = value * 16u + (unsigned)hex_value(s[i]);
-            i++;
-        }
-        if (i == start) {
-            return false;
-        }
-        if (i < n && s[i] == '.') {
-            /* An embedded IPv4 address ends the literal and fills two groups. */
-            uint8_t v4[4];
-            if (count > 6u || !parse_ipv4(s + start, n - start, v4)) {
-                return false;
-            }
-            groups[count++] = (uint16_t)((v4[0] << 8) | v4[1]);
-            groups[count++] = (uint16_t)((v4[2] << 8) | v4[3]);
-            i = n;
-            break;
-        }
-        groups[count++] = (uint16_t)value;
-        if (i == n) {
-            break;
-        }
-        if (s[i] != ':') {
-            return false; /* a fifth hex digit or a foreign character */
-        }
-        i++;
-        if (i < n && s[i] == ':') {
-            if (gap != SIZE_MAX) {
-                return false; /* "::" twice */
-            }
-            gap = count;
-            i++;
-        } else if (i == n) {
-            return false; /* trailing single ':' */
-        }
-    }
-    if (gap == SIZE_MAX ? count != 8u : count > 7u) {
-        return false;
-    }
-    /* Expand "::" into the missing zero groups. */
-    size_t zeros = 8u - count;
-    size_t g = 0;
-    for (size_t k = 0; k < 8u; k++) {
-        uint16_t v = 0;
-        if (gap != SIZE_MAX && k >= gap && k < gap + zeros) {
-            v = 0;
-        } else {
-            v = groups[g++];
-        }
-        out[2u * k] = (uint8_t)(v >> 8);
-        out[2u * k + 1u] = (uint8_t)v;
-    }
-    return true;
+    return acme_ip_parse(s, n, out) == ACME_OK && out->family == (uint8_t)family;
 }
 
 /* A DNS name of letters, digits, '-' and '.', with non-empty labels of at
@@ -195,8 +98,8 @@ static acme_status_t check_host(const char *s, size_t n)
             return ACME_ERR_MALFORMED;
         }
         if (i == n && is_digit(s[label_start])) {
-            uint8_t v4[4];
-            return parse_ipv4(s, n, v4) ? ACME_OK : ACME_ERR_MALFORMED;
+            acme_ip_addr_t v4;
+            return parse_ip(s, n, ACME_IP_V4, &v4) ? ACME_OK : ACME_ERR_MALFORMED;
         }
         label_start = i + 1u;
     }
@@ -287,8 +190,8 @@ acme_status_t acme_url_parse_https(const char *url, size_t len, acme_url_t *out)
             return ACME_ERR_MALFORMED;
         }
         host_end = (size_t)(close - url);
-        uint8_t v6[16];
-        if (!parse_ipv6(url + host_start, host_end - host_start, v6)) {
+        acme_ip_addr_t v6;
+        if (!parse_ip(url + host_start, host_end - host_start, ACME_IP_V6, &v6)) {
             return ACME_ERR_MALFORMED;
         }
         if (host_end + 1u < auth_end) {
@@ -342,10 +245,10 @@ bool acme_url_same_origin(const acme_url_t *a, const acme_url_t *b)
     }
     if (a->host_is_ipv6) {
         /* "::1" and "0:0::1" are one address: compare the bytes. */
-        uint8_t va[16];
-        uint8_t vb[16];
-        return parse_ipv6(a->host, a->host_len, va) && parse_ipv6(b->host, b->host_len, vb) &&
-               memcmp(va, vb, sizeof(va)) == 0;
+        acme_ip_addr_t va;
+        acme_ip_addr_t vb;
+        return parse_ip(a->host, a->host_len, ACME_IP_V6, &va) &&
+               parse_ip(b->host, b->host_len, ACME_IP_V6, &vb) && acme_ip_equal(&va, &vb);
     }
     if (a->host_len != b->host_len) {
         return false;
