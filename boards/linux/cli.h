@@ -42,8 +42,10 @@ bool cli_is_help(const char *arg);
  * returns NULL when it is missing. */
 const char *cli_value(int argc, char **argv, int *i);
 
-/* Set up the POSIX port and open the state file. */
-acme_status_t cli_open_state(acme_posix_port_t *pp, acme_port_t *port, const char *path);
+/* Set up the POSIX port and open the state file. The port's own log lines
+ * go to stderr only when verbose (a failure is reported in one line). */
+acme_status_t cli_open_state(acme_posix_port_t *pp, acme_port_t *port, const char *path,
+                             bool verbose);
 
 /* Read a whole file (at most cap - 1 bytes, NUL-terminated). */
 acme_status_t cli_read_file(const char *path, char *buf, size_t cap, size_t *len);

@@ -38,12 +38,14 @@ const char *cli_value(int argc, char **argv, int *i)
     return argv[*i];
 }
 
-acme_status_t cli_open_state(acme_posix_port_t *pp, acme_port_t *port, const char *path)
+acme_status_t cli_open_state(acme_posix_port_t *pp, acme_port_t *port, const char *path,
+                             bool verbose)
 {
     acme_status_t st = acme_posix_port_init(pp, port);
     if (st != ACME_OK) {
         return st;
     }
+    pp->log_threshold = verbose ? ACME_LOG_DEBUG : (acme_log_level_t)0;
     acme_flash_geometry_t geo = {CLI_STATE_SIZE, CLI_STATE_ERASE, CLI_STATE_PROG};
     return acme_posix_flash_open(pp, port, path, &geo);
 }

@@ -13,7 +13,8 @@ static void export_usage(FILE *out)
 {
     fputs("usage: acme-agent export --state FILE --out DIR\n"
           "\n"
-          "Writes DIR/fullchain.pem (0644) and DIR/privkey.pem (0600).\n",
+          "Writes DIR/fullchain.pem (0644) and DIR/privkey.pem (0600), each replaced\n"
+          "atomically. DIR is created (0700) when missing.\n",
           out);
 }
 
@@ -45,7 +46,11 @@ int cmd_export(int argc, char **argv)
         export_usage(stderr);
         return cli_fail("export needs --state and --out");
     }
+    /* A missing directory is created private: it will hold a key. */
     struct stat sb;
+    if (stat(out_dir, &sb) != 0 && mkdir(out_dir, 0700) != 0) {
+        return cli_fail("export: cannot create directory %s", out_dir);
+    }
     if (stat(out_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         return cli_fail("export: %s is not a directory", out_dir);
     }

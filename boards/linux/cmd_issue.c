@@ -26,24 +26,8 @@ static void issue_usage(FILE *out)
           "  --contact URI       account contact, e.g. mailto:ops@example.com\n"
           "  --dns-server IP:PORT  resolve the ACME server through this DNS server\n"
           "  --stats             print issuance statistics as JSON on stdout\n"
-          "  --verbose           print progress on stderr\n",
+          "  --verbose           log progress on stderr\n",
           out);
-}
-
-static void on_event(void *ctx, const acme_event_t *ev)
-{
-    const bool *verbose = ctx;
-    static const char *const names[] = {
-        [ACME_EVENT_ACCOUNT_CREATED] = "account created",
-        [ACME_EVENT_ORDER_CREATED] = "order created",
-        [ACME_EVENT_CHALLENGE_SERVED] = "challenge served",
-        [ACME_EVENT_CERT_INSTALLED] = "certificate installed",
-        [ACME_EVENT_ISSUE_FAILED] = "issuance failed",
-    };
-    /* Failures are reported once, by the command, on exit. */
-    if (*verbose && ev->type < ACME_EVENT_ISSUE_FAILED) {
-        fprintf(stderr, "acme-agent: %s: %s\n", names[ev->type], ev->detail ? ev->detail : "");
-    }
 }
 
 /* One line: what failed, what the CA said, and the low-level detail. */
@@ -162,8 +146,6 @@ int cmd_issue(int argc, char **argv)
     }
     cfg.names = names;
     cfg.name_count = name_count;
-    cfg.on_event = on_event;
-    cfg.event_ctx = &verbose;
 
     size_t trust_len = 0;
     acme_status_t st = cli_read_file(trust_path, trust, sizeof(trust), &trust_len);
@@ -174,7 +156,7 @@ int cmd_issue(int argc, char **argv)
     cfg.trust_pem_len = trust_len;
 
     acme_port_t port;
-    st = cli_open_state(&pp, &port, state);
+    st = cli_open_state(&pp, &port, state, verbose);
     if (st != ACME_OK) {
         return cli_fail("cannot open state file %s: %s", state, acme_strerror(st));
     }

@@ -135,6 +135,7 @@ typedef struct acme_agent {
     uint8_t csr[ACME_CSR_MAX];
     size_t csr_len;
     uint8_t exchange;            /* what the HTTP client is doing */
+    bool order_announced;
     uint8_t badnonce_left;
     uint8_t tx[ACME_HTTP_TX_MAX];
 

@@ -21,6 +21,7 @@
 #include "acme/codec/jwk.h"
 #include "acme/codec/pem.h"
 #include "crypto/crypto.h"
+#include "io/log.h"
 #include "io/tls.h"
 
 enum agent_state {
@@ -283,8 +284,13 @@ static acme_status_t prepare_csr(acme_agent_t *a)
 static void release_issue_objects(acme_agent_t *a)
 {
     struct acme_agent_crypto *c = a->crypto;
-    acme_http_client_close(&a->http);
-    acme_http01_server_stop(&a->http01);
+    /* Each of these exists only once an issuance has set it up. */
+    if (a->http.port != NULL) {
+        acme_http_client_close(&a->http);
+    }
+    if (a->http01.net != NULL) {
+        acme_http01_server_stop(&a->http01);
+    }
     if (a->cfg->dns_server != NULL) {
         acme_dns_client_close(&a->dns);
     }
@@ -314,6 +320,8 @@ static acme_status_t finish(acme_agent_t *a, acme_status_t status)
     a->state = AGENT_FINISHED;
     a->last_status = status;
     if (status != ACME_OK) {
+        ACME_LOGE(a->port, "issuance failed: %s (%s)", acme_status_name(status),
+                  a->problem.detail[0] != '\0' ? a->problem.detail : a->problem.type);
         emit(a, ACME_EVENT_ISSUE_FAILED, status,
              a->problem.detail[0] != '\0' ? a->problem.detail : acme_strerror(status));
     }
@@ -343,6 +351,7 @@ acme_status_t acme_agent_start_issue(acme_agent_t *a, uint64_t now_ms)
     a->now_ms = now_ms;
     a->issue_started_ms = now_ms;
     a->store.commits = 0;
+    a->order_announced = false;
     a->state = AGENT_ISSUING;
 
     acme_status_t st = acme_tls_config_new(&c->tls, a->cfg->trust_pem, a->cfg->trust_pem_len,
@@ -367,6 +376,9 @@ acme_status_t acme_agent_start_issue(acme_agent_t *a, uint64_t now_ms)
     if (st != ACME_OK) {
         return finish(a, st);
     }
+    ACME_LOGI(a->port, "issuing for %s (%u name%s) from %s", a->cfg->names[0],
+              (unsigned)a->cfg->name_count, a->cfg->name_count == 1 ? "" : "s",
+              a->cfg->directory_url);
     acme_order_params_t params = {
         .directory_url = a->cfg->directory_url,
         .names = a->cfg->names,
@@ -437,6 +449,8 @@ static acme_status_t send_request(acme_agent_t *a)
         wire.url = req->url;
         a->exchange = XCHG_ORDER;
     }
+    ACME_LOGD(a->port, "%s %s", wire.method == ACME_WIRE_POST ? "POST"
+                               : wire.method == ACME_WIRE_HEAD ? "HEAD" : "GET", wire.url);
     acme_url_t url;
     size_t len = 0;
     acme_status_t st = acme_wire_request_write(&wire, a->tx, sizeof(a->tx), &len, &url);
@@ -469,6 +483,54 @@ static bool is_bad_nonce(acme_agent_t *a, const acme_http_response_t *resp)
     return bad;
 }
 
+/* What the request in flight was for, to say where a failure happened. */
+static const char *request_name(const acme_agent_t *a, uint8_t which)
+{
+    if (which == XCHG_NONCE) {
+        return "newNonce";
+    }
+    switch (a->order.phase) {
+    case ACME_PHASE_DIRECTORY:
+        return "directory";
+    case ACME_PHASE_ACCOUNT:
+        return "newAccount";
+    case ACME_PHASE_NEW_ORDER:
+        return "newOrder";
+    case ACME_PHASE_AUTHZ:
+    case ACME_PHASE_AUTHZ_ERROR:
+        return "authorization";
+    case ACME_PHASE_CHALLENGE:
+        return "challenge";
+    case ACME_PHASE_POLL_READY:
+    case ACME_PHASE_POLL_VALID:
+        return "order poll";
+    case ACME_PHASE_FINALIZE:
+        return "finalize";
+    case ACME_PHASE_CERTIFICATE:
+        return "certificate download";
+    default:
+        return "ACME";
+    }
+}
+
+static void set_request_failure(acme_agent_t *a, uint8_t which, uint16_t http_status)
+{
+    char detail[64];
+    size_t n = 0;
+    const char *parts[] = {"in the ", request_name(a, which), " request"};
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        size_t len = strlen(parts[i]);
+        if (n + len >= sizeof(detail)) {
+            break;
+        }
+        memcpy(detail + n, parts[i], len);
+        n += len;
+    }
+    detail[n] = '\0';
+    set_problem_detail(a, detail);
+    a->problem.http_status = http_status;
+}
+
 /* An exchange ended with status st. Returns a final status, or
  * ACME_WOULD_BLOCK to keep going. */
 static acme_status_t on_exchange_done(acme_agent_t *a, acme_status_t st)
@@ -476,7 +538,7 @@ static acme_status_t on_exchange_done(acme_agent_t *a, acme_status_t st)
     uint8_t which = a->exchange;
     a->exchange = XCHG_NONE;
     if (st != ACME_OK) {
-        a->order.problem.http_status = 0;
+        set_request_failure(a, which, 0);
         acme_order_on_error(&a->order, st);
         return ACME_WOULD_BLOCK; /* the engine reports FAILED next */
     }
@@ -485,9 +547,17 @@ static acme_status_t on_exchange_done(acme_agent_t *a, acme_status_t st)
         memcpy(a->nonce, resp->nonce, sizeof(a->nonce));
     }
     if (which == XCHG_NONCE) {
-        if (a->nonce[0] == '\0' || (resp->status != 200 && resp->status != 204)) {
-            set_problem_detail(a, "newNonce gave no nonce");
-            acme_order_on_error(&a->order, ACME_ERR_SERVER_PROBLEM);
+        if (resp->status != 200 && resp->status != 204) {
+            set_request_failure(a, which, resp->status);
+            if (resp->body_len > 0) {
+                (void)acme_problem_read(resp->body, resp->body_len, resp->status, &a->problem);
+            }
+            acme_order_on_error(&a->order, ACME_ERR_HTTP_STATUS);
+            return ACME_WOULD_BLOCK;
+        }
+        if (a->nonce[0] == '\0') {
+            set_problem_detail(a, "newNonce answered without a usable Replay-Nonce");
+            acme_order_on_error(&a->order, ACME_ERR_MALFORMED);
             return ACME_WOULD_BLOCK;
         }
         st = send_request(a); /* the request that needed the nonce */
@@ -501,6 +571,7 @@ static acme_status_t on_exchange_done(acme_agent_t *a, acme_status_t st)
         /* RFC 8555 §6.5: retry with the fresh nonce from the error. */
         a->badnonce_left--;
         a->stats.badnonce_retries++;
+        ACME_LOGD(a->port, "badNonce: retrying with the fresh nonce");
         st = send_request(a);
         if (st != ACME_OK) {
             acme_order_on_error(&a->order, st);
@@ -508,6 +579,11 @@ static acme_status_t on_exchange_done(acme_agent_t *a, acme_status_t st)
         return ACME_WOULD_BLOCK;
     }
     acme_order_on_response(&a->order, resp, a->now_ms, wall_now(a));
+    if (!a->order_announced && a->order.order_url[0] != '\0') {
+        a->order_announced = true;
+        ACME_LOGI(a->port, "order %s", a->order.order_url);
+        emit(a, ACME_EVENT_ORDER_CREATED, ACME_OK, a->order.order_url);
+    }
     return ACME_WOULD_BLOCK;
 }
 
@@ -521,10 +597,24 @@ static acme_status_t install_certificate(acme_agent_t *a)
         set_problem_detail(a, "certificate chain larger than ACME_CHAIN_MAX");
         return ACME_ERR_OVERSIZE;
     }
-    acme_status_t st = acme_cert_check_issued(chain, resp->body_len, c->device_key,
-                                              a->cfg->names, a->cfg->name_count);
+    /* The request buffer is idle now: scratch for one decoded certificate. */
+    size_t certs = 0;
+    acme_status_t st = acme_pem_chain_check(chain, resp->body_len, a->tx, sizeof(a->tx), &certs);
     if (st != ACME_OK) {
-        set_problem_detail(a, "the issued certificate does not match the request");
+        set_problem_detail(a, "the certificate download is not a PEM certificate chain");
+        return st == ACME_ERR_BUFFER_TOO_SMALL ? ACME_ERR_OVERSIZE : ACME_ERR_BAD_CERT;
+    }
+    st = acme_cert_check_issued(chain, resp->body_len, c->device_key, a->cfg->names,
+                                a->cfg->name_count);
+    if (st == ACME_ERR_KEY_MISMATCH) {
+        set_problem_detail(a, "its public key is not the key of the CSR");
+        return ACME_ERR_BAD_CERT;
+    }
+    if (st == ACME_ERR_BAD_CERT) {
+        set_problem_detail(a, "its DNS names are not exactly the requested names");
+        return st;
+    }
+    if (st != ACME_OK) {
         return st;
     }
     uint8_t der[ACME_KEY_DER_MAX];
@@ -543,6 +633,7 @@ static acme_status_t install_certificate(acme_agent_t *a)
         set_problem_detail(a, "cannot store the new certificate");
         return st;
     }
+    ACME_LOGI(a->port, "certificate installed (%u-byte chain)", (unsigned)resp->body_len);
     emit(a, ACME_EVENT_CERT_INSTALLED, ACME_OK, a->cfg->names[0]);
     return ACME_OK;
 }
@@ -556,6 +647,7 @@ static acme_status_t save_account_url(acme_agent_t *a)
     };
     acme_status_t st = acme_store_commit(&a->store, changes, sizeof(changes) / sizeof(changes[0]));
     if (st == ACME_OK && a->order.account_is_new) {
+        ACME_LOGI(a->port, "account %s", url);
         emit(a, ACME_EVENT_ACCOUNT_CREATED, ACME_OK, url);
     }
     return st;
@@ -700,6 +792,7 @@ acme_status_t acme_agent_http01_lookup(acme_agent_t *a, const char *path, size_t
         if (t[0] != '\0' && strlen(t) == token_len && memcmp(t, token, token_len) == 0) {
             acme_status_t st = acme_key_authorization(t, a->thumbprint, out, cap, len);
             if (st == ACME_OK) {
+                ACME_LOGI(a->port, "http-01 token served");
                 acme_order_on_served(&a->order, token, token_len, a->now_ms);
                 emit(a, ACME_EVENT_CHALLENGE_SERVED, ACME_OK, t);
             }

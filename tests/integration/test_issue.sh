@@ -1,0 +1,359 @@
+#!/usr/bin/env bash
+# tests/integration/test_issue.sh -- acme-agent gets a certificate from a real Pebble on
+# 127.0.0.1 (with pebble-challtestsrv as its DNS) and stores, exports and reports it as the CLI
+# contract says; failures exit 2 and leave the stored state untouched.
+#
+#   test_issue.sh ACME_AGENT_BINARY BUILD_DIR [SCENARIO ...]
+#
+# Registered in ctest as integration.test_issue. Scenarios (functions scenario_*), run in this
+# order unless named on the command line:
+#   two_names         issue for two names, export, verify chain/SANs/key/mode, status JSON
+#   account_reuse     a second issuance with the same state adds no account at Pebble
+#   rsa2048           --key-type rsa2048 gives an RSA 2048 key that matches the certificate
+#   dns_server        directory by host name, resolved through --dns-server (challtestsrv)
+#   wrong_trust       an untrusted ACME server: exit 2, reason names trust/verify, state intact
+#   unreachable       a closed loopback port: exit 2 within 10 s, state intact
+#   nonce_reject      Pebble restarted with PEBBLE_WFE_NONCEREJECT=50: fresh + stored issue
+#
+# CLI contract (boards/linux):
+#   acme-agent issue --state FILE --directory URL --domain NAME [--domain NAME ...]
+#       --trust PEMFILE [--http01-port N] [--http01-bind IP] [--key-type p256|rsa2048]
+#       [--contact mailto:...] [--dns-server IP:PORT]
+#   acme-agent export --state FILE --out DIR  -> DIR/fullchain.pem, DIR/privkey.pem (0600)
+#   acme-agent status --state FILE            -> JSON {"names":[...],"issuer":"...",
+#                                                "serial":"...","not_before":"...","not_after":"..."}
+#   exit 0 on success, 2 on failure with a one-line reason on stderr.
+set -uo pipefail
+
+agent=${1:?usage: test_issue.sh ACME_AGENT BUILD_DIR [SCENARIO ...]}
+build=${2:?usage: test_issue.sh ACME_AGENT BUILD_DIR [SCENARIO ...]}
+shift 2
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/lib/pebble.sh
+. "$here/lib/pebble.sh"
+
+AGENT_TIMEOUT_S=60
+[[ -x $agent ]] || {
+    echo "FAIL: acme-agent binary '$agent' not found or not executable"
+    exit 1
+}
+mkdir -p "$build/integration-work"
+# Work directories of failed runs are kept for diagnosis; keep only the two newest.
+find "$build/integration-work" -maxdepth 1 -name 'test_issue.*' -printf '%T@ %p\n' |
+    sort -rn | tail -n +3 | cut -d' ' -f2- | xargs -r rm -rf --
+work=$(mktemp -d "$(cd "$build" && pwd)/integration-work/test_issue.XXXXXX")
+trap 'pebble_stop' EXIT
+trap 'exit 130' INT TERM
+
+# ---- helpers -------------------------------------------------------------------------------
+
+fail() {
+    echo "    FAIL: $*"
+    return 1
+}
+
+# run_agent NAME ARGS... : runs acme-agent with a time bound. Sets rc; stdout and stderr are
+# kept in $work/NAME.out and $work/NAME.err.
+run_agent() {
+    local name=$1
+    shift
+    echo "    \$ acme-agent $*" >>"$work/commands.log"
+    timeout "$AGENT_TIMEOUT_S" "$agent" "$@" >"$work/$name.out" 2>"$work/$name.err"
+    rc=$?
+    if ((rc == 124)); then
+        echo "    acme-agent $1 did not finish within ${AGENT_TIMEOUT_S}s"
+    fi
+    return 0
+}
+
+# Show why an agent call failed.
+agent_said() {
+    echo "    stderr of acme-agent ($1):"
+    sed 's/^/      /' "$work/$1.err" | tail -n 20
+}
+
+# issue NAME STATE EXTRA_ARGS... : issue with the running Pebble's defaults; expect exit 0.
+issue_ok() {
+    local name=$1 state=$2
+    shift 2
+    run_agent "$name" issue --state "$state" --trust "$PEBBLE_TRUST" \
+        --http01-port "$PEBBLE_HTTP01_PORT" --http01-bind 127.0.0.1 "$@"
+    if ((rc != 0)); then
+        agent_said "$name"
+        fail "issue exited $rc, expected 0"
+        return 1
+    fi
+}
+
+# The checks a user cares about for an exported certificate, given the names it must carry:
+# files present, key private (0600), chain verifies to Pebble's issuing root, SANs exactly
+# the names, private key matches the certificate. Leaves leaf.pem and root.pem in OUT.
+check_export() {
+    local out=$1
+    shift
+    [[ -s $out/fullchain.pem ]] || fail "$out/fullchain.pem missing" || return 1
+    [[ -s $out/privkey.pem ]] || fail "$out/privkey.pem missing" || return 1
+    local mode
+    mode=$(stat -c %a "$out/privkey.pem")
+    [[ $mode == 600 ]] || fail "privkey.pem mode $mode, expected 600" || return 1
+
+    # Split fullchain.pem: the first certificate is the leaf, the rest the chain the server sent.
+    awk -v dir="$out" '/-----BEGIN CERTIFICATE-----/ { n++ }
+        n == 1 { print > (dir "/leaf.pem") } n > 1 { print > (dir "/chain.pem") }
+        END { exit !(n >= 2) }' "$out/fullchain.pem" ||
+        fail "fullchain.pem must hold the leaf and at least one intermediate" || return 1
+    pebble_issuer_root "$out/root.pem" || fail "could not fetch Pebble's root" || return 1
+    openssl verify -CAfile "$out/root.pem" -untrusted "$out/chain.pem" "$out/leaf.pem" \
+        >"$out/verify.txt" 2>&1 || {
+        sed 's/^/      /' "$out/verify.txt"
+        fail "openssl verify of the exported chain against Pebble's root failed"
+        return 1
+    }
+
+    local sans want
+    sans=$(openssl x509 -in "$out/leaf.pem" -noout -ext subjectAltName | tail -n +2 |
+        tr ',' '\n' | sed 's/^ *//; s/ *$//' | sort | paste -sd' ')
+    want=$(printf 'DNS:%s\n' "$@" | sort | paste -sd' ')
+    [[ $sans == "$want" ]] || fail "SANs are '$sans', expected '$want'" || return 1
+
+    cmp -s <(openssl pkey -in "$out/privkey.pem" -pubout 2>/dev/null) \
+        <(openssl x509 -in "$out/leaf.pem" -noout -pubkey) ||
+        fail "privkey.pem does not match the certificate's public key" || return 1
+    local serial
+    serial=$(cert_serial "$out/leaf.pem")
+    pebble_issued_serials | grep -qx "$serial" ||
+        fail "the certificate (serial $serial) is not one this Pebble issued" || return 1
+}
+
+# Serials this Pebble logged as issued, in cert_serial's form (Pebble zero-pads to 16 digits).
+pebble_issued_serials() {
+    { grep -oE 'Issued certificate serial [0-9a-f]+' "$PEBBLE_LOG" || true; } |
+        awk '{ s = $4; sub(/^0+/, "", s); print s }'
+}
+
+# Serial in lower-case hex without leading zeros (the form Pebble logs).
+cert_serial() {
+    openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//'
+}
+
+# export_ok NAME STATE OUTDIR
+export_ok() {
+    rm -rf "$3"
+    mkdir -p "$3"
+    run_agent "$1" export --state "$2" --out "$3"
+    ((rc == 0)) || {
+        agent_said "$1"
+        fail "export exited $rc, expected 0"
+    }
+}
+
+# Highest "There are now N accounts in memory" Pebble has logged (0 if none).
+pebble_account_count() {
+    { grep -oE 'There are now [0-9]+ accounts in memory' "$PEBBLE_LOG" || true; } |
+        awk '{ if ($4 > n) n = $4 } END { print n + 0 }'
+}
+
+# A closed loopback port: free now, nobody listening.
+closed_port() {
+    _pebble_free_ports 1
+}
+
+# ---- scenarios -----------------------------------------------------------------------------
+
+scenario_two_names() {
+    local d=$work/two_names
+    mkdir -p "$d"
+    issue_ok issue_two "$d/state" --directory "$PEBBLE_DIR_URL" \
+        --domain a.demo.test --domain b.demo.test --contact mailto:admin@demo.test || return 1
+    [[ -s $d/state ]] || fail "issue succeeded but wrote no state file" || return 1
+    export_ok export_two "$d/state" "$d/out" || return 1
+    check_export "$d/out" a.demo.test b.demo.test || return 1
+
+    run_agent status_two status --state "$d/state"
+    ((rc == 0)) || {
+        agent_said status_two
+        fail "status exited $rc"
+        return 1
+    }
+    local serial issuer_cn
+    serial=$(cert_serial "$d/out/leaf.pem")
+    issuer_cn=$(openssl x509 -in "$d/out/leaf.pem" -noout -issuer -nameopt multiline |
+        sed -n 's/^ *commonName *= *//p')
+    _pebble_python - "$work/status_two.out" "$serial" "$issuer_cn" <<'EOF' || fail "status JSON"
+import json, sys
+path, serial, issuer_cn = sys.argv[1:4]
+try:
+    with open(path) as f:
+        st = json.load(f)
+except ValueError as e:
+    sys.exit("    status output is not JSON: %s" % e)
+problems = []
+if sorted(st.get("names", [])) != ["a.demo.test", "b.demo.test"]:
+    problems.append("names %r" % st.get("names"))
+got = str(st.get("serial", "")).replace(":", "").lower().lstrip("0")
+if got != serial:
+    problems.append("serial %r, certificate has %s" % (st.get("serial"), serial))
+if issuer_cn not in str(st.get("issuer", "")):
+    problems.append("issuer %r does not name %r" % (st.get("issuer"), issuer_cn))
+for key in ("not_before", "not_after"):
+    if not isinstance(st.get(key), str) or not st[key]:
+        problems.append("%s missing" % key)
+if problems:
+    sys.exit("    status JSON: " + "; ".join(problems))
+EOF
+}
+
+# Reuse is checked at the server: Pebble logs its account count on every new account, so a
+# second issuance with the same state must leave that count where the first one left it.
+scenario_account_reuse() {
+    local d=$work/account_reuse before after first second
+    mkdir -p "$d"
+    issue_ok reuse_1 "$d/state" --directory "$PEBBLE_DIR_URL" --domain reuse.demo.test ||
+        return 1
+    export_ok reuse_export_1 "$d/state" "$d/out1" || return 1
+    before=$(pebble_account_count)
+    issue_ok reuse_2 "$d/state" --directory "$PEBBLE_DIR_URL" --domain reuse.demo.test ||
+        return 1
+    after=$(pebble_account_count)
+    ((after == before)) ||
+        fail "Pebble went from $before to $after accounts: the stored account was not reused" ||
+        return 1
+    export_ok reuse_export_2 "$d/state" "$d/out2" || return 1
+    check_export "$d/out2" reuse.demo.test || return 1
+    first=$(cert_serial "$d/out1/fullchain.pem")
+    second=$(cert_serial "$d/out2/fullchain.pem")
+    [[ $first != "$second" ]] ||
+        fail "the second issuance exported the first certificate again (serial $first)"
+}
+
+scenario_rsa2048() {
+    local d=$work/rsa2048
+    mkdir -p "$d"
+    issue_ok issue_rsa "$d/state" --directory "$PEBBLE_DIR_URL" --domain rsa.demo.test \
+        --key-type rsa2048 || return 1
+    export_ok export_rsa "$d/state" "$d/out" || return 1
+    check_export "$d/out" rsa.demo.test || return 1
+    local text
+    text=$(openssl pkey -in "$d/out/privkey.pem" -noout -text_pub 2>&1)
+    [[ $text == *"Public-Key: (2048 bit)"* && $text == *Modulus:* ]] ||
+        fail "privkey.pem is not an RSA 2048 key: $(head -n 1 <<<"$text")"
+}
+
+# The directory URL names acme.pebble.test, which only challtestsrv resolves (to 127.0.0.1,
+# its default A answer); Pebble's TLS certificate carries that name.
+scenario_dns_server() {
+    local d=$work/dns_server
+    mkdir -p "$d"
+    issue_ok issue_dns "$d/state" --directory "$PEBBLE_DIR_URL_BY_NAME" \
+        --dns-server "$CHALLTESTSRV_DNS" --domain dns.demo.test || return 1
+    export_ok export_dns "$d/state" "$d/out" || return 1
+    check_export "$d/out" dns.demo.test || return 1
+    local history
+    history=$(challtestsrv_dns_history "$PEBBLE_HOSTNAME") ||
+        fail "could not read challtestsrv's DNS history" || return 1
+    [[ $history == *"$PEBBLE_HOSTNAME."* ]] ||
+        fail "challtestsrv never saw a query for $PEBBLE_HOSTNAME"
+}
+
+# A state with a certificate in it, and a snapshot to compare after a failed run.
+make_good_state() {
+    issue_ok "$2" "$1/state" --directory "$PEBBLE_DIR_URL" --domain keep.demo.test || return 1
+    cp "$1/state" "$1/state.before"
+}
+
+# A trust anchor that did not sign Pebble's TLS certificate.
+make_wrong_root() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+        -subj "/CN=not the ACME server's root" -keyout "$1/wrong.key" -out "$1/wrong.pem" \
+        >/dev/null 2>&1
+}
+
+scenario_wrong_trust() {
+    local d=$work/wrong_trust
+    mkdir -p "$d"
+    make_good_state "$d" wrong_trust_setup || return 1
+    make_wrong_root "$d" || fail "openssl could not make a root" || return 1
+    run_agent wrong_trust issue --state "$d/state" --directory "$PEBBLE_DIR_URL" \
+        --domain keep.demo.test --trust "$d/wrong.pem" --http01-port "$PEBBLE_HTTP01_PORT" \
+        --http01-bind 127.0.0.1
+    ((rc == 2)) || fail "exit $rc against an untrusted server, expected 2" || return 1
+    local reason
+    reason=$(grep -v '^[[:space:]]*$' "$work/wrong_trust.err" | tail -n 1)
+    [[ ${reason,,} =~ trust|verif ]] ||
+        fail "reason on stderr does not mention trust/verification: '$reason'" || return 1
+    cmp -s "$d/state" "$d/state.before" || fail "a failed issuance changed the state file"
+}
+
+scenario_unreachable() {
+    local d=$work/unreachable port start elapsed_ms
+    mkdir -p "$d"
+    make_good_state "$d" unreachable_setup || return 1
+    port=$(closed_port) || return 1
+    start=${EPOCHREALTIME/./}
+    run_agent unreachable issue --state "$d/state" --directory "https://127.0.0.1:$port/dir" \
+        --domain keep.demo.test --trust "$PEBBLE_TRUST" --http01-port "$PEBBLE_HTTP01_PORT" \
+        --http01-bind 127.0.0.1
+    elapsed_ms=$(((${EPOCHREALTIME/./} - start) / 1000))
+    ((rc == 2)) || fail "exit $rc for a closed port, expected 2" || return 1
+    ((elapsed_ms < 10000)) || fail "took ${elapsed_ms} ms to give up on a closed port" ||
+        return 1
+    [[ -n $(tr -d '[:space:]' <"$work/unreachable.err") ]] ||
+        fail "no reason on stderr" || return 1
+    cmp -s "$d/state" "$d/state.before" || fail "a failed issuance changed the state file"
+}
+
+# Pebble keeps accounts in memory, so after the restart the state is fresh; the second
+# issuance uses the stored account. With 50% of good nonces rejected, about half of all
+# POSTs come back badNonce and must be retried with the nonce that came with the error.
+scenario_nonce_reject() {
+    local d=$work/nonce_reject
+    mkdir -p "$d"
+    pebble_stop
+    pebble_start "$work/pebble-nonce" PEBBLE_WFE_NONCEREJECT=50 ||
+        fail "Pebble did not restart" || return 1
+    grep -q "reject 50% of good nonces" "$PEBBLE_LOG" ||
+        fail "Pebble did not take PEBBLE_WFE_NONCEREJECT=50" || return 1
+    issue_ok nonce_1 "$d/state" --directory "$PEBBLE_DIR_URL" --domain n1.demo.test \
+        --domain n2.demo.test --key-type p256 || return 1
+    issue_ok nonce_2 "$d/state" --directory "$PEBBLE_DIR_URL" --domain n1.demo.test \
+        --domain n2.demo.test --key-type p256 || return 1
+    export_ok export_nonce "$d/state" "$d/out" || return 1
+    check_export "$d/out" n1.demo.test n2.demo.test || return 1
+    openssl pkey -in "$d/out/privkey.pem" -noout -text_pub 2>/dev/null | grep -q 'P-256' ||
+        fail "--key-type p256 did not give a P-256 key"
+}
+
+# ---- main ----------------------------------------------------------------------------------
+
+scenarios=("$@")
+((${#scenarios[@]})) || scenarios=(two_names account_reuse rsa2048 dns_server wrong_trust
+    unreachable nonce_reject)
+
+pebble_start "$work/pebble" || {
+    echo "FAIL: could not start Pebble"
+    exit 1
+}
+echo "work dir: $work"
+failed=()
+for s in "${scenarios[@]}"; do
+    declare -F "scenario_$s" >/dev/null || {
+        echo "unknown scenario '$s'"
+        exit 2
+    }
+    t0=${EPOCHREALTIME/./}
+    if "scenario_$s"; then
+        printf 'PASS %-16s %6d ms\n' "$s" $(((${EPOCHREALTIME/./} - t0) / 1000))
+    else
+        printf 'FAIL %-16s %6d ms\n' "$s" $(((${EPOCHREALTIME/./} - t0) / 1000))
+        failed+=("$s")
+        pebble_logs | sed 's/^/    /' | tail -n 30
+    fi
+done
+
+pebble_stop
+if ((${#failed[@]})); then
+    echo "FAILED: ${failed[*]} (commands in $work/commands.log, outputs in $work)"
+    exit 1
+fi
+echo "all ${#scenarios[@]} scenarios passed"
+rm -rf "$work"
