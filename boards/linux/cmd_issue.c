@@ -15,6 +15,7 @@ static void issue_usage(FILE *out)
           "                        --trust PEMFILE [--http01-port N] [--http01-bind IP]\n"
           "                        [--key-type p256|rsa2048] [--contact mailto:...]\n"
           "                        [--dns-server IP:PORT] [--stats] [--verbose]\n"
+          "                        [--arena-size BYTES]\n"
           "\n"
           "  --state FILE        state file (emulated NOR flash; created if missing)\n"
           "  --directory URL     ACME directory URL (https)\n"
@@ -26,6 +27,8 @@ static void issue_usage(FILE *out)
           "  --contact URI       account contact, e.g. mailto:ops@example.com\n"
           "  --dns-server IP:PORT  resolve the ACME server through this DNS server\n"
           "  --stats             print issuance statistics as JSON on stdout\n"
+          "  --arena-size BYTES  use only this much of the arena (sizing and tests;\n"
+          "                      default and maximum 98304)\n"
           "  --verbose           log progress on stderr\n",
           out);
 }
@@ -83,6 +86,7 @@ int cmd_issue(int argc, char **argv)
     acme_ip_addr_t bind_ip;
     acme_ip_addr_t dns_ip;
     bool stats = false;
+    size_t arena_size = sizeof(arena);
     bool verbose = false;
     size_t name_count = 0;
 
@@ -129,6 +133,14 @@ int cmd_issue(int argc, char **argv)
             } else {
                 return cli_fail("--key-type: use p256 or rsa2048, not '%s'", v);
             }
+        } else if (strcmp(a, "--arena-size") == 0) {
+            char *end = NULL;
+            unsigned long n = strtoul(v, &end, 10);
+            if (*v == '\0' || *end != '\0' || n < ACME_ARENA_MIN || n > sizeof(arena)) {
+                return cli_fail("--arena-size: give %u..%zu bytes", (unsigned)ACME_ARENA_MIN,
+                                sizeof(arena));
+            }
+            arena_size = (size_t)n;
         } else if (strcmp(a, "--contact") == 0) {
             cfg.contact = v;
         } else if (strcmp(a, "--dns-server") == 0) {
@@ -160,28 +172,34 @@ int cmd_issue(int argc, char **argv)
     if (st != ACME_OK) {
         return cli_fail("cannot open state file %s: %s", state, acme_strerror(st));
     }
-    st = acme_agent_init(&agent, &cfg, &port, arena, sizeof(arena));
+    st = acme_agent_init(&agent, &cfg, &port, arena, arena_size);
     if (st != ACME_OK) {
         acme_posix_port_deinit(&pp);
         return cli_fail("cannot start the agent: %s", acme_strerror(st));
     }
     st = acme_agent_run(&agent);
     int rc = CLI_EXIT_OK;
+    acme_agent_stats_t s;
+    acme_agent_stats(&agent, &s);
     if (st != ACME_OK) {
         rc = report_failure(&agent, st);
-    } else if (stats) {
-        acme_agent_stats_t s;
-        acme_agent_stats(&agent, &s);
-        printf("{\"http_requests\":%u,\"tls_handshakes\":%u,\"tcp_connects\":%u,"
-               "\"dns_queries\":%u,\"badnonce_retries\":%u,\"store_commits\":%u,"
-               "\"http01_served\":%u,\"arena_peak\":%zu,\"agent_size\":%zu,\"issue_ms\":%llu}\n",
-               s.http_requests, s.tls_handshakes, s.tcp_connects, s.dns_queries,
-               s.badnonce_retries, s.store_commits, s.http01_served, s.arena_peak,
-               sizeof(acme_agent_t), (unsigned long long)s.issue_ms);
-    } else {
-        printf("certificate installed in %s\n", state);
     }
     acme_agent_deinit(&agent);
     acme_posix_port_deinit(&pp);
+    /* Everything the agent allocated must be back in the arena now. */
+    size_t leaked = 0;
+    size_t blocks = 0;
+    acme_arena_in_use(&leaked, &blocks);
+    if (rc == CLI_EXIT_OK && stats) {
+        printf("{\"http_requests\":%u,\"tls_handshakes\":%u,\"tcp_connects\":%u,"
+               "\"dns_queries\":%u,\"badnonce_retries\":%u,\"store_commits\":%u,"
+               "\"http01_served\":%u,\"arena_peak\":%zu,\"arena_leaked\":%zu,"
+               "\"agent_size\":%zu,\"issue_ms\":%llu}\n",
+               s.http_requests, s.tls_handshakes, s.tcp_connects, s.dns_queries,
+               s.badnonce_retries, s.store_commits, s.http01_served, s.arena_peak, leaked,
+               sizeof(acme_agent_t), (unsigned long long)s.issue_ms);
+    } else if (rc == CLI_EXIT_OK) {
+        printf("certificate installed in %s\n", state);
+    }
     return rc;
 }

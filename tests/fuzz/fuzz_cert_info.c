@@ -1,15 +1,18 @@
 /*
  * Fuzz target: arbitrary bytes as a "PEM certificate chain" into
- * acme_cert_info_read (PEM reader, X.509 parser, fact extraction) and
- * acme_cert_check_issued (every block parsed, key and names compared). They
- * must never crash, never read outside the input, and on success leave every
- * string NUL-terminated within its field. Without an arena, mbedTLS
- * allocates from libc here, so AddressSanitizer sees the parser's heap use.
+ * acme_cert_chain_info (PEM walk, X.509 parser, fact extraction) and
+ * acme_cert_chain_check_issued (every block parsed, key and names compared),
+ * codec/cert_chain.h. They must never crash, never read outside the input or
+ * the scratch, and on success leave every string NUL-terminated within its
+ * field. Without an arena, mbedTLS allocates from libc here, so
+ * AddressSanitizer sees the parser's heap use. (The corpus keeps its old
+ * name, cert_info.)
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "acme/codec/cert_chain.h"
 #include "crypto/crypto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,6 +32,8 @@ static const uint8_t key_der[] = {0x30, 0x31, 0x02, 0x01, 0x01, 0x04, 0x20, 0xC9
                                   0x62, 0x2B, 0x12, 0x0F, 0x67, 0x21, 0xA0, 0x0A, 0x06, 0x08, 0x2A,
                                   0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
 static acme_key_t *key; /* parsed once, kept for the process */
+/* One decoded certificate at a time, as the agent's request buffer serves. */
+static uint8_t scratch[8192];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -38,10 +43,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* Signatures are not checked here (chain verification is separate), so
      * a crafted input can pass; the seed corpus holds one that does. */
-    (void)acme_cert_check_issued((const char *)data, size, key, names, 2);
+    (void)acme_cert_chain_check_issued((const char *)data, size, scratch, sizeof(scratch), key,
+                                       names, 2);
 
     acme_cert_info_t info;
-    acme_status_t st = acme_cert_info_read((const char *)data, size, &info);
+    acme_status_t st =
+        acme_cert_chain_info((const char *)data, size, scratch, sizeof(scratch), &info);
     if (st != ACME_OK) {
         return 0;
     }

@@ -1,11 +1,13 @@
 /*
  * Tests for the mbedTLS crypto wrapper (crypto.h): SHA-256 (FIPS 180-2) and
  * HMAC-SHA-256 (RFC 4231) vectors, the DRBG over a deterministic entropy
- * source, P-256 and RSA-2048 keys (generate, DER round trip, SPKI, JWK), the
- * soft signer (RFC 6979 A.2.5 vectors for ES256, verification for RS256),
- * certificate facts and the issued-chain check against OpenSSL-made fixtures
- * (tests/data/README.md), and arena exhaustion: every operation either
- * succeeds or says ACME_ERR_NO_MEMORY, and leaks nothing.
+ * source, P-256 and RSA-2048 keys (generate, DER round trip, SPKI, the raw
+ * public key and the JWK written from it), the soft signer (RFC 6979 A.2.5
+ * vectors for ES256, verification for RS256), facts and the issued-
+ * certificate check on one DER certificate against OpenSSL-made fixtures
+ * (tests/data/README.md; the PEM chain walk is test_cert_chain.c's), and
+ * arena exhaustion: every operation either succeeds or says
+ * ACME_ERR_NO_MEMORY, and leaks nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -213,8 +215,9 @@ static void test_drbg_entropy_failure(void **state)
 
 /* ---- Keys ---------------------------------------------------------------------------- */
 
-/* The JWK's coordinates are the SPKI's point (04 || X || Y at its end). */
-static void check_p256_jwk_matches_spki(const acme_key_t *key)
+/* The raw public key is the SPKI's point (04 || X || Y at its end), and so
+ * are the coordinates of the JWK written from it. */
+static void check_p256_public_matches_spki(const acme_key_t *key)
 {
     uint8_t spki[128];
     size_t spki_len = 0;
@@ -222,9 +225,17 @@ static void check_p256_jwk_matches_spki(const acme_key_t *key)
     assert_int_equal(spki_len, 91);
     assert_int_equal(spki[spki_len - 65], 0x04);
 
+    acme_public_key_t pub;
+    memset(&pub, 0xA5, sizeof(pub));
+    assert_int_equal(acme_key_public(key, &pub), ACME_OK);
+    assert_int_equal(pub.type, ACME_KEY_P256);
+    assert_memory_equal(pub.x, spki + spki_len - 64, 32);
+    assert_memory_equal(pub.y, spki + spki_len - 32, 32);
+    assert_int_equal(pub.e_len, 0); /* nothing of the RSA half is left over */
+
     char jwk[ACME_JWK_EC_P256_LEN + 1];
     size_t jwk_len = 0;
-    assert_int_equal(acme_key_write_jwk(key, jwk, sizeof(jwk), &jwk_len), ACME_OK);
+    assert_int_equal(acme_jwk_write_key(&pub, jwk, sizeof(jwk), &jwk_len), ACME_OK);
     assert_int_equal(jwk_len, ACME_JWK_EC_P256_LEN);
     char x_b64[44];
     char y_b64[44];
@@ -243,7 +254,7 @@ static void test_p256_generate_and_round_trip(void **state)
 {
     (void)state;
     assert_int_equal(acme_key_type(gen_p256), ACME_KEY_P256);
-    check_p256_jwk_matches_spki(gen_p256);
+    check_p256_public_matches_spki(gen_p256);
 
     uint8_t der[ACME_KEY_DER_MAX];
     size_t der_len = 0;
@@ -303,11 +314,14 @@ static void test_rsa_generate_and_round_trip(void **state)
     assert_memory_equal(spki2, spki, spki_len);
     acme_key_free(&back);
 
-    /* JWK: e = 65537, n = the modulus in the SPKI, as mbedTLS reads it. */
-    char jwk[512];
-    size_t jwk_len = 0;
-    assert_int_equal(acme_key_write_jwk(gen_rsa, jwk, sizeof(jwk), &jwk_len), ACME_OK);
-    assert_int_equal(strncmp(jwk, "{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"", 29), 0);
+    /* Raw public key: e = 65537, n = the modulus in the SPKI, as mbedTLS
+     * reads it; the JWK written from it says the same. */
+    acme_public_key_t pub;
+    assert_int_equal(acme_key_public(gen_rsa, &pub), ACME_OK);
+    assert_int_equal(pub.type, ACME_KEY_RSA2048);
+    static const uint8_t e65537[8] = {0, 0, 0, 0, 0, 0x01, 0x00, 0x01};
+    assert_int_equal(pub.e_len, sizeof(e65537));
+    assert_memory_equal(pub.e, e65537, sizeof(e65537));
     mbedtls_pk_context pk;
     mbedtls_pk_init(&pk);
     assert_int_equal(mbedtls_pk_parse_public_key(&pk, spki, spki_len), 0);
@@ -316,6 +330,12 @@ static void test_rsa_generate_and_round_trip(void **state)
                                             NULL, 0, NULL, 0),
                      0);
     mbedtls_pk_free(&pk);
+    assert_memory_equal(pub.n, n, sizeof(n));
+
+    char jwk[512];
+    size_t jwk_len = 0;
+    assert_int_equal(acme_jwk_write_key(&pub, jwk, sizeof(jwk), &jwk_len), ACME_OK);
+    assert_int_equal(strncmp(jwk, "{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"", 29), 0);
     char n_b64[400];
     size_t n_b64_len = 0;
     assert_int_equal(acme_base64url_encode(n, sizeof(n), n_b64, sizeof(n_b64), &n_b64_len),
@@ -332,7 +352,7 @@ static void test_parse_fixture_keys(void **state)
     acme_key_t *rsa = load_key("leaf-rsa.key.pem");
     assert_int_equal(acme_key_type(ec), ACME_KEY_P256);
     assert_int_equal(acme_key_type(rsa), ACME_KEY_RSA2048);
-    check_p256_jwk_matches_spki(ec);
+    check_p256_public_matches_spki(ec);
     acme_key_free(&ec);
     acme_key_free(&rsa);
 }
@@ -382,9 +402,10 @@ static void test_write_buffers_too_small(void **state)
         assert_int_equal(der[i], 0);
     }
     assert_int_equal(acme_key_write_spki(gen_p256, der, 90, &len), ACME_ERR_BUFFER_TOO_SMALL);
-    char jwk[ACME_JWK_EC_P256_LEN];
-    assert_int_equal(acme_key_write_jwk(gen_p256, jwk, sizeof(jwk), &len),
-                     ACME_ERR_BUFFER_TOO_SMALL);
+    /* (The raw public key has no buffer to overflow, only arguments.) */
+    acme_public_key_t pub;
+    assert_int_equal(acme_key_public(NULL, &pub), ACME_ERR_INVALID_ARG);
+    assert_int_equal(acme_key_public(gen_p256, NULL), ACME_ERR_INVALID_ARG);
 }
 
 /* ---- Soft signer ---------------------------------------------------------------------- */
@@ -513,15 +534,28 @@ static void test_rs256_verifies(void **state)
     acme_key_free(&key);
 }
 
-/* ---- Certificate facts ---------------------------------------------------------------- */
+/* ---- Certificate facts (one DER certificate) ------------------------------------- */
 
-static void test_cert_info_p256_chain(void **state)
+/* The DER of the first CERTIFICATE block of a fixture; returns its length. */
+static size_t read_leaf_der(const char *name, uint8_t *der, size_t cap)
+{
+    static char pem[TEXT_MAX];
+    size_t len = read_text(name, pem);
+    size_t pos = 0;
+    size_t der_len = 0;
+    assert_int_equal(acme_pem_next(pem, len, &pos, "CERTIFICATE", der, cap, &der_len), ACME_OK);
+    return der_len;
+}
+
+static void test_cert_der_info_p256(void **state)
 {
     (void)state;
-    static char pem[TEXT_MAX];
-    size_t len = read_text("chain-p256.pem", pem);
+    static uint8_t der[TEXT_MAX];
+    size_t len = read_leaf_der("leaf-p256.cert.pem", der, sizeof(der));
     acme_cert_info_t info;
-    assert_int_equal(acme_cert_info_read(pem, len, &info), ACME_OK);
+    memset(&info, 0x5A, sizeof(info)); /* whatever was there before goes */
+    info.chain_certs = 7;
+    assert_int_equal(acme_cert_der_info(der, len, &info), ACME_OK);
     assert_string_equal(info.subject_cn, "a.example.test");
     assert_string_equal(info.issuer, "O=acme-agent tests, CN=ACME Agent Test Root");
     /* DER INTEGER content: 00 then the 20 octets OpenSSL was given. */
@@ -531,34 +565,35 @@ static void test_cert_info_p256_chain(void **state)
     assert_int_equal(info.name_count, 2);
     assert_string_equal(info.names[0], "a.example.test");
     assert_string_equal(info.names[1], "www.example.test");
-    assert_int_equal(info.chain_certs, 2);
+    /* The chain count is the chain walker's, not this function's. */
+    assert_int_equal(info.chain_certs, 7);
 
-    /* The input need not be NUL-terminated: a copy without slack works. */
-    char *exact = test_malloc(len);
-    memcpy(exact, pem, len);
-    assert_int_equal(acme_cert_info_read(exact, len, &info), ACME_OK);
-    assert_int_equal(info.chain_certs, 2);
+    /* The DER is read in place: a copy without slack works. */
+    uint8_t *exact = test_malloc(len);
+    memcpy(exact, der, len);
+    assert_int_equal(acme_cert_der_info(exact, len, &info), ACME_OK);
+    assert_string_equal(info.subject_cn, "a.example.test");
     test_free(exact);
 }
 
-static void test_cert_info_rsa_single_and_many(void **state)
+static void test_cert_der_info_rsa_and_many(void **state)
 {
     (void)state;
-    static char pem[TEXT_MAX];
+    static uint8_t der[TEXT_MAX];
     acme_cert_info_t info;
 
-    size_t len = read_text("leaf-rsa.cert.pem", pem);
-    assert_int_equal(acme_cert_info_read(pem, len, &info), ACME_OK);
+    size_t len = read_leaf_der("leaf-rsa.cert.pem", der, sizeof(der));
+    assert_int_equal(acme_cert_der_info(der, len, &info), ACME_OK);
     assert_string_equal(info.subject_cn, "rsa.example.test");
     assert_string_equal(info.serial_hex, "7b");
     assert_int_equal(info.not_before, 1740830400);
     assert_int_equal(info.not_after, 1748606400);
     assert_int_equal(info.name_count, 1);
-    assert_int_equal(info.chain_certs, 1);
+    assert_string_equal(info.names[0], "rsa.example.test");
 
     /* More DNS names than ACME_MAX_IDENTIFIERS: all counted, the first kept. */
-    len = read_text("leaf-many.cert.pem", pem);
-    assert_int_equal(acme_cert_info_read(pem, len, &info), ACME_OK);
+    len = read_leaf_der("leaf-many.cert.pem", der, sizeof(der));
+    assert_int_equal(acme_cert_der_info(der, len, &info), ACME_OK);
     assert_int_equal(info.name_count, 6);
     for (size_t i = 0; i < ACME_MAX_IDENTIFIERS && i < 6; i++) {
         char expected[32];
@@ -568,144 +603,138 @@ static void test_cert_info_rsa_single_and_many(void **state)
     assert_string_equal(info.subject_cn, "a.example.test");
 
     /* No names of type dNSName are invented from other SAN types. */
-    len = read_text("leaf-ipsan.cert.pem", pem);
-    assert_int_equal(acme_cert_info_read(pem, len, &info), ACME_OK);
+    len = read_leaf_der("leaf-ipsan.cert.pem", der, sizeof(der));
+    assert_int_equal(acme_cert_der_info(der, len, &info), ACME_OK);
     assert_int_equal(info.name_count, 2);
+
+    /* The issuer's own certificate (no SANs) reads too. */
+    len = read_leaf_der("ca.cert.pem", der, sizeof(der));
+    assert_int_equal(acme_cert_der_info(der, len, &info), ACME_OK);
+    assert_string_equal(info.subject_cn, "ACME Agent Test Root");
+    assert_int_equal(info.name_count, 0);
 }
 
-/* A PEM block holding der (re-encoded with the project's PEM writer). */
-static size_t pem_block(const uint8_t *der, size_t der_len, char *out, size_t cap)
-{
-    size_t len = 0;
-    assert_int_equal(acme_pem_write("CERTIFICATE", der, der_len, out, cap, &len), ACME_OK);
-    return len;
-}
-
-static void test_cert_info_rejects_broken_input(void **state)
+static void test_cert_der_rejects_non_certificates(void **state)
 {
     (void)state;
-    static char pem[TEXT_MAX];
-    static char bad[TEXT_MAX];
     static uint8_t der[TEXT_MAX];
+    size_t len = read_leaf_der("leaf-p256.cert.pem", der, sizeof(der));
     acme_cert_info_t info;
-    size_t len = read_text("chain-p256.pem", pem);
+    assert_int_equal(acme_cert_der_parse_check(der, len), ACME_OK);
 
-    assert_int_equal(acme_cert_info_read(pem, 0, &info), ACME_ERR_BAD_CERT);
-    assert_int_equal(acme_cert_info_read("   \n", 4, &info), ACME_ERR_BAD_CERT);
-    assert_int_equal(acme_cert_info_read("hello", 5, &info), ACME_ERR_BAD_CERT);
-    /* Cut in the middle of the first block: no END line. */
-    assert_int_equal(acme_cert_info_read(pem, 300, &info), ACME_ERR_BAD_CERT);
-    /* A good leaf followed by text that is not a block. */
-    memcpy(bad, pem, len);
-    memcpy(bad + len, "garbage\n", 8);
-    assert_int_equal(acme_cert_info_read(bad, len + 8, &info), ACME_ERR_BAD_CERT);
+    /* The leaf cut short, a lone SEQUENCE, nothing at all, one bit off in
+     * the outer length. */
+    info.chain_certs = 3;
+    assert_int_equal(acme_cert_der_info(der, len - 10, &info), ACME_ERR_BAD_CERT);
     assert_int_equal(info.subject_cn[0], '\0'); /* nothing half-filled on error */
     assert_int_equal(info.name_count, 0);
-
-    /* Clean PEM around DER that is not a certificate: the leaf's DER cut
-     * short, and a lone SEQUENCE. */
-    size_t pos = 0;
-    size_t der_len = 0;
-    assert_int_equal(acme_pem_next(pem, len, &pos, "CERTIFICATE", der, sizeof(der), &der_len),
-                     ACME_OK);
-    size_t n = pem_block(der, der_len - 10, bad, sizeof(bad));
-    assert_int_equal(acme_cert_info_read(bad, n, &info), ACME_ERR_BAD_CERT);
+    assert_int_equal(info.chain_certs, 3);
+    assert_int_equal(acme_cert_der_parse_check(der, len - 10), ACME_ERR_BAD_CERT);
     static const uint8_t seq[] = {0x30, 0x00};
-    n = pem_block(seq, sizeof(seq), bad, sizeof(bad));
-    assert_int_equal(acme_cert_info_read(bad, n, &info), ACME_ERR_BAD_CERT);
-    assert_int_equal(acme_cert_info_read(NULL, 1, &info), ACME_ERR_INVALID_ARG);
+    assert_int_equal(acme_cert_der_info(seq, sizeof(seq), &info), ACME_ERR_BAD_CERT);
+    assert_int_equal(acme_cert_der_parse_check(seq, sizeof(seq)), ACME_ERR_BAD_CERT);
+    assert_int_equal(acme_cert_der_info(der, 0, &info), ACME_ERR_BAD_CERT);
+    assert_int_equal(acme_cert_der_parse_check(der, 0), ACME_ERR_BAD_CERT);
+    der[3] ^= 0x01;
+    assert_int_equal(acme_cert_der_parse_check(der, len), ACME_ERR_BAD_CERT);
+
+    assert_int_equal(acme_cert_der_info(NULL, 1, &info), ACME_ERR_INVALID_ARG);
+    assert_int_equal(acme_cert_der_info(der, len, NULL), ACME_ERR_INVALID_ARG);
+    assert_int_equal(acme_cert_der_parse_check(NULL, 1), ACME_ERR_INVALID_ARG);
 }
 
-/* ---- Issued-chain check ------------------------------------------------------------------ */
+/* ---- Issued-certificate check (one DER certificate) ------------------------------- */
 
-static void test_check_issued_accepts_exact_names(void **state)
+static void test_cert_der_matches_exact_names(void **state)
 {
     (void)state;
-    static char pem[TEXT_MAX];
-    size_t len = read_text("chain-p256.pem", pem);
+    static uint8_t der[TEXT_MAX];
+    size_t len = read_leaf_der("leaf-p256.cert.pem", der, sizeof(der));
     acme_key_t *key = load_key("leaf-p256.key.pem");
 
-    assert_int_equal(acme_cert_check_issued(pem, len, key, p256_names, 2), ACME_OK);
+    assert_int_equal(acme_cert_der_matches(der, len, key, p256_names, 2), ACME_OK);
     /* Order and case do not matter; duplicates are one name. */
     static const char *const shuffled[] = {"WWW.Example.TEST", "a.example.test"};
-    assert_int_equal(acme_cert_check_issued(pem, len, key, shuffled, 2), ACME_OK);
+    assert_int_equal(acme_cert_der_matches(der, len, key, shuffled, 2), ACME_OK);
     static const char *const dup[] = {"a.example.test", "www.example.test", "A.example.test"};
-    assert_int_equal(acme_cert_check_issued(pem, len, key, dup, 3), ACME_OK);
+    assert_int_equal(acme_cert_der_matches(der, len, key, dup, 3), ACME_OK);
     acme_key_free(&key);
 
-    len = read_text("chain-rsa.pem", pem);
+    len = read_leaf_der("leaf-rsa.cert.pem", der, sizeof(der));
     key = load_key("leaf-rsa.key.pem");
     static const char *const rsa_names[] = {"rsa.example.test"};
-    assert_int_equal(acme_cert_check_issued(pem, len, key, rsa_names, 1), ACME_OK);
+    assert_int_equal(acme_cert_der_matches(der, len, key, rsa_names, 1), ACME_OK);
     acme_key_free(&key);
 }
 
-static void test_check_issued_rejects_other_names(void **state)
+static void test_cert_der_matches_rejects_other_names(void **state)
 {
     (void)state;
-    static char pem[TEXT_MAX];
-    size_t len = read_text("chain-p256.pem", pem);
+    static uint8_t der[TEXT_MAX];
+    size_t len = read_leaf_der("leaf-p256.cert.pem", der, sizeof(der));
     acme_key_t *key = load_key("leaf-p256.key.pem");
 
     /* The certificate names more than was asked for. */
-    assert_int_equal(acme_cert_check_issued(pem, len, key, p256_names, 1), ACME_ERR_BAD_CERT);
+    assert_int_equal(acme_cert_der_matches(der, len, key, p256_names, 1), ACME_ERR_BAD_CERT);
     /* A requested name is missing. */
     static const char *const more[] = {"a.example.test", "www.example.test", "b.example.test"};
-    assert_int_equal(acme_cert_check_issued(pem, len, key, more, 3), ACME_ERR_BAD_CERT);
+    assert_int_equal(acme_cert_der_matches(der, len, key, more, 3), ACME_ERR_BAD_CERT);
     /* Near misses are different names. */
     static const char *const near[] = {"a.example.test", "www.example.tes"};
-    assert_int_equal(acme_cert_check_issued(pem, len, key, near, 2), ACME_ERR_BAD_CERT);
+    assert_int_equal(acme_cert_der_matches(der, len, key, near, 2), ACME_ERR_BAD_CERT);
     /* An extra SAN of another type (IP address) is a name nobody asked for. */
-    len = read_text("leaf-ipsan.cert.pem", pem);
-    assert_int_equal(acme_cert_check_issued(pem, len, key, p256_names, 2), ACME_ERR_BAD_CERT);
+    len = read_leaf_der("leaf-ipsan.cert.pem", der, sizeof(der));
+    assert_int_equal(acme_cert_der_matches(der, len, key, p256_names, 2), ACME_ERR_BAD_CERT);
+    /* DER that is not a certificate matches nothing. */
+    assert_int_equal(acme_cert_der_matches(der, len - 10, key, p256_names, 2), ACME_ERR_BAD_CERT);
     acme_key_free(&key);
 }
 
-static void test_check_issued_rejects_other_key(void **state)
+static void test_cert_der_matches_rejects_other_key(void **state)
 {
     (void)state;
-    static char pem[TEXT_MAX];
-    size_t len = read_text("chain-p256.pem", pem);
-    assert_int_equal(acme_cert_check_issued(pem, len, gen_p256, p256_names, 2),
+    static uint8_t der[TEXT_MAX];
+    size_t len = read_leaf_der("leaf-p256.cert.pem", der, sizeof(der));
+    assert_int_equal(acme_cert_der_matches(der, len, gen_p256, p256_names, 2),
                      ACME_ERR_KEY_MISMATCH);
-    assert_int_equal(acme_cert_check_issued(pem, len, gen_rsa, p256_names, 2),
+    assert_int_equal(acme_cert_der_matches(der, len, gen_rsa, p256_names, 2),
                      ACME_ERR_KEY_MISMATCH);
-    len = read_text("chain-rsa.pem", pem);
+    /* The key is checked first: wrong key and wrong names say "key". */
+    static const char *const other[] = {"z.example.test"};
+    assert_int_equal(acme_cert_der_matches(der, len, gen_p256, other, 1), ACME_ERR_KEY_MISMATCH);
+
+    len = read_leaf_der("leaf-rsa.cert.pem", der, sizeof(der));
     static const char *const rsa_names[] = {"rsa.example.test"};
     acme_key_t *ec = load_key("leaf-p256.key.pem");
-    assert_int_equal(acme_cert_check_issued(pem, len, ec, rsa_names, 1), ACME_ERR_KEY_MISMATCH);
+    assert_int_equal(acme_cert_der_matches(der, len, ec, rsa_names, 1), ACME_ERR_KEY_MISMATCH);
     acme_key_free(&ec);
 }
 
-static void test_check_issued_every_block_must_parse(void **state)
+static void test_cert_der_matches_caller_errors(void **state)
 {
     (void)state;
-    static char pem[TEXT_MAX];
-    static char bad[TEXT_MAX];
-    size_t len = read_text("leaf-p256.cert.pem", pem);
+    static uint8_t der[TEXT_MAX];
+    size_t len = read_leaf_der("leaf-p256.cert.pem", der, sizeof(der));
     acme_key_t *key = load_key("leaf-p256.key.pem");
 
-    /* Leaf + a clean PEM block whose DER is not a certificate. */
-    memcpy(bad, pem, len);
-    static const uint8_t seq[] = {0x30, 0x00};
-    size_t n = pem_block(seq, sizeof(seq), bad + len, sizeof(bad) - len);
-    assert_int_equal(acme_cert_check_issued(bad, len + n, key, p256_names, 2), ACME_ERR_BAD_CERT);
-    /* (The facts reader only counts blocks after the leaf.) */
-    acme_cert_info_t info;
-    assert_int_equal(acme_cert_info_read(bad, len + n, &info), ACME_OK);
-    assert_int_equal(info.chain_certs, 2);
-
-    /* Leaf + trailing text. */
-    memcpy(bad + len, "x", 1);
-    assert_int_equal(acme_cert_check_issued(bad, len + 1, key, p256_names, 2), ACME_ERR_BAD_CERT);
-    /* Nothing at all. */
-    assert_int_equal(acme_cert_check_issued("\n", 1, key, p256_names, 2), ACME_ERR_BAD_CERT);
-
-    /* Caller errors. */
-    assert_int_equal(acme_cert_check_issued(pem, len, key, p256_names, 0), ACME_ERR_INVALID_ARG);
+    assert_int_equal(acme_cert_der_matches(der, len, key, p256_names, 0), ACME_ERR_INVALID_ARG);
     static const char *const empty[] = {""};
-    assert_int_equal(acme_cert_check_issued(pem, len, key, empty, 1), ACME_ERR_INVALID_ARG);
-    assert_int_equal(acme_cert_check_issued(pem, len, NULL, p256_names, 2), ACME_ERR_INVALID_ARG);
+    assert_int_equal(acme_cert_der_matches(der, len, key, empty, 1), ACME_ERR_INVALID_ARG);
+    static const char *const missing[] = {"a.example.test", NULL};
+    assert_int_equal(acme_cert_der_matches(der, len, key, missing, 2), ACME_ERR_INVALID_ARG);
+    static char long_name[ACME_DNS_NAME_MAX + 2];
+    memset(long_name, 'a', ACME_DNS_NAME_MAX + 1);
+    const char *const too_long[] = {long_name};
+    assert_int_equal(acme_cert_der_matches(der, len, key, too_long, 1), ACME_ERR_INVALID_ARG);
+    const char *too_many[ACME_MAX_IDENTIFIERS + 1];
+    for (size_t i = 0; i < ACME_MAX_IDENTIFIERS + 1; i++) {
+        too_many[i] = "a.example.test";
+    }
+    assert_int_equal(acme_cert_der_matches(der, len, key, too_many, ACME_MAX_IDENTIFIERS + 1),
+                     ACME_ERR_INVALID_ARG);
+    assert_int_equal(acme_cert_der_matches(der, len, NULL, p256_names, 2), ACME_ERR_INVALID_ARG);
+    assert_int_equal(acme_cert_der_matches(der, len, key, NULL, 2), ACME_ERR_INVALID_ARG);
+    assert_int_equal(acme_cert_der_matches(NULL, len, key, p256_names, 2), ACME_ERR_INVALID_ARG);
     acme_key_free(&key);
 }
 
@@ -783,17 +812,16 @@ static acme_status_t op_generate_sign(void)
         st = signer.sign_digest(signer.ctx, digest, sig, sizeof(sig), &sig_len);
     }
     if (st == ACME_OK) {
-        char jwk[ACME_JWK_EC_P256_LEN + 1];
-        size_t len = 0;
-        st = acme_key_write_jwk(key, jwk, sizeof(jwk), &len);
+        acme_public_key_t pub;
+        st = acme_key_public(key, &pub);
     }
     acme_key_free(&key);
     acme_drbg_free(&drbg);
     return st;
 }
 
-static char sweep_pem[TEXT_MAX];
-static size_t sweep_pem_len;
+static uint8_t sweep_der[TEXT_MAX];
+static size_t sweep_der_len;
 
 static acme_status_t op_check_issued(void)
 {
@@ -808,7 +836,7 @@ static acme_status_t op_check_issued(void)
         ACME_OK);
     acme_status_t st = acme_key_parse_der(&key, der, der_len);
     if (st == ACME_OK) {
-        st = acme_cert_check_issued(sweep_pem, sweep_pem_len, key, p256_names, 2);
+        st = acme_cert_der_matches(sweep_der, sweep_der_len, key, p256_names, 2);
     }
     acme_key_free(&key);
     return st;
@@ -834,7 +862,7 @@ static acme_status_t op_parse_rsa(void)
 static acme_status_t op_cert_info(void)
 {
     acme_cert_info_t info;
-    return acme_cert_info_read(sweep_pem, sweep_pem_len, &info);
+    return acme_cert_der_info(sweep_der, sweep_der_len, &info);
 }
 
 static acme_status_t op_hmac(void)
@@ -846,11 +874,11 @@ static acme_status_t op_hmac(void)
 static void test_arena_exhaustion(void **state)
 {
     (void)state;
-    sweep_pem_len = read_text("chain-p256.pem", sweep_pem);
-    (void)sweep(op_generate_sign, "DRBG + P-256 keygen + ES256 + JWK");
+    sweep_der_len = read_leaf_der("leaf-p256.cert.pem", sweep_der, sizeof(sweep_der));
+    (void)sweep(op_generate_sign, "DRBG + P-256 keygen + ES256 + public key");
     /* Parsing a stored key reports a full arena as such, not as a bad key. */
     assert_true(sweep(op_parse_rsa, "RSA-2048 key parse") < 8192);
-    (void)sweep(op_check_issued, "key parse + issued-chain check");
+    (void)sweep(op_check_issued, "key parse + issued-certificate check");
     (void)sweep(op_cert_info, "certificate facts");
     (void)sweep(op_hmac, "HMAC-SHA256");
 
@@ -882,18 +910,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_es256_rfc6979_vectors, arena_mark, arena_check),
         cmocka_unit_test_setup_teardown(test_es256_verifies, arena_mark, arena_check),
         cmocka_unit_test_setup_teardown(test_rs256_verifies, arena_mark, arena_check),
-        cmocka_unit_test_setup_teardown(test_cert_info_p256_chain, arena_mark, arena_check),
-        cmocka_unit_test_setup_teardown(test_cert_info_rsa_single_and_many, arena_mark,
+        cmocka_unit_test_setup_teardown(test_cert_der_info_p256, arena_mark, arena_check),
+        cmocka_unit_test_setup_teardown(test_cert_der_info_rsa_and_many, arena_mark, arena_check),
+        cmocka_unit_test_setup_teardown(test_cert_der_rejects_non_certificates, arena_mark,
                                         arena_check),
-        cmocka_unit_test_setup_teardown(test_cert_info_rejects_broken_input, arena_mark,
+        cmocka_unit_test_setup_teardown(test_cert_der_matches_exact_names, arena_mark, arena_check),
+        cmocka_unit_test_setup_teardown(test_cert_der_matches_rejects_other_names, arena_mark,
                                         arena_check),
-        cmocka_unit_test_setup_teardown(test_check_issued_accepts_exact_names, arena_mark,
+        cmocka_unit_test_setup_teardown(test_cert_der_matches_rejects_other_key, arena_mark,
                                         arena_check),
-        cmocka_unit_test_setup_teardown(test_check_issued_rejects_other_names, arena_mark,
-                                        arena_check),
-        cmocka_unit_test_setup_teardown(test_check_issued_rejects_other_key, arena_mark,
-                                        arena_check),
-        cmocka_unit_test_setup_teardown(test_check_issued_every_block_must_parse, arena_mark,
+        cmocka_unit_test_setup_teardown(test_cert_der_matches_caller_errors, arena_mark,
                                         arena_check),
     };
     const struct CMUnitTest exhaustion_tests[] = {

@@ -1,7 +1,8 @@
 /*
  * Tests for the JWK codec: the RFC 7638 §3.1 RSA example (canonical form and
  * thumbprint), the canonical EC form for the RFC 7517 A.1 key (thumbprint
- * computed independently with OpenSSL), minimal RSA integers, key
+ * computed independently with OpenSSL), minimal RSA integers, writing a raw
+ * public key (crypto.h's acme_public_key_t) by its type, key
  * authorizations (RFC 8555 §8.1) and hostile tokens.
  */
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 #include "acme/codec/base64.h"
 #include "acme/config_defaults.h"
 #include "acme/codec/jwk.h"
+#include "crypto/crypto.h"
 
 /* RFC 7638 §3.1 */
 static const char rfc7638_n[] =
@@ -137,6 +139,56 @@ static void test_buffers_too_small(void **state)
                      ACME_ERR_BUFFER_TOO_SMALL);
 }
 
+/* acme_jwk_write_key picks the writer from the key type: the RFC examples
+ * again, given the way acme_key_public hands keys over (e in 8 bytes, n in
+ * 256), must give the RFC thumbprints; anything else is refused. */
+static void test_write_key_dispatches_on_type(void **state)
+{
+    (void)state;
+    char jwk[512];
+    char tp[ACME_JWK_THUMBPRINT_LEN + 1];
+    size_t len = 0;
+
+    acme_public_key_t ec;
+    memset(&ec, 0, sizeof(ec));
+    ec.type = ACME_KEY_P256;
+    decode(rfc7517_x, ec.x, sizeof(ec.x));
+    decode(rfc7517_y, ec.y, sizeof(ec.y));
+    /* A stray RSA half is ignored for an EC key. */
+    memset(ec.n, 0xFF, sizeof(ec.n));
+    assert_int_equal(acme_jwk_write_key(&ec, jwk, sizeof(jwk), &len), ACME_OK);
+    assert_int_equal(len, ACME_JWK_EC_P256_LEN);
+    assert_int_equal(acme_jwk_thumbprint(jwk, len, tp, sizeof(tp)), ACME_OK);
+    assert_string_equal(tp, rfc7517_thumbprint);
+    /* The writer's own limits still apply. */
+    assert_int_equal(acme_jwk_write_key(&ec, jwk, ACME_JWK_EC_P256_LEN, &len),
+                     ACME_ERR_BUFFER_TOO_SMALL);
+
+    acme_public_key_t rsa;
+    memset(&rsa, 0, sizeof(rsa));
+    rsa.type = ACME_KEY_RSA2048;
+    assert_int_equal(decode(rfc7638_n, rsa.n, sizeof(rsa.n)), sizeof(rsa.n));
+    rsa.e[5] = 0x01;
+    rsa.e[7] = 0x01;
+    rsa.e_len = sizeof(rsa.e);
+    assert_int_equal(acme_jwk_write_key(&rsa, jwk, sizeof(jwk), &len), ACME_OK);
+    assert_int_equal(strncmp(jwk, "{\"e\":\"AQAB\",\"kty\":\"RSA\",", 24), 0);
+    assert_int_equal(acme_jwk_thumbprint(jwk, len, tp, sizeof(tp)), ACME_OK);
+    assert_string_equal(tp, rfc7638_thumbprint);
+
+    /* The same bytes under the other type are a different JWK. */
+    rsa.type = ACME_KEY_P256;
+    assert_int_equal(acme_jwk_write_key(&rsa, jwk, sizeof(jwk), &len), ACME_OK);
+    assert_int_equal(strncmp(jwk, "{\"crv\":\"P-256\"", 14), 0);
+
+    acme_public_key_t none;
+    memset(&none, 0, sizeof(none));
+    assert_int_equal(acme_jwk_write_key(&none, jwk, sizeof(jwk), &len), ACME_ERR_INVALID_ARG);
+    none.type = (acme_key_type_t)7;
+    assert_int_equal(acme_jwk_write_key(&none, jwk, sizeof(jwk), &len), ACME_ERR_INVALID_ARG);
+    assert_int_equal(acme_jwk_write_key(NULL, jwk, sizeof(jwk), &len), ACME_ERR_INVALID_ARG);
+}
+
 static void test_key_authorization(void **state)
 {
     (void)state;
@@ -209,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_rsa_leading_zeros_are_stripped),
         cmocka_unit_test(test_ec_canonical_form),
         cmocka_unit_test(test_buffers_too_small),
+        cmocka_unit_test(test_write_key_dispatches_on_type),
         cmocka_unit_test(test_key_authorization),
         cmocka_unit_test(test_hostile_tokens_rejected),
         cmocka_unit_test(test_thumbprint_argument_checked),

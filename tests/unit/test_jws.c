@@ -45,6 +45,7 @@ static size_t in_use_at_start;
 static int group_setup(void **state)
 {
     (void)state;
+    acme_public_key_t pub;
     size_t len = 0;
     if (fixture_arena_init(FIXTURE_ARENA_MAX) != 0) {
         return -1;
@@ -52,8 +53,10 @@ static int group_setup(void **state)
     drbg = fixture_drbg(7);
     if (drbg == NULL || acme_key_generate(&p256, ACME_KEY_P256, drbg) != ACME_OK ||
         acme_key_generate(&rsa, ACME_KEY_RSA2048, drbg) != ACME_OK ||
-        acme_key_write_jwk(p256, p256_jwk, sizeof(p256_jwk), &len) != ACME_OK ||
-        acme_key_write_jwk(rsa, rsa_jwk, sizeof(rsa_jwk), &len) != ACME_OK) {
+        acme_key_public(p256, &pub) != ACME_OK ||
+        acme_jwk_write_key(&pub, p256_jwk, sizeof(p256_jwk), &len) != ACME_OK ||
+        acme_key_public(rsa, &pub) != ACME_OK ||
+        acme_jwk_write_key(&pub, rsa_jwk, sizeof(rsa_jwk), &len) != ACME_OK) {
         return -1;
     }
     return 0;

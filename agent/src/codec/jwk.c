@@ -161,3 +161,17 @@ acme_status_t acme_key_authorization(const char *token, const char *thumbprint, 
     }
     return finish(out, cap, pos, len);
 }
+
+acme_status_t acme_jwk_write_key(const acme_public_key_t *pub, char *out, size_t cap, size_t *len)
+{
+    if (pub == NULL) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    if (pub->type == ACME_KEY_P256) {
+        return acme_jwk_write_ec_p256(pub->x, pub->y, out, cap, len);
+    }
+    if (pub->type == ACME_KEY_RSA2048) {
+        return acme_jwk_write_rsa(pub->n, sizeof(pub->n), pub->e, pub->e_len, out, cap, len);
+    }
+    return ACME_ERR_INVALID_ARG;
+}

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "acme/codec/signer.h"
+#include "acme/signer.h"
 #include "acme/status.h"
 #include "acme/types.h"
 
@@ -72,11 +72,20 @@ acme_key_type_t acme_key_type(const acme_key_t *key);
 acme_status_t acme_key_write_der(const acme_key_t *key, uint8_t *out, size_t cap, size_t *len);
 /* SubjectPublicKeyInfo DER at the start of out. */
 acme_status_t acme_key_write_spki(const acme_key_t *key, uint8_t *out, size_t cap, size_t *len);
-/* Canonical public JWK (RFC 7638 member order) and a NUL. */
-acme_status_t acme_key_write_jwk(const acme_key_t *key, char *out, size_t cap, size_t *len);
+/* The public key in raw form: what a JWK (codec/jwk.h) is written from. */
+typedef struct acme_public_key {
+    acme_key_type_t type;
+    uint8_t x[32]; /* P-256: affine coordinates, big-endian */
+    uint8_t y[32];
+    uint8_t n[256]; /* RSA-2048: modulus and public exponent, big-endian */
+    uint8_t e[8];
+    size_t e_len;
+} acme_public_key_t;
+
+acme_status_t acme_key_public(const acme_key_t *key, acme_public_key_t *out);
 void acme_key_free(acme_key_t **key);
 
-/* A signer (see codec/signer.h) over a software key: ES256 for P-256 keys,
+/* A signer (see acme/signer.h) over a software key: ES256 for P-256 keys,
  * RS256 for RSA keys. The key and the DRBG must outlive the signer. */
 typedef struct acme_soft_signer {
     acme_key_t *key;
@@ -88,24 +97,32 @@ void acme_soft_signer_init(acme_signer_t *signer, acme_soft_signer_t *state, acm
 
 /* ---- Certificates ----------------------------------------------------------------- */
 
-/* Facts about the first (leaf) certificate of a PEM chain. The text need not
- * be NUL-terminated. serial_hex is the DER INTEGER's content octets in
- * lowercase hex (a leading 00 stays when the high bit is set). Every DNS SAN
- * is counted in name_count; the first ACME_MAX_IDENTIFIERS are kept in names.
- * Later blocks must be clean CERTIFICATE blocks and are counted in
- * chain_certs, but not parsed. Strings are truncated to their fields, with
- * non-printable bytes shown as '?'. ACME_ERR_BAD_CERT (no or broken leaf,
- * junk around blocks), ACME_ERR_OVERSIZE (a block larger than ACME_CHAIN_MAX
- * allows), ACME_ERR_NO_MEMORY; on error *info is zeroed. */
-acme_status_t acme_cert_info_read(const char *chain_pem, size_t len, acme_cert_info_t *info);
+/* One DER X.509 certificate at a time; walking a PEM chain is the codec's job
+ * (codec/cert_chain.h). der is parsed in place (not copied) and not kept.
+ * Signatures and validity are not checked here. */
 
-/* Check an issued chain before it may replace anything (DESIGN §9): every
- * block parses, the leaf's public key is key's, and its DNS SANs are exactly
- * names (no more, no fewer; case-blind; a SAN of any other type counts as
- * "more"). ACME_ERR_BAD_CERT or ACME_ERR_KEY_MISMATCH otherwise (the key is
- * checked first). Signatures and validity are not checked here. */
-acme_status_t acme_cert_check_issued(const char *chain_pem, size_t len, const acme_key_t *key,
-                                     const char *const *names, size_t name_count);
+/* Facts about one certificate: every field of *info but chain_certs, which is
+ * left as it was. serial_hex is the DER INTEGER's content octets in lowercase
+ * hex (a leading 00 stays when the high bit is set). Every DNS SAN is counted
+ * in name_count; the first ACME_MAX_IDENTIFIERS are kept in names. Strings are
+ * truncated to their fields, with non-printable bytes shown as '?'.
+ * ACME_ERR_BAD_CERT (not a certificate, or a serial longer than the field),
+ * ACME_ERR_NO_MEMORY; on error those fields are zeroed. */
+acme_status_t acme_cert_der_info(const uint8_t *der, size_t len, acme_cert_info_t *info);
+
+/* The block parses as an X.509 certificate: ACME_OK, ACME_ERR_BAD_CERT or
+ * ACME_ERR_NO_MEMORY. */
+acme_status_t acme_cert_der_parse_check(const uint8_t *der, size_t len);
+
+/* Whether an issued certificate may replace anything (DESIGN §9): its public
+ * key is key's, and its DNS SANs are exactly names (no more, no fewer;
+ * case-blind; a SAN of any other type counts as "more"). The key is checked
+ * first: ACME_ERR_KEY_MISMATCH, then ACME_ERR_BAD_CERT (also for DER that is
+ * not a certificate), ACME_ERR_NO_MEMORY. ACME_ERR_INVALID_ARG unless
+ * 1 <= name_count <= ACME_MAX_IDENTIFIERS and every name is 1..
+ * ACME_DNS_NAME_MAX characters. */
+acme_status_t acme_cert_der_matches(const uint8_t *der, size_t len, const acme_key_t *key,
+                                    const char *const *names, size_t name_count);
 
 #ifdef __cplusplus
 }

@@ -12,8 +12,6 @@
 #include <limits.h>
 #include <string.h>
 
-#include "acme/codec/jwk.h"
-#include "acme/codec/pem.h"
 #include "acme/config_defaults.h"
 
 #include "mbedtls/asn1.h"
@@ -85,9 +83,6 @@ CRYPTO_STATIC_ASSERT(sizeof(mbedtls_sha256_context) <= sizeof(acme_sha256_t), sh
 
 /* ---- Limits ------------------------------------------------------------------ */
 
-/* Largest DER certificate looked at: any certificate of a chain the agent
- * can store (its PEM is at least 4/3 of its DER). */
-#define CERT_DER_MAX ((ACME_CHAIN_MAX / 4u) * 3u + 3u)
 /* SubjectPublicKeyInfo buffers for the key comparison: P-256 is 91 bytes,
  * RSA-2048 294; a certificate key that does not fit cannot be ours. */
 #define SPKI_BUF_MAX 320u
@@ -447,11 +442,12 @@ acme_status_t acme_key_write_spki(const acme_key_t *key, uint8_t *out, size_t ca
     return ACME_OK;
 }
 
-acme_status_t acme_key_write_jwk(const acme_key_t *key, char *out, size_t cap, size_t *len)
+acme_status_t acme_key_public(const acme_key_t *key, acme_public_key_t *out)
 {
     if (key == NULL || out == NULL) {
         return ACME_ERR_INVALID_ARG;
     }
+    memset(out, 0, sizeof(*out));
     int ret;
     if (key->type == ACME_KEY_P256) {
         const mbedtls_ecp_keypair *ec = mbedtls_pk_ec(key->pk);
@@ -462,20 +458,25 @@ acme_status_t acme_key_write_jwk(const acme_key_t *key, char *out, size_t cap, s
         if (ret != 0 || olen != sizeof(point)) {
             return status_from(ret, ACME_ERR_CRYPTO);
         }
-        return acme_jwk_write_ec_p256(point + 1, point + 33, out, cap, len);
+        out->type = ACME_KEY_P256;
+        memcpy(out->x, point + 1, 32);
+        memcpy(out->y, point + 33, 32);
+        return ACME_OK;
     }
     if (key->type == ACME_KEY_RSA2048) {
         const mbedtls_rsa_context *rsa = mbedtls_pk_rsa(key->pk);
-        uint8_t n[RSA_BYTES];
-        uint8_t e[RSA_E_MAX];
-        if (mbedtls_rsa_get_len(rsa) != RSA_BYTES) {
+        if (mbedtls_rsa_get_len(rsa) != RSA_BYTES || sizeof(out->n) != RSA_BYTES ||
+            sizeof(out->e) != RSA_E_MAX) {
             return ACME_ERR_UNSUPPORTED;
         }
-        ret = mbedtls_rsa_export_raw(rsa, n, sizeof(n), NULL, 0, NULL, 0, NULL, 0, e, sizeof(e));
+        ret = mbedtls_rsa_export_raw(rsa, out->n, sizeof(out->n), NULL, 0, NULL, 0, NULL, 0, out->e,
+                                     sizeof(out->e));
         if (ret != 0) {
             return status_from(ret, ACME_ERR_UNSUPPORTED);
         }
-        return acme_jwk_write_rsa(n, sizeof(n), e, sizeof(e), out, cap, len);
+        out->type = ACME_KEY_RSA2048;
+        out->e_len = sizeof(out->e);
+        return ACME_OK;
     }
     return ACME_ERR_INVALID_ARG;
 }
@@ -604,82 +605,15 @@ static bool equal_case_blind(const unsigned char *a, size_t a_len, const char *b
     return true;
 }
 
-/* Arena scratch for one DER certificate (and, for the issued-chain check, two
- * SPKI encodings): sized from the PEM length, capped at CERT_DER_MAX. */
-typedef struct cert_scratch {
-    uint8_t *mem;
-    size_t size;
-    uint8_t *der;
-    size_t der_cap;
-} cert_scratch_t;
-
-static acme_status_t scratch_alloc(cert_scratch_t *s, size_t pem_len, size_t extra)
-{
-    s->der_cap = (pem_len / 4u) * 3u + 3u;
-    if (s->der_cap > CERT_DER_MAX) {
-        s->der_cap = CERT_DER_MAX;
-    }
-    s->size = s->der_cap + extra;
-    s->mem = mbedtls_calloc(1, s->size);
-    s->der = s->mem;
-    return s->mem == NULL ? ACME_ERR_NO_MEMORY : ACME_OK;
-}
-
-static void scratch_free(cert_scratch_t *s)
-{
-    if (s->mem != NULL) {
-        mbedtls_platform_zeroize(s->mem, s->size);
-        mbedtls_free(s->mem);
-        s->mem = NULL;
-    }
-}
-
-/* The next CERTIFICATE block decoded into the scratch: ACME_OK, or
- * ACME_ERR_NOT_FOUND at the end, or a hostile-input error. */
-static acme_status_t next_block(const char *pem, size_t len, size_t *pos, cert_scratch_t *s,
-                                size_t *der_len)
-{
-    acme_status_t st = acme_pem_next(pem, len, pos, "CERTIFICATE", s->der, s->der_cap, der_len);
-    switch (st) {
-    case ACME_OK:
-    case ACME_ERR_NOT_FOUND:
-        return st;
-    case ACME_ERR_BUFFER_TOO_SMALL:
-        return ACME_ERR_OVERSIZE; /* a certificate larger than any we can store */
-    default:
-        return ACME_ERR_BAD_CERT;
-    }
-}
-
-/* Parses the DER in the scratch without copying it (crt then points into the
- * scratch, so it must be freed before the scratch is reused). */
-static acme_status_t parse_block(mbedtls_x509_crt *crt, const cert_scratch_t *s, size_t der_len)
+/* Parses one DER certificate without copying it: crt then points into der,
+ * so der must outlive crt. */
+static acme_status_t parse_der(mbedtls_x509_crt *crt, const uint8_t *der, size_t len)
 {
     mbedtls_x509_crt_init(crt);
-    int ret = mbedtls_x509_crt_parse_der_nocopy(crt, s->der, der_len);
+    int ret = mbedtls_x509_crt_parse_der_nocopy(crt, der, len);
     if (ret != 0) {
         mbedtls_x509_crt_free(crt);
         return status_from(ret, ACME_ERR_BAD_CERT);
-    }
-    return ACME_OK;
-}
-
-/* Counts the blocks after the first (each must be a clean CERTIFICATE block;
- * they are decoded but not parsed). */
-static acme_status_t count_rest(const char *pem, size_t len, size_t pos, cert_scratch_t *s,
-                                size_t *count)
-{
-    /* Every successful block moves pos forward by at least one byte. */
-    for (size_t guard = 0; guard < len; guard++) {
-        size_t der_len = 0;
-        acme_status_t st = next_block(pem, len, &pos, s, &der_len);
-        if (st == ACME_ERR_NOT_FOUND) {
-            return ACME_OK;
-        }
-        if (st != ACME_OK) {
-            return st;
-        }
-        (*count)++;
     }
     return ACME_OK;
 }
@@ -731,41 +665,37 @@ static acme_status_t fill_info(const mbedtls_x509_crt *crt, acme_cert_info_t *in
     return ACME_OK;
 }
 
-acme_status_t acme_cert_info_read(const char *chain_pem, size_t len, acme_cert_info_t *info)
+acme_status_t acme_cert_der_info(const uint8_t *der, size_t len, acme_cert_info_t *info)
 {
-    if (chain_pem == NULL || info == NULL) {
+    if (der == NULL || info == NULL) {
         return ACME_ERR_INVALID_ARG;
     }
+    /* The chain count belongs to whoever walks the chain (codec/cert_chain.h). */
+    size_t chain_certs = info->chain_certs;
     memset(info, 0, sizeof(*info));
-    if (len == 0) {
-        return ACME_ERR_BAD_CERT;
-    }
-    cert_scratch_t s;
-    acme_status_t st = scratch_alloc(&s, len, 0);
-    if (st != ACME_OK) {
-        return st;
-    }
-    size_t pos = 0;
-    size_t der_len = 0;
-    st = next_block(chain_pem, len, &pos, &s, &der_len);
-    if (st == ACME_ERR_NOT_FOUND) {
-        st = ACME_ERR_BAD_CERT; /* no certificate at all */
-    }
+    info->chain_certs = chain_certs;
+    mbedtls_x509_crt crt;
+    acme_status_t st = parse_der(&crt, der, len);
     if (st == ACME_OK) {
-        mbedtls_x509_crt crt;
-        st = parse_block(&crt, &s, der_len);
-        if (st == ACME_OK) {
-            st = fill_info(&crt, info);
-            mbedtls_x509_crt_free(&crt);
-        }
+        st = fill_info(&crt, info);
+        mbedtls_x509_crt_free(&crt);
     }
-    if (st == ACME_OK) {
-        info->chain_certs = 1;
-        st = count_rest(chain_pem, len, pos, &s, &info->chain_certs);
-    }
-    scratch_free(&s);
     if (st != ACME_OK) {
         memset(info, 0, sizeof(*info));
+        info->chain_certs = chain_certs;
+    }
+    return st;
+}
+
+acme_status_t acme_cert_der_parse_check(const uint8_t *der, size_t len)
+{
+    if (der == NULL) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    mbedtls_x509_crt crt;
+    acme_status_t st = parse_der(&crt, der, len);
+    if (st == ACME_OK) {
+        mbedtls_x509_crt_free(&crt);
     }
     return st;
 }
@@ -829,11 +759,11 @@ static acme_status_t check_leaf_names(const mbedtls_x509_crt *leaf, const char *
     return ACME_OK;
 }
 
-acme_status_t acme_cert_check_issued(const char *chain_pem, size_t len, const acme_key_t *key,
-                                     const char *const *names, size_t name_count)
+acme_status_t acme_cert_der_matches(const uint8_t *der, size_t len, const acme_key_t *key,
+                                    const char *const *names, size_t name_count)
 {
     size_t name_len[ACME_MAX_IDENTIFIERS];
-    if (chain_pem == NULL || key == NULL || names == NULL || name_count == 0 ||
+    if (der == NULL || key == NULL || names == NULL || name_count == 0 ||
         name_count > ACME_MAX_IDENTIFIERS) {
         return ACME_ERR_INVALID_ARG;
     }
@@ -850,45 +780,25 @@ acme_status_t acme_cert_check_issued(const char *chain_pem, size_t len, const ac
         }
         name_len[i] = n;
     }
-    if (len == 0) {
-        return ACME_ERR_BAD_CERT;
-    }
 
-    cert_scratch_t s;
-    acme_status_t st = scratch_alloc(&s, len, 2u * SPKI_BUF_MAX);
+    mbedtls_x509_crt crt;
+    acme_status_t st = parse_der(&crt, der, len);
     if (st != ACME_OK) {
         return st;
     }
-    uint8_t *spki_a = s.mem + s.der_cap;
-    uint8_t *spki_b = spki_a + SPKI_BUF_MAX;
-
-    size_t pos = 0;
-    size_t blocks = 0;
-    /* Every successful block moves pos forward by at least one byte. */
-    for (size_t guard = 0; guard < len && st == ACME_OK; guard++) {
-        size_t der_len = 0;
-        st = next_block(chain_pem, len, &pos, &s, &der_len);
-        if (st == ACME_ERR_NOT_FOUND) {
-            st = (blocks == 0) ? ACME_ERR_BAD_CERT : ACME_OK;
-            break;
+    /* Two SPKI encodings side by side, from the arena rather than the stack:
+     * the caller may be deep in the agent's call chain. */
+    uint8_t *spki = mbedtls_calloc(1, 2u * SPKI_BUF_MAX);
+    if (spki == NULL) {
+        st = ACME_ERR_NO_MEMORY;
+    } else {
+        st = check_leaf_key(&crt, key, spki, spki + SPKI_BUF_MAX);
+        if (st == ACME_OK) {
+            st = check_leaf_names(&crt, names, name_len, name_count);
         }
-        if (st != ACME_OK) {
-            break;
-        }
-        mbedtls_x509_crt crt;
-        st = parse_block(&crt, &s, der_len);
-        if (st != ACME_OK) {
-            break;
-        }
-        if (blocks == 0) {
-            st = check_leaf_key(&crt, key, spki_a, spki_b);
-            if (st == ACME_OK) {
-                st = check_leaf_names(&crt, names, name_len, name_count);
-            }
-        }
-        mbedtls_x509_crt_free(&crt);
-        blocks++;
+        mbedtls_platform_zeroize(spki, 2u * SPKI_BUF_MAX);
+        mbedtls_free(spki);
     }
-    scratch_free(&s);
+    mbedtls_x509_crt_free(&crt);
     return st;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "acme/codec/acme_request.h"
+#include "acme/codec/cert_chain.h"
 #include "acme/codec/csr.h"
 #include "acme/codec/ip_addr.h"
 #include "acme/codec/jwk.h"
@@ -43,6 +44,11 @@ enum exchange {
 #define AGENT_BUSY_SLEEP_MS 100u
 
 #define CHALLENGE_PREFIX "/.well-known/acme-challenge/"
+
+/* Certificate verification allocates at most this much at once (RSA-4096
+ * big numbers with window 2); a TLS failure with less headroom left in the
+ * arena is reported as exhaustion. */
+#define AGENT_TLS_HEADROOM 4096u
 
 struct acme_agent_crypto {
     acme_drbg_t *drbg;
@@ -364,8 +370,12 @@ acme_status_t acme_agent_start_issue(acme_agent_t *a, uint64_t now_ms)
     st = load_account(a, account_url, sizeof(account_url));
     if (st == ACME_OK) {
         acme_soft_signer_init(&c->account_signer, &c->account_state, c->account_key, c->drbg);
+        acme_public_key_t pub;
         size_t jwk_len = 0;
-        st = acme_key_write_jwk(c->account_key, a->jwk, sizeof(a->jwk), &jwk_len);
+        st = acme_key_public(c->account_key, &pub);
+        if (st == ACME_OK) {
+            st = acme_jwk_write_key(&pub, a->jwk, sizeof(a->jwk), &jwk_len);
+        }
         if (st == ACME_OK) {
             st = acme_jwk_thumbprint(a->jwk, jwk_len, a->thumbprint, sizeof(a->thumbprint));
         }
@@ -539,6 +549,14 @@ static acme_status_t on_exchange_done(acme_agent_t *a, acme_status_t st)
     a->exchange = XCHG_NONE;
     if (st != ACME_OK) {
         set_request_failure(a, which, 0);
+        if ((st == ACME_ERR_TLS_VERIFY || st == ACME_ERR_TLS) &&
+            acme_arena_headroom(&a->arena) < AGENT_TLS_HEADROOM) {
+            /* mbedTLS reports a signature check that ran out of memory as an
+             * untrusted chain. With the arena full to (nearly) the top that
+             * is the likelier cause; with room left it cannot be. */
+            set_problem_detail(a, "the arena ran out during the TLS handshake");
+            st = ACME_ERR_NO_MEMORY;
+        }
         acme_order_on_error(&a->order, st);
         return ACME_WOULD_BLOCK; /* the engine reports FAILED next */
     }
@@ -604,8 +622,8 @@ static acme_status_t install_certificate(acme_agent_t *a)
         set_problem_detail(a, "the certificate download is not a PEM certificate chain");
         return st == ACME_ERR_BUFFER_TOO_SMALL ? ACME_ERR_OVERSIZE : ACME_ERR_BAD_CERT;
     }
-    st = acme_cert_check_issued(chain, resp->body_len, c->device_key, a->cfg->names,
-                                a->cfg->name_count);
+    st = acme_cert_chain_check_issued(chain, resp->body_len, a->tx, sizeof(a->tx), c->device_key,
+                                      a->cfg->names, a->cfg->name_count);
     if (st == ACME_ERR_KEY_MISMATCH) {
         set_problem_detail(a, "its public key is not the key of the CSR");
         return ACME_ERR_BAD_CERT;
@@ -837,7 +855,9 @@ acme_status_t acme_agent_cert_info(acme_agent_t *a, acme_cert_info_t *info)
     if (st != ACME_OK) {
         return st;
     }
-    return acme_cert_info_read((const char *)a->http.body, len, info);
+    /* The request buffer is idle outside an issuance: scratch for one
+     * decoded certificate. */
+    return acme_cert_chain_info((const char *)a->http.body, len, a->tx, sizeof(a->tx), info);
 }
 
 acme_status_t acme_agent_read_chain(acme_agent_t *a, char *out, size_t cap, size_t *len)

@@ -48,6 +48,12 @@ size_t acme_arena_peak(const acme_arena_t *arena)
     return end;
 }
 
+size_t acme_arena_headroom(const acme_arena_t *arena)
+{
+    size_t peak = acme_arena_peak(arena);
+    return arena != NULL && arena->size > peak ? arena->size - peak : 0;
+}
+
 void acme_arena_in_use(size_t *bytes, size_t *blocks)
 {
 #if defined(MBEDTLS_MEMORY_DEBUG)

@@ -6,7 +6,14 @@
 #include <string.h>
 
 #include "acme/codec/pem.h"
+#include "mbedtls/asn1.h"
+#include "mbedtls/bignum.h"
+#include "mbedtls/cipher.h"
+#include "mbedtls/ecp.h"
 #include "mbedtls/error.h"
+#include "mbedtls/md.h"
+#include "mbedtls/pem.h"
+#include "mbedtls/pk.h"
 #include "mbedtls/net_sockets.h"
 #include "mbedtls/platform.h"
 #include "mbedtls/ssl.h"
@@ -36,6 +43,34 @@ struct acme_tls {
     bool host_is_ip;
     acme_ip_addr_t host_ip;
 };
+
+/* mbedTLS errors combine a high-level part (SSL, X509, PK...) with a
+ * low-level one (MPI, ASN1...): an allocation failure may sit in either. */
+static bool is_alloc_failure(int rc)
+{
+    static const int alloc_high[] = {
+        MBEDTLS_ERR_SSL_ALLOC_FAILED, MBEDTLS_ERR_X509_ALLOC_FAILED, MBEDTLS_ERR_PK_ALLOC_FAILED,
+        MBEDTLS_ERR_ECP_ALLOC_FAILED, MBEDTLS_ERR_CIPHER_ALLOC_FAILED, MBEDTLS_ERR_MD_ALLOC_FAILED,
+        MBEDTLS_ERR_PEM_ALLOC_FAILED,
+    };
+    static const int alloc_low[] = {MBEDTLS_ERR_MPI_ALLOC_FAILED, MBEDTLS_ERR_ASN1_ALLOC_FAILED};
+    if (rc >= 0) {
+        return false;
+    }
+    int high = -((-rc) & 0xFF80);
+    int low = -((-rc) & 0x007F);
+    for (size_t i = 0; i < sizeof(alloc_high) / sizeof(alloc_high[0]); i++) {
+        if (high == alloc_high[i]) {
+            return true;
+        }
+    }
+    for (size_t i = 0; i < sizeof(alloc_low) / sizeof(alloc_low[0]); i++) {
+        if (low == alloc_low[i]) {
+            return true;
+        }
+    }
+    return false;
+}
 
 static int tls_rng(void *drbg, unsigned char *out, size_t len)
 {
@@ -99,7 +134,7 @@ acme_status_t acme_tls_config_new(acme_tls_config_t **out, const char *trust_pem
             break;
         }
         int rc = mbedtls_x509_crt_parse_der(&cfg->anchors, der, der_len);
-        if (rc == MBEDTLS_ERR_X509_ALLOC_FAILED) {
+        if (is_alloc_failure(rc)) {
             st = ACME_ERR_NO_MEMORY;
             break;
         }
@@ -198,14 +233,14 @@ acme_status_t acme_tls_new(acme_tls_t **out, acme_tls_config_t *cfg, const char 
     acme_status_t st = ACME_OK;
     int rc = mbedtls_ssl_setup(&tls->ssl, &cfg->conf);
     if (rc != 0) {
-        st = rc == MBEDTLS_ERR_SSL_ALLOC_FAILED ? ACME_ERR_NO_MEMORY : ACME_ERR_TLS;
+        st = is_alloc_failure(rc) ? ACME_ERR_NO_MEMORY : ACME_ERR_TLS;
         goto fail;
     }
     /* A DNS name is the SNI and the name verified; an IP literal gets neither
      * (checked in tls_verify_ip instead). */
     rc = mbedtls_ssl_set_hostname(&tls->ssl, tls->host_is_ip ? NULL : host);
     if (rc != 0) {
-        st = rc == MBEDTLS_ERR_SSL_ALLOC_FAILED ? ACME_ERR_NO_MEMORY : ACME_ERR_TLS;
+        st = is_alloc_failure(rc) ? ACME_ERR_NO_MEMORY : ACME_ERR_TLS;
         goto fail;
     }
     mbedtls_ssl_set_verify(&tls->ssl, tls_verify_ip, tls);
@@ -233,8 +268,7 @@ static acme_status_t tls_status(acme_tls_t *tls, int rc)
     if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
         return ACME_ERR_TLS_VERIFY;
     }
-    if (rc == MBEDTLS_ERR_SSL_ALLOC_FAILED || rc == MBEDTLS_ERR_X509_ALLOC_FAILED ||
-        rc == MBEDTLS_ERR_MPI_ALLOC_FAILED || rc == MBEDTLS_ERR_ECP_ALLOC_FAILED) {
+    if (is_alloc_failure(rc)) {
         return ACME_ERR_NO_MEMORY;
     }
     if (rc == MBEDTLS_ERR_SSL_CONN_EOF) {

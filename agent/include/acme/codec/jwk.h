@@ -33,6 +33,12 @@ acme_status_t acme_jwk_write_ec_p256(const uint8_t x[32], const uint8_t y[32], c
 acme_status_t acme_jwk_write_rsa(const uint8_t *n, size_t n_len, const uint8_t *e,
                                  size_t e_len, char *out, size_t cap, size_t *len);
 
+/* The canonical JWK of a public key in raw form (crypto/crypto.h):
+ * dispatches to the EC or RSA writer. */
+struct acme_public_key;
+acme_status_t acme_jwk_write_key(const struct acme_public_key *pub, char *out, size_t cap,
+                                 size_t *len);
+
 /* out receives base64url(SHA-256(jwk[0..len))) and a NUL: cap >= 44. */
 acme_status_t acme_jwk_thumbprint(const char *jwk, size_t len, char *out, size_t cap);
 

@@ -38,6 +38,11 @@ acme_status_t acme_arena_init(acme_arena_t *arena, uint8_t *buf, size_t size);
  * (including allocator headers). */
 size_t acme_arena_peak(const acme_arena_t *arena);
 
+/* Bytes at the top of the arena that were never handed out: a lower bound
+ * of the largest free block. An allocation can only have failed while this
+ * was smaller than its size. */
+size_t acme_arena_headroom(const acme_arena_t *arena);
+
 /* Bytes currently allocated (payload only) and number of live blocks;
  * used by tests to prove that nothing leaks. */
 void acme_arena_in_use(size_t *bytes, size_t *blocks);
