@@ -84,10 +84,18 @@ def applicable(phase, kind):
     return kind in CERT_KINDS and phase == "cert"
 
 
+# Not a fault: every response is sent normally, then the connection is dropped without
+# "Connection: close" (a server whose keep-alive timer fires at once). A client must send its
+# next request again on a new connection; issuance still succeeds.
+DROP_IDLE = ("any", "drop-idle")
+
+
 def parse_fault(text):
     text = text.strip()
     if not text:
         return None
+    if text == "%s:%s" % DROP_IDLE:
+        return DROP_IDLE
     phase, sep, kind = text.partition(":")
     if not sep or phase not in PHASES or kind not in KINDS:
         raise ValueError("fault must be PHASE:KIND with PHASE in %s and KIND in %s, not %r"
@@ -543,6 +551,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                 % (fault[0], fault[1], method, path))
             self.server.log("%s %s -> %d" % (method, path, reply.status))
             self.send_reply(reply, method)
+            if fault == DROP_IDLE:
+                self.server.log("DROP %s %s" % (method, path))
+                self.end_now()
         except (OSError, ssl.SSLError) as e:
             # The client hung up on a bad answer: expected, not an error.
             self.server.log("%s %s: connection ended: %s" % (method, path, e))

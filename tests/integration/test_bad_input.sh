@@ -373,6 +373,25 @@ else
     failed+=(after)
 fi
 
+# A server that drops every connection right after answering (no "Connection: close"):
+# each request after the first finds its kept-alive connection dead and is sent again, once,
+# on a new one. Issuance must still succeed.
+d=$work/drop-idle
+mkdir -p "$d"
+cp "$work/state.before" "$d/state"
+set_fault "any:drop-idle"
+issue "$d" "$AGENT_TIMEOUT_S" "$d/state" "$base_url/dir" "${NAMES[@]}" --stats
+set_fault ""
+drops=$(grep -c "^.*DROP " "$work/server.log" || true)
+handshakes=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["tls_handshakes"])' \
+    <"$d/out" 2>/dev/null || echo 0)
+if ((rc == 0 && drops > 1 && handshakes > 1)); then
+    echo "PASS drop-idle: issued over $handshakes connections after $drops dropped ones"
+else
+    echo "FAIL drop-idle: exit $rc, $drops drops, $handshakes handshakes: $(head -n 1 "$d/err")"
+    failed+=(drop-idle)
+fi
+
 stop_server
 echo "$passed passed, ${#failed[@]} failed, $(($(now_ms) - t_start)) ms"
 if ((${#failed[@]})); then

@@ -199,6 +199,8 @@ acme_status_t acme_agent_init(acme_agent_t *a, const acme_agent_config_t *cfg,
     if (cfg->dns_server != NULL) {
         acme_dns_client_init(&a->dns, port->udp, port->udp_ctx, cfg->dns_server, cfg->dns_port);
     }
+    acme_http_client_init(&a->http, port, NULL, NULL, random16, a);
+    acme_http01_server_init(&a->http01);
     a->state = AGENT_IDLE;
     a->last_status = ACME_ERR_BAD_STATE; /* nothing has run yet */
     return ACME_OK;
@@ -290,13 +292,8 @@ static acme_status_t prepare_csr(acme_agent_t *a)
 static void release_issue_objects(acme_agent_t *a)
 {
     struct acme_agent_crypto *c = a->crypto;
-    /* Each of these exists only once an issuance has set it up. */
-    if (a->http.port != NULL) {
-        acme_http_client_close(&a->http);
-    }
-    if (a->http01.net != NULL) {
-        acme_http01_server_stop(&a->http01);
-    }
+    acme_http_client_close(&a->http);
+    acme_http01_server_stop(&a->http01);
     if (a->cfg->dns_server != NULL) {
         acme_dns_client_close(&a->dns);
     }

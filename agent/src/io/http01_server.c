@@ -26,16 +26,21 @@ static void conn_close(acme_http01_server_t *s, acme_http01_conn_t *c)
     c->state = CONN_FREE;
 }
 
-acme_status_t acme_http01_server_start(acme_http01_server_t *s, const acme_net_ops_t *net,
-                                       void *net_ctx, const acme_ip_addr_t *bind_ip,
-                                       uint16_t port, acme_http01_lookup_fn lookup,
-                                       void *lookup_ctx)
+void acme_http01_server_init(acme_http01_server_t *s)
 {
     memset(s, 0, sizeof(*s));
     s->listener = -1;
     for (size_t i = 0; i < ACME_HTTP01_MAX_CONN; i++) {
         s->conns[i].handle = -1;
     }
+}
+
+acme_status_t acme_http01_server_start(acme_http01_server_t *s, const acme_net_ops_t *net,
+                                       void *net_ctx, const acme_ip_addr_t *bind_ip,
+                                       uint16_t port, acme_http01_lookup_fn lookup,
+                                       void *lookup_ctx)
+{
+    acme_http01_server_init(s);
     if (net == NULL || net->listen == NULL || net->accept == NULL) {
         return ACME_ERR_UNSUPPORTED;
     }
@@ -152,7 +157,7 @@ static void conn_step(acme_http01_server_t *s, acme_http01_conn_t *c, uint64_t n
 
 void acme_http01_server_poll(acme_http01_server_t *s, uint64_t now_ms)
 {
-    if (s->listener < 0) {
+    if (s->listener < 0 || s->net == NULL) {
         return;
     }
     for (unsigned i = 0; i < HTTP01_ACCEPTS_PER_POLL; i++) {

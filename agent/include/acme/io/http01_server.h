@@ -51,6 +51,9 @@ typedef struct acme_http01_server {
     uint32_t refused;  /* 4xx answers and dropped connections */
 } acme_http01_server_t;
 
+/* A stopped server (poll and stop are no-ops until start). */
+void acme_http01_server_init(acme_http01_server_t *s);
+
 /* Listen on bind_ip (NULL: any):port. ACME_ERR_ADDR_IN_USE when taken,
  * ACME_ERR_UNSUPPORTED when the port has no listener seam. */
 acme_status_t acme_http01_server_start(acme_http01_server_t *s, const acme_net_ops_t *net,
