@@ -242,26 +242,16 @@ acme_status_t acme_csr_write(const uint8_t *spki_der, size_t spki_len, const cha
      * DER form can be shorter than the raw one; an RSA signature is copied
      * verbatim into a longer TLV, so reading it from the end stays ahead of
      * the writes. */
-    size_t tail = cap - info_len;
-    if (tail > ACME_SIG_MAX) {
-        tail = ACME_SIG_MAX;
-    }
-    uint8_t *sig_area = out + cap - tail;
     size_t sig_len = 0;
-    acme_status_t st = signer->sign_digest(signer->ctx, digest, sig_area, tail, &sig_len);
+    acme_status_t st = acme_signer_sign_to_end(signer, digest, out, info_len, cap, &sig_len);
     if (st != ACME_OK) {
         return st;
-    }
-    if (sig_len == 0 || sig_len > tail || (signer->alg == ACME_SIG_ES256 && sig_len != 64u)) {
-        return ACME_ERR_CRYPTO;
     }
     uint8_t rs[64];
     const uint8_t *sig = out + cap - sig_len;
     if (signer->alg == ACME_SIG_ES256) {
-        memcpy(rs, sig_area, sizeof(rs));
+        memcpy(rs, sig, sizeof(rs));
         sig = rs;
-    } else {
-        memmove(out + cap - sig_len, sig_area, sig_len);
     }
 
     /* 3. Now the outer length is known: check the whole fits, slide the info

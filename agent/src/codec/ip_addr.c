@@ -173,8 +173,7 @@ acme_status_t acme_ip_parse(const char *text, size_t len, acme_ip_addr_t *out)
     return ACME_OK;
 }
 
-/* 1..65535, decimal, no sign, no leading zero. */
-static bool parse_port(const char *s, size_t len, uint16_t *port)
+bool acme_ip_parse_port(const char *s, size_t len, uint16_t *port)
 {
     if (len < 1 || len > 5 || s[0] == '0') {
         return false;
@@ -244,7 +243,7 @@ acme_status_t acme_ip_parse_endpoint(const char *text, size_t len, uint16_t defa
         if (default_port == 0) {
             return ACME_ERR_MALFORMED;
         }
-    } else if (rest[0] != ':' || !parse_port(rest + 1, rest_len - 1u, &parsed_port)) {
+    } else if (rest[0] != ':' || !acme_ip_parse_port(rest + 1, rest_len - 1u, &parsed_port)) {
         return ACME_ERR_MALFORMED;
     }
     *ip = parsed;

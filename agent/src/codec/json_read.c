@@ -69,7 +69,10 @@ static acme_status_t get_string(const cJSON *obj, const char *key, const char **
     return ACME_OK;
 }
 
-acme_status_t acme_json_copy_string(const cJSON *obj, const char *key, char *dst, size_t cap)
+/* Copy a string member; a value too long for dst is an error, or cut to
+ * fit when truncate is set. */
+static acme_status_t copy_member(const cJSON *obj, const char *key, char *dst, size_t cap,
+                                 bool truncate)
 {
     if (cap == 0) {
         return ACME_ERR_INVALID_ARG;
@@ -82,30 +85,24 @@ acme_status_t acme_json_copy_string(const cJSON *obj, const char *key, char *dst
     }
     size_t n = strlen(value);
     if (n >= cap) {
-        return ACME_ERR_OVERSIZE;
-    }
-    memcpy(dst, value, n + 1);
-    return ACME_OK;
-}
-
-acme_status_t acme_json_copy_text(const cJSON *obj, const char *key, char *dst, size_t cap)
-{
-    if (cap == 0) {
-        return ACME_ERR_INVALID_ARG;
-    }
-    dst[0] = '\0';
-    const char *value = NULL;
-    acme_status_t st = get_string(obj, key, &value);
-    if (st != ACME_OK) {
-        return st;
-    }
-    size_t n = strlen(value);
-    if (n >= cap) {
+        if (!truncate) {
+            return ACME_ERR_OVERSIZE;
+        }
         n = cap - 1;
     }
     memcpy(dst, value, n);
     dst[n] = '\0';
     return ACME_OK;
+}
+
+acme_status_t acme_json_copy_string(const cJSON *obj, const char *key, char *dst, size_t cap)
+{
+    return copy_member(obj, key, dst, cap, false);
+}
+
+acme_status_t acme_json_copy_text(const cJSON *obj, const char *key, char *dst, size_t cap)
+{
+    return copy_member(obj, key, dst, cap, true);
 }
 
 acme_status_t acme_json_get_bool(const cJSON *obj, const char *key, bool dflt, bool *out)

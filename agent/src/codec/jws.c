@@ -192,25 +192,17 @@ static acme_status_t write_protected(const acme_jws_header_t *hdr, const char *a
 static acme_status_t sign_and_encode(const acme_signer_t *signer, const uint8_t digest[32],
                                      char *out, size_t cap, size_t *pos)
 {
-    size_t tail = cap - *pos;
-    if (tail > ACME_SIG_MAX) {
-        tail = ACME_SIG_MAX;
-    }
-    uint8_t *sig_area = (uint8_t *)(out + cap - tail);
     size_t sig_len = 0;
-    acme_status_t st = signer->sign_digest(signer->ctx, digest, sig_area, tail, &sig_len);
+    acme_status_t st =
+        acme_signer_sign_to_end(signer, digest, (uint8_t *)out, *pos, cap, &sig_len);
     if (st != ACME_OK) {
         return st;
-    }
-    if (sig_len == 0 || sig_len > tail || (signer->alg == ACME_SIG_ES256 && sig_len != 64u)) {
-        return ACME_ERR_CRYPTO;
     }
     size_t need = LIT_LEN(prefix_signature) + ACME_BASE64URL_LEN(sig_len) + LIT_LEN(suffix) + 1;
     if (need > cap - *pos) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
-    uint8_t *sig = (uint8_t *)(out + cap - sig_len);
-    memmove(sig, sig_area, sig_len);
+    const uint8_t *sig = (const uint8_t *)(out + cap - sig_len);
 
     size_t p = *pos;
     (void)put(out, cap, &p, prefix_signature, LIT_LEN(prefix_signature));

@@ -17,7 +17,6 @@
 
 #define URL_HOST_MAX 253u /* RFC 1035 text form */
 #define URL_LABEL_MAX 63u
-#define URL_PORT_DIGITS 5u /* 65535 */
 
 static const char scheme_prefix[] = "https://";
 #define SCHEME_PREFIX_LEN (sizeof(scheme_prefix) - 1u)
@@ -106,26 +105,6 @@ static acme_status_t check_host(const char *s, size_t n)
     return ACME_OK;
 }
 
-/* 1..65535 in plain decimal: no sign, no leading zero, at most five digits,
- * so the value cannot overflow. */
-static bool parse_port(const char *s, size_t n, uint16_t *port)
-{
-    if (n == 0 || n > URL_PORT_DIGITS || s[0] == '0') {
-        return false;
-    }
-    uint32_t value = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!is_digit(s[i])) {
-            return false;
-        }
-        value = value * 10u + (uint32_t)(s[i] - '0');
-    }
-    if (value > 65535u) {
-        return false;
-    }
-    *port = (uint16_t)value;
-    return true;
-}
 
 /* Path and query: pchars, '/', '?' and well-formed percent escapes. */
 static bool check_path(const char *s, size_t n)
@@ -213,7 +192,7 @@ acme_status_t acme_url_parse_https(const char *url, size_t len, acme_url_t *out)
 
     u.port = 443;
     if (port_sep < auth_end) {
-        if (!parse_port(url + port_sep + 1u, auth_end - port_sep - 1u, &u.port)) {
+        if (!acme_ip_parse_port(url + port_sep + 1u, auth_end - port_sep - 1u, &u.port)) {
             return ACME_ERR_MALFORMED;
         }
         u.port_explicit = true;

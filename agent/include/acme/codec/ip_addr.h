@@ -42,6 +42,10 @@ acme_status_t acme_ip_parse(const char *text, size_t len, acme_ip_addr_t *out);
 acme_status_t acme_ip_parse_endpoint(const char *text, size_t len, uint16_t default_port,
                                      acme_ip_addr_t *ip, uint16_t *port);
 
+/* A port number in text: 1..65535, decimal, no sign, no leading zero (one
+ * text, one meaning). Used for endpoints here and for URL ports. */
+bool acme_ip_parse_port(const char *text, size_t len, uint16_t *port);
+
 /* Write the canonical text of an address (RFC 5952 for IPv6: lower case, no
  * leading zeros, the longest run of two or more zero groups as "::",
  * "::ffff:a.b.c.d" for IPv4-mapped addresses) and a NUL. *len (optional)

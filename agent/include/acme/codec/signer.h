@@ -8,6 +8,18 @@
 #ifndef ACME_CODEC_SIGNER_H
 #define ACME_CODEC_SIGNER_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "acme/signer.h"
+#include "acme/status.h"
+
+/* Sign digest into the unused end of buf (bytes used..cap are free) and
+ * leave the signature flush against buf + cap: *sig_len bytes ending there.
+ * The JWS and CSR writers encode it from that place, so no stack buffer of
+ * ACME_SIG_MAX bytes is needed. ACME_ERR_CRYPTO when the signer returns an
+ * impossible length, or the signer's own error. */
+acme_status_t acme_signer_sign_to_end(const acme_signer_t *signer, const uint8_t digest[32],
+                                      uint8_t *buf, size_t used, size_t cap, size_t *sig_len);
 
 #endif /* ACME_CODEC_SIGNER_H */
