@@ -11,9 +11,12 @@ set -euo pipefail
 
 # build-essential, cmake, clang (+ compiler-rt for libFuzzer and clang's sanitizers),
 # cmocka for unit tests, dpkg-dev for dpkg-source, pebble for integration tests,
-# openssl/curl/python3 for the Pebble harness (tests/integration/lib/pebble.sh).
+# openssl/curl/python3 for the Pebble harness (tests/integration/lib/pebble.sh),
+# dnsmasq-base (the binary only, no system service) for tests/integration/test_dns_client.sh
+# and test_discovery.sh, nginx for test_discovery.sh's CA web sites (lib/nginx.sh runs the
+# binary with its own configuration; on a systemd host the package also enables its service).
 PACKAGES=(build-essential cmake clang libclang-rt-14-dev libcmocka-dev dpkg-dev pebble openssl
-    curl ca-certificates python3)
+    curl ca-certificates python3 dnsmasq-base nginx)
 # shellcheck disable=SC2206 # word splitting of the list is intended
 PACKAGES+=(${ACME_EXTRA_PACKAGES:-})
 

@@ -50,6 +50,8 @@ static const status_entry_t status_table[] = {
      "the name does not exist in DNS"},
     {ACME_ERR_DNS_NO_ANSWER, ACME_CLASS_DNS, "ACME_ERR_DNS_NO_ANSWER",
      "DNS has no record of the requested type for the name"},
+    {ACME_ERR_CAA_DENIED, ACME_CLASS_DNS, "ACME_ERR_CAA_DENIED",
+     "CAA records allow no CA the agent can use for these names: check the domain's CAA"},
     {ACME_ERR_SERVER_PROBLEM, ACME_CLASS_SERVER, "ACME_ERR_SERVER_PROBLEM",
      "the ACME server refused the request: see the problem detail"},
     {ACME_ERR_HTTP_STATUS, ACME_CLASS_SERVER, "ACME_ERR_HTTP_STATUS",

@@ -59,6 +59,7 @@ acme_status_t cli_write_file_atomic(const char *path, const void *data, size_t l
 void cli_format_time(int64_t t, char *out, size_t cap);
 
 int cmd_issue(int argc, char **argv);
+int cmd_discover(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 

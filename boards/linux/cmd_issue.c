@@ -5,20 +5,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "acme/codec/ip_addr.h"
 #include "cli.h"
+#include "cli_ca_table.h"
 
 static void issue_usage(FILE *out)
 {
-    fputs("usage: acme-agent issue --state FILE --directory URL --domain NAME [--domain NAME ...]\n"
+    fputs("usage: acme-agent issue --state FILE [--directory URL] --domain NAME [--domain NAME ...]\n"
           "                        --trust PEMFILE [--http01-port N] [--http01-bind IP]\n"
           "                        [--key-type p256|rsa2048] [--contact mailto:...]\n"
           "                        [--dns-server IP:PORT] [--stats] [--verbose]\n"
-          "                        [--arena-size BYTES]\n"
+          "                        [--arena-size BYTES] [CA options]\n"
           "\n"
           "  --state FILE        state file (emulated NOR flash; created if missing)\n"
-          "  --directory URL     ACME directory URL (https)\n"
+          "  --directory URL     ACME directory URL (https); without it the CA is found\n"
+          "                      from the names' CAA records (see 'discover --help')\n"
           "  --domain NAME       a DNS name for the certificate (repeat for more)\n"
           "  --trust PEMFILE     CA certificate(s) that the ACME server's TLS chains to\n"
           "  --http01-port N     built-in http-01 responder port (default 80)\n"
@@ -29,8 +32,28 @@ static void issue_usage(FILE *out)
           "  --stats             print issuance statistics as JSON on stdout\n"
           "  --arena-size BYTES  use only this much of the arena (sizing and tests;\n"
           "                      default and maximum 98304)\n"
-          "  --verbose           log progress on stderr\n",
+          "  --verbose           log progress on stderr\n"
+          "\n"
+          "CA options (discovery and EAB):\n",
           out);
+    fputs(cli_ca_usage, out);
+}
+
+/* Every CA that fails is reported, even when another then succeeds (the
+ * discovery draft says the user SHOULD be told). */
+static void on_event(void *ctx, const acme_event_t *ev)
+{
+    (void)ctx;
+    if (ev->type == ACME_EVENT_CA_FAILED) {
+        char line[512];
+        snprintf(line, sizeof(line), "%s", ev->detail != NULL ? ev->detail : "");
+        for (char *c = line; *c != '\0'; c++) {
+            if (*c == '\n' || *c == '\r') {
+                *c = ' ';
+            }
+        }
+        fprintf(stderr, "acme-agent: warning: CA %s\n", line);
+    }
 }
 
 /* One line: what failed, what the CA said, and the low-level detail. */
@@ -75,6 +98,7 @@ int cmd_issue(int argc, char **argv)
     static uint8_t arena[CLI_ARENA_SIZE];
     static acme_posix_port_t pp;
     static acme_agent_t agent;
+    static cli_ca_table_t cas;
 
     const char *state = NULL;
     const char *trust_path = NULL;
@@ -93,6 +117,13 @@ int cmd_issue(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = NULL;
+        int handled = cli_ca_option(argc, argv, &i, &cas, &cfg);
+        if (handled < 0) {
+            return CLI_EXIT_FAIL;
+        }
+        if (handled > 0) {
+            continue;
+        }
         if (cli_is_help(a)) {
             issue_usage(stdout);
             return CLI_EXIT_OK;
@@ -152,12 +183,14 @@ int cmd_issue(int argc, char **argv)
             return cli_fail("issue: unknown option '%s' (see --help)", a);
         }
     }
-    if (state == NULL || cfg.directory_url == NULL || name_count == 0 || trust_path == NULL) {
+    if (state == NULL || name_count == 0 || trust_path == NULL) {
         issue_usage(stderr);
-        return cli_fail("issue needs --state, --directory, --domain and --trust");
+        return cli_fail("issue needs --state, --domain and --trust");
     }
     cfg.names = names;
     cfg.name_count = name_count;
+    cfg.on_event = on_event;
+    cli_ca_apply(&cas, &cfg);
 
     size_t trust_len = 0;
     acme_status_t st = cli_read_file(trust_path, trust, sizeof(trust), &trust_len);
@@ -167,6 +200,9 @@ int cmd_issue(int argc, char **argv)
     cfg.trust_pem = trust;
     cfg.trust_pem_len = trust_len;
 
+    /* A first issuance that is refused before anything is stored must not
+     * leave an empty state file behind. */
+    bool state_existed = access(state, F_OK) == 0;
     acme_port_t port;
     st = cli_open_state(&pp, &port, state, verbose);
     if (st != ACME_OK) {
@@ -186,6 +222,10 @@ int cmd_issue(int argc, char **argv)
     }
     acme_agent_deinit(&agent);
     acme_posix_port_deinit(&pp);
+    cli_ca_clear(&cas);
+    if (rc != CLI_EXIT_OK && !state_existed && s.store_commits == 0) {
+        unlink(state);
+    }
     /* Everything the agent allocated must be back in the arena now. */
     size_t leaked = 0;
     size_t blocks = 0;
@@ -193,10 +233,12 @@ int cmd_issue(int argc, char **argv)
     if (rc == CLI_EXIT_OK && stats) {
         printf("{\"http_requests\":%u,\"tls_handshakes\":%u,\"tcp_connects\":%u,"
                "\"dns_queries\":%u,\"badnonce_retries\":%u,\"store_commits\":%u,"
-               "\"http01_served\":%u,\"arena_peak\":%zu,\"arena_leaked\":%zu,"
-               "\"agent_size\":%zu,\"issue_ms\":%llu}\n",
+               "\"http01_served\":%u,\"caa_lookups\":%u,\"ca_failures\":%u,"
+               "\"arena_peak\":%zu,\"arena_leaked\":%zu,\"agent_size\":%zu,"
+               "\"issue_ms\":%llu}\n",
                s.http_requests, s.tls_handshakes, s.tcp_connects, s.dns_queries,
-               s.badnonce_retries, s.store_commits, s.http01_served, s.arena_peak, leaked,
+               s.badnonce_retries, s.store_commits, s.http01_served, s.caa_lookups,
+               s.ca_failures, s.arena_peak, leaked,
                sizeof(acme_agent_t), (unsigned long long)s.issue_ms);
     } else if (rc == CLI_EXIT_OK) {
         printf("certificate installed in %s\n", state);

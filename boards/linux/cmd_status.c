@@ -12,7 +12,8 @@ static void status_usage(FILE *out)
     fputs("usage: acme-agent status --state FILE\n"
           "\n"
           "Prints {\"names\":[...],\"issuer\":...,\"serial\":...,\"not_before\":...,\n"
-          "\"not_after\":...,\"account\":...} for the stored certificate.\n",
+          "\"not_after\":...,\"account\":...,\"ca\":{\"issuer\":...,\"directory\":...,\n"
+          "\"terms_of_service\":...}} for the stored certificate.\n",
           out);
 }
 
@@ -44,8 +45,10 @@ int cmd_status(int argc, char **argv)
         return cli_fail("cannot open state file %s: %s", state, acme_strerror(st));
     }
     acme_cert_info_t info;
+    acme_ca_info_t ca;
     char account[ACME_URL_MAX + 1];
     st = acme_agent_cert_info(&st_obj.agent, &info);
+    bool have_ca = acme_agent_ca_info(&st_obj.agent, &ca) == ACME_OK;
     if (acme_agent_account_url(&st_obj.agent, account, sizeof(account)) != ACME_OK) {
         account[0] = '\0';
     }
@@ -86,6 +89,28 @@ int cmd_status(int argc, char **argv)
     acme_jw_key(&w, "account");
     if (account[0] != '\0') {
         acme_jw_string(&w, account);
+    } else {
+        acme_jw_null(&w);
+    }
+    /* The CA that issued it and its terms (draft-03 §7.2: show them). */
+    acme_jw_key(&w, "ca");
+    if (have_ca) {
+        acme_jw_object_begin(&w);
+        acme_jw_key(&w, "issuer");
+        if (ca.issuer[0] != '\0') {
+            acme_jw_string(&w, ca.issuer);
+        } else {
+            acme_jw_null(&w);
+        }
+        acme_jw_key(&w, "directory");
+        acme_jw_string(&w, ca.directory);
+        acme_jw_key(&w, "terms_of_service");
+        if (ca.terms_of_service[0] != '\0') {
+            acme_jw_string(&w, ca.terms_of_service);
+        } else {
+            acme_jw_null(&w);
+        }
+        acme_jw_object_end(&w);
     } else {
         acme_jw_null(&w);
     }

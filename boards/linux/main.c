@@ -12,6 +12,7 @@ static void usage(FILE *out)
           "\n"
           "commands:\n"
           "  issue    get a certificate from an ACME server over http-01 and store it\n"
+          "  discover find the CAs a domain's CAA records authorize, in the order tried\n"
           "  export   write fullchain.pem and privkey.pem from the state file\n"
           "  status   print the stored certificate as JSON\n"
           "\n"
@@ -33,6 +34,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "issue") == 0) {
         return cmd_issue(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "discover") == 0) {
+        return cmd_discover(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "export") == 0) {
         return cmd_export(argc - 1, argv + 1);

@@ -3,6 +3,7 @@
  * DNS client, each bound to a kernel-chosen ephemeral port.
  */
 #include "posix_internal.h"
+#include "resolv_conf_posix.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -148,4 +149,5 @@ const acme_udp_ops_t acme_posix_udp_ops = {
     .send_to = udp_send_to,
     .recv_from = udp_recv_from,
     .close = udp_close,
+    .system_resolver = acme_posix_system_resolver,
 };

@@ -1,8 +1,9 @@
 /*
  * Fuzz target for DNS answers: the message reader over arbitrary bytes
  * (header, question, every answer, names inside CNAME RDATA, names at any
- * offset), then the same bytes as a reply to the stub resolver, which
- * exercises its answer checks and CNAME following.
+ * offset), then the same bytes as a reply to the stub resolver, over UDP
+ * and, when they say TC=1, over TCP with a length prefix, which exercises
+ * its answer checks, the TCP reader and CNAME following.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -13,11 +14,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A datagram seam that delivers the fuzz input once, from the server. */
+/* A datagram seam that delivers the fuzz input once, from the server, and
+ * a stream seam that delivers it once more with its two-octet length. */
 typedef struct one_reply {
     const uint8_t *data;
     size_t size;
     int delivered;
+    size_t streamed; /* bytes of prefix + data handed to recv */
+    uint16_t id;
 } one_reply_t;
 
 static const acme_ip_addr_t server = {ACME_IP_V4, {127, 0, 0, 1}};
@@ -62,7 +66,58 @@ static void reply_close(void *ctx, int32_t handle)
     (void)handle;
 }
 
-static const acme_udp_ops_t reply_ops = {reply_open, reply_send_to, reply_recv_from, reply_close};
+static const acme_udp_ops_t reply_ops = {reply_open, reply_send_to, reply_recv_from, reply_close,
+                                         NULL};
+
+static int32_t stream_connect(void *ctx, const char *host, uint16_t port)
+{
+    (void)ctx;
+    (void)host;
+    (void)port;
+    return 4;
+}
+
+static int32_t stream_send(void *ctx, int32_t handle, const uint8_t *data, size_t len)
+{
+    (void)ctx;
+    (void)handle;
+    (void)data;
+    return (int32_t)len;
+}
+
+/* The input in pieces of at most 7 bytes, to exercise partial reads, and
+ * with TC cleared, so that a truncated UDP answer is taken whole over TCP. */
+static int32_t stream_recv(void *ctx, int32_t handle, uint8_t *buf, size_t cap)
+{
+    one_reply_t *r = ctx;
+    (void)handle;
+    size_t total = r->size + 2u;
+    if (r->size > 0xffffu || r->streamed >= total) {
+        return 0;
+    }
+    size_t n = 0;
+    while (n < cap && n < 7u && r->streamed < total) {
+        size_t at = r->streamed++;
+        uint8_t b;
+        if (at < 2u) {
+            b = (uint8_t)(at == 0 ? r->size >> 8 : r->size);
+        } else if (at == 4u) {
+            b = (uint8_t)(r->data[2] & ~0x02u); /* QR, opcode, AA, TC, RD: TC off */
+        } else {
+            b = r->data[at - 2u];
+        }
+        buf[n++] = b;
+    }
+    return (int32_t)n;
+}
+
+static const acme_net_ops_t stream_ops = {stream_connect, stream_send, stream_recv,
+                                          reply_close,    NULL,        NULL};
+
+static uint16_t reply_id(void *ctx)
+{
+    return ((const one_reply_t *)ctx)->id;
+}
 
 static acme_dns_client_t client;
 
@@ -118,13 +173,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The input as the server's reply to a query for its own question, so
      * that matching inputs reach the client's checks and CNAME following. */
     if (qname[0] != '\0' && qtype != 0 && size >= 2) {
-        one_reply_t reply = {data, size, 0};
+        one_reply_t reply = {data, size, 0, 0, (uint16_t)((data[0] << 8) | data[1])};
         uint64_t deadline;
-        uint16_t id = (uint16_t)((data[0] << 8) | data[1]);
-        acme_dns_client_init(&client, &reply_ops, &reply, &server, 53);
-        if (acme_dns_client_start(&client, qname, qtype, id, 0) == ACME_OK) {
-            (void)acme_dns_client_poll(&client, 0, &deadline);
-            if (acme_dns_client_poll(&client, 1, &deadline) == ACME_OK) {
+        acme_port_t port;
+        memset(&port, 0, sizeof(port));
+        port.udp = &reply_ops;
+        port.udp_ctx = &reply;
+        port.net = &stream_ops;
+        port.net_ctx = &reply;
+        acme_dns_client_init(&client, &port, &server, 53, reply_id, &reply);
+        if (acme_dns_client_start(&client, qname, qtype, 0) == ACME_OK) {
+            acme_status_t st = ACME_WOULD_BLOCK;
+            /* Bounded: the input is delivered once per seam; a poll makes
+             * up to 8 stream reads of 7 bytes, so 160 polls take a whole
+             * ACME_DNS_TCP_MAX answer. */
+            for (uint64_t t = 0; t < 160u && st == ACME_WOULD_BLOCK; t++) {
+                st = acme_dns_client_poll(&client, t, &deadline);
+            }
+            if (st == ACME_OK) {
+                char owner[ACME_DNS_NAME_MAX + 2];
+                (void)acme_dns_client_owner(&client, owner, sizeof(owner));
                 acme_ip_addr_t addrs[4];
                 size_t count;
                 acme_dns_answer_iter_t it;

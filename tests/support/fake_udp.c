@@ -11,6 +11,7 @@ void fake_udp_init(fake_udp_t *f)
     memset(f, 0, sizeof(*f));
     f->open_handle = -1;
     f->next_handle = 3; /* like a real fd: not 0, so a zeroed handle is caught */
+    f->system_result = ACME_ERR_NOT_FOUND;
 }
 
 bool fake_udp_inject(fake_udp_t *f, const acme_ip_addr_t *ip, uint16_t port, const uint8_t *data,
@@ -121,9 +122,22 @@ static void fake_close(void *ctx, int32_t handle)
     f->open_handle = -1;
 }
 
+static int32_t fake_system_resolver(void *ctx, acme_ip_addr_t *ip, uint16_t *port)
+{
+    fake_udp_t *f = ctx;
+    f->system_calls++;
+    if (f->system_result != ACME_OK) {
+        return f->system_result;
+    }
+    *ip = f->system_ip;
+    *port = f->system_port;
+    return ACME_OK;
+}
+
 const acme_udp_ops_t fake_udp_ops = {
     .open = fake_open,
     .send_to = fake_send_to,
     .recv_from = fake_recv_from,
     .close = fake_close,
+    .system_resolver = fake_system_resolver,
 };

@@ -2,7 +2,8 @@
  * A fake datagram seam (acme_udp_ops_t) for unit tests: it records what the
  * code under test opens, sends and closes, and hands back datagrams that the
  * test queued, with the source address and port the test chose. Errors can
- * be injected for open, send_to and recv_from. No sockets, no clock.
+ * be injected for open, send_to and recv_from. The system resolver answers
+ * what the test sets (none by default). No sockets, no clock, no files.
  */
 #ifndef ACME_TEST_FAKE_UDP_H
 #define ACME_TEST_FAKE_UDP_H
@@ -40,7 +41,12 @@ typedef struct fake_udp {
     int32_t open_result;     /* < 0: open fails with it (once set, every time) */
     int32_t send_results[4]; /* consumed in order by send_to while nonzero */
     size_t send_results_n;
-    int32_t recv_error; /* < 0: the next recv_from returns it (once) */
+    int32_t recv_error;    /* < 0: the next recv_from returns it (once) */
+    int32_t system_result; /* system_resolver: ACME_OK with the two below, or
+                            * this error (ACME_ERR_NOT_FOUND after init) */
+    acme_ip_addr_t system_ip;
+    uint16_t system_port;
+    unsigned system_calls;
     fake_udp_datagram_t queue[FAKE_UDP_QUEUE_MAX];
     size_t queue_head;
     size_t queue_len;

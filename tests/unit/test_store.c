@@ -61,7 +61,7 @@ static void test_records_survive_remount_and_carry_over(void **state)
 {
     (void)state;
     assert_int_equal(set(ACME_REC_ACCOUNT_KEY, "account-key"), ACME_OK);
-    assert_int_equal(set(ACME_REC_ACCOUNT_URL, "https://ca.test/acct/1"), ACME_OK);
+    assert_int_equal(set(ACME_REC_CA_INFO, "https://ca.test/acct/1"), ACME_OK);
     acme_store_change_t both[] = {
         {ACME_REC_DEVICE_KEY, "device", 6},
         {ACME_REC_CHAIN, "chain-pem", 9},
@@ -69,7 +69,7 @@ static void test_records_survive_remount_and_carry_over(void **state)
     assert_int_equal(acme_store_commit(&store, both, 2), ACME_OK);
     mount();
     expect_record(ACME_REC_ACCOUNT_KEY, "account-key");
-    expect_record(ACME_REC_ACCOUNT_URL, "https://ca.test/acct/1");
+    expect_record(ACME_REC_CA_INFO, "https://ca.test/acct/1");
     expect_record(ACME_REC_DEVICE_KEY, "device");
     expect_record(ACME_REC_CHAIN, "chain-pem");
     assert_int_equal(store.seq, 3);
@@ -77,13 +77,13 @@ static void test_records_survive_remount_and_carry_over(void **state)
     /* Replace one, remove one: the others are untouched. */
     acme_store_change_t change[] = {
         {ACME_REC_CHAIN, "new-chain", 9},
-        {ACME_REC_ACCOUNT_URL, NULL, 0},
+        {ACME_REC_CA_INFO, NULL, 0},
     };
     assert_int_equal(acme_store_commit(&store, change, 2), ACME_OK);
     mount();
     expect_record(ACME_REC_CHAIN, "new-chain");
     expect_record(ACME_REC_ACCOUNT_KEY, "account-key");
-    assert_false(acme_store_has(&store, ACME_REC_ACCOUNT_URL, NULL));
+    assert_false(acme_store_has(&store, ACME_REC_CA_INFO, NULL));
 }
 
 static void test_large_record_and_limits(void **state)

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "acme/config_defaults.h"
+#include "acme/engine/discovery.h"
 #include "acme/engine/order.h"
 #include "acme/io/arena.h"
 #include "acme/io/dns_client.h"
@@ -50,7 +51,11 @@ typedef enum acme_event_type {
     ACME_EVENT_ORDER_CREATED,       /* detail: the order URL */
     ACME_EVENT_CHALLENGE_SERVED,    /* detail: the token served */
     ACME_EVENT_CERT_INSTALLED,      /* a new certificate is stored */
-    ACME_EVENT_ISSUE_FAILED         /* status: why; see acme_agent_problem() */
+    ACME_EVENT_ISSUE_FAILED,        /* status: why; see acme_agent_problem() */
+    ACME_EVENT_CA_SELECTED,         /* discovery chose a CA; detail: "issuer directory" */
+    ACME_EVENT_CA_FAILED            /* a discovered CA failed (even if another then
+                                       succeeds); status: why;
+                                       detail: "<issuer> failed: <reason>" */
 } acme_event_type_t;
 
 typedef struct acme_event {
@@ -63,8 +68,22 @@ typedef void (*acme_event_fn)(void *ctx, const acme_event_t *event);
 
 /* ---- Configuration -------------------------------------------------------------- */
 
+/* What the integrator knows about a CA: its directory when the CA does not
+ * serve /.well-known/acme (public CAs do not yet), and its EAB credentials.
+ * Matched by issuer domain during discovery, or by directory URL when the
+ * directory is configured directly. */
+typedef struct acme_ca_entry {
+    const char *issuer;        /* CAA issuer-domain-name, e.g. "letsencrypt.org" */
+    const char *directory_url; /* NULL: https://<issuer>/.well-known/acme */
+    const char *eab_kid;       /* NULL: no external account binding */
+    const uint8_t *eab_key;    /* the MAC key, decoded */
+    size_t eab_key_len;
+} acme_ca_entry_t;
+
 typedef struct acme_agent_config {
-    const char *directory_url;      /* https://.../directory */
+    /* https://.../directory, or NULL to discover the CA from the names' CAA
+     * records (draft-vanbrouwershaven-acme-auto-discovery-03). */
+    const char *directory_url;
     const char *const *names;       /* DNS names for the certificate */
     size_t name_count;              /* 1..ACME_MAX_IDENTIFIERS */
     const char *contact;            /* "mailto:..." or NULL */
@@ -87,6 +106,17 @@ typedef struct acme_agent_config {
     const acme_ip_addr_t *dns_server;
     uint16_t dns_port;
 
+    /* Discovery: the directory used when no name has CAA records (NULL:
+     * fail instead), the CA table, how long a failed CA is kept out
+     * (seconds; 0 = ACME_CA_COOLDOWN_S), and the tie-break seed (0: from the
+     * DRBG; tests fix it). CAA is looked up through dns_server, or the
+     * port's system resolver when that is NULL. */
+    const char *default_directory;
+    const acme_ca_entry_t *cas;
+    size_t ca_count;
+    uint32_t ca_cooldown_s;
+    uint32_t discovery_seed;
+
     acme_event_fn on_event;         /* optional */
     void *event_ctx;
 } acme_agent_config_t;
@@ -101,6 +131,8 @@ typedef struct acme_agent_stats {
     uint32_t badnonce_retries;
     uint32_t store_commits;
     uint32_t http01_served;
+    uint32_t ca_failures;     /* discovered CAs that failed (fallback taken) */
+    uint32_t caa_lookups;
     size_t arena_peak;        /* high-water mark of the arena, bytes */
     uint64_t issue_ms;        /* duration of the last issuance */
 } acme_agent_stats_t;
@@ -128,6 +160,18 @@ typedef struct acme_agent {
     acme_http_client_t http;
     acme_dns_client_t dns;
     acme_http01_server_t http01;
+
+    acme_discovery_t discovery;
+    bool discover_only;     /* resolve candidates, issue nothing */
+    bool discovered;        /* this run chooses its CA by discovery */
+    char ca_issuer[ACME_CAA_ISSUER_MAX + 1]; /* CA in use ("" when configured) */
+    char ca_directory[ACME_URL_MAX + 1];
+    char account_scratch[ACME_URL_MAX + 1];  /* answers discovery's account lookups */
+    struct acme_agent_cooldown {
+        char issuer[ACME_CAA_ISSUER_MAX + 1];
+        int64_t until_wall_s; /* 0: unknown wall clock, RAM only */
+        uint64_t until_ms;
+    } cooldown[ACME_CA_COOLDOWN_MAX];
 
     char nonce[ACME_NONCE_MAX + 1];
     char jwk[160];
@@ -200,8 +244,22 @@ acme_status_t acme_agent_read_chain(acme_agent_t *agent, char *out, size_t cap, 
 acme_status_t acme_agent_read_device_key_pem(acme_agent_t *agent, char *out, size_t cap,
                                              size_t *len);
 
-/* The stored account URL, or ACME_ERR_NOT_FOUND. */
+/* The account URL stored for the CA of the installed certificate (or, with
+ * nothing installed, the first stored account), or ACME_ERR_NOT_FOUND. */
 acme_status_t acme_agent_account_url(acme_agent_t *agent, char *out, size_t cap);
+
+/* The CA that issued the installed certificate. ACME_ERR_NOT_FOUND when none. */
+acme_status_t acme_agent_ca_info(acme_agent_t *agent, acme_ca_info_t *info);
+
+/* ---- Discovery only ----------------------------------------------------------------- */
+
+/* Find and rank the CAs for cfg->names without issuing: CAA lookups and
+ * every candidate's directory. Poll until it ends; then read the result with
+ * acme_agent_discovery(). */
+acme_status_t acme_agent_start_discover(acme_agent_t *agent, uint64_t now_ms);
+const acme_discovery_t *acme_agent_discovery(const acme_agent_t *agent);
+/* Blocking helper for discovery only (like acme_agent_run). */
+acme_status_t acme_agent_run_discover(acme_agent_t *agent);
 
 /* Release everything the agent holds in the arena and close connections. */
 void acme_agent_deinit(acme_agent_t *agent);

@@ -163,9 +163,40 @@
 #ifndef ACME_DNS_ATTEMPTS
 #define ACME_DNS_ATTEMPTS 3
 #endif
-/* CNAME links followed before giving up. */
+/* CNAME links followed before giving up, in total over the queries of one
+ * lookup. */
 #ifndef ACME_DNS_CNAME_MAX
 #define ACME_DNS_CNAME_MAX 8
+#endif
+/* Largest DNS message taken over TCP, after a truncated UDP answer (RFC
+ * 7766); it is also the size of the DNS client's one message buffer, so it
+ * costs this much RAM in acme_agent_t. A longer answer fails the lookup
+ * (ACME_ERR_OVERSIZE). Range ACME_DNS_UDP_MAX..65535. */
+#ifndef ACME_DNS_TCP_MAX
+#define ACME_DNS_TCP_MAX 4096
+#endif
+
+/* ---- Discovery --------------------------------------------------------------- */
+
+/* Longest CAA issuer-domain-name kept. Longer ones are refused as
+ * oversize: no real CA has one, and it bounds the discovery state. */
+#ifndef ACME_CAA_ISSUER_MAX
+#define ACME_CAA_ISSUER_MAX 64u
+#endif
+
+/* How long a CA that failed an issuance is kept out of discovery (seconds),
+ * unless the configuration says otherwise. draft-03 §6 allows ignoring
+ * unavailable CAs "for a limited period of time". */
+#ifndef ACME_CA_COOLDOWN_S
+#define ACME_CA_COOLDOWN_S 3600u
+#endif
+/* CAs remembered in the cool-down list. */
+#ifndef ACME_CA_COOLDOWN_MAX
+#define ACME_CA_COOLDOWN_MAX 4
+#endif
+/* Accounts kept in the store, one per CA directory. */
+#ifndef ACME_STORE_ACCOUNTS_MAX
+#define ACME_STORE_ACCOUNTS_MAX 4
 #endif
 
 /* ---- Storage ------------------------------------------------------------------ */
@@ -230,6 +261,12 @@
 #endif
 #if ACME_DNS_UDP_MAX < 512 || ACME_DNS_UDP_MAX > 4096
 #error "ACME_DNS_UDP_MAX must be in 512..4096"
+#endif
+#if ACME_DNS_TCP_MAX < ACME_DNS_UDP_MAX || ACME_DNS_TCP_MAX > 65535
+#error "ACME_DNS_TCP_MAX must be in ACME_DNS_UDP_MAX..65535"
+#endif
+#if ACME_DNS_CNAME_MAX < 0 || ACME_DNS_CNAME_MAX > 64
+#error "ACME_DNS_CNAME_MAX must be in 0..64"
 #endif
 #if ACME_LOG_LEVEL < 0 || ACME_LOG_LEVEL > 4
 #error "ACME_LOG_LEVEL must be in 0..4"

@@ -48,6 +48,7 @@ typedef enum acme_status {
     ACME_ERR_DNS = -40,
     ACME_ERR_DNS_NXDOMAIN = -41,
     ACME_ERR_DNS_NO_ANSWER = -42,
+    ACME_ERR_CAA_DENIED = -43,
 
     /* Server: the ACME server said no (details in acme_agent_problem()). */
     ACME_ERR_SERVER_PROBLEM = -50,

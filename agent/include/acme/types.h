@@ -55,6 +55,15 @@ typedef struct acme_cert_info {
     size_t chain_certs;                    /* certificates in the chain */
 } acme_cert_info_t;
 
+/* The CA that issued the installed certificate (found by discovery or
+ * configured), and its terms of service, as draft-03 §7.2 asks clients to
+ * show. */
+typedef struct acme_ca_info {
+    char issuer[ACME_CAA_ISSUER_MAX + 1];      /* "" when configured directly */
+    char directory[ACME_URL_MAX + 1];
+    char terms_of_service[ACME_URL_MAX + 1];   /* "" when the CA names none */
+} acme_ca_info_t;
+
 #ifdef __cplusplus
 }
 #endif

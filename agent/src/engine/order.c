@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "acme/codec/dns_message.h"
+#include "acme/codec/eab.h"
 #include "acme/codec/json_writer.h"
 #include "acme/engine/poll_delay.h"
 
@@ -93,6 +94,17 @@ static void post_as_get(acme_order_t *o, const char *url)
 
 static acme_status_t write_new_account(acme_order_t *o, size_t *len)
 {
+    char eab[ACME_EAB_JWS_MAX];
+    size_t eab_len = 0;
+    if (o->params.eab_kid != NULL) {
+        const char *jwk = o->params.account_jwk != NULL ? o->params.account_jwk : "";
+        acme_status_t st = acme_eab_write(o->params.eab_kid, o->params.eab_key,
+                                          o->params.eab_key_len, o->directory.new_account, jwk,
+                                          strlen(jwk), eab, sizeof(eab), &eab_len);
+        if (st != ACME_OK) {
+            return st;
+        }
+    }
     acme_json_writer_t w;
     acme_jw_init(&w, o->payload, sizeof(o->payload));
     acme_jw_object_begin(&w);
@@ -103,6 +115,10 @@ static acme_status_t write_new_account(acme_order_t *o, size_t *len)
         acme_jw_array_begin(&w);
         acme_jw_string(&w, o->params.contact);
         acme_jw_array_end(&w);
+    }
+    if (eab_len > 0) {
+        acme_jw_key(&w, "externalAccountBinding");
+        acme_jw_raw(&w, eab, eab_len);
     }
     acme_jw_object_end(&w);
     return acme_jw_finish(&w, len);
@@ -263,18 +279,26 @@ static acme_status_t follow_order(acme_order_t *o, const acme_order_object_t *or
     }
 }
 
+/* The directory is in o->directory: check EAB, then account or order. */
+static acme_status_t directory_known(acme_order_t *o)
+{
+    if (o->directory.external_account_required && o->params.eab_kid == NULL &&
+        o->account_url[0] == '\0') {
+        return fail_detail(o, ACME_ERR_UNSUPPORTED,
+                           "the CA requires external account binding (EAB) and none is "
+                           "configured for it");
+    }
+    o->phase = o->account_url[0] != '\0' ? ACME_PHASE_NEW_ORDER : ACME_PHASE_ACCOUNT;
+    return ACME_WOULD_BLOCK;
+}
+
 static acme_status_t on_directory(acme_order_t *o, const acme_http_response_t *resp)
 {
     acme_status_t st = acme_directory_read(resp->body, resp->body_len, &o->directory);
     if (st != ACME_OK) {
         return fail_detail(o, st, "unusable directory");
     }
-    if (o->directory.external_account_required) {
-        return fail_detail(o, ACME_ERR_UNSUPPORTED,
-                           "the CA requires external account binding (EAB)");
-    }
-    o->phase = o->account_url[0] != '\0' ? ACME_PHASE_NEW_ORDER : ACME_PHASE_ACCOUNT;
-    return ACME_WOULD_BLOCK;
+    return directory_known(o);
 }
 
 static acme_status_t on_account(acme_order_t *o, const acme_http_response_t *resp)
@@ -466,6 +490,10 @@ acme_status_t acme_order_start(acme_order_t *o, const acme_order_params_t *param
     o->phase = ACME_PHASE_DIRECTORY;
     o->status = ACME_WOULD_BLOCK;
     o->deadline_ms = now_ms + ACME_ISSUE_TIMEOUT_MS;
+    if (params->directory != NULL) {
+        o->directory = *params->directory;
+        (void)directory_known(o);
+    }
     return ACME_OK;
 }
 

@@ -30,15 +30,12 @@ enum xfer_state {
 #define HTTP_RECV_CHUNK 512u
 
 void acme_http_client_init(acme_http_client_t *c, const acme_port_t *port,
-                           struct acme_tls_config *tls_cfg, acme_dns_client_t *dns,
-                           uint16_t (*random16)(void *ctx), void *random_ctx)
+                           struct acme_tls_config *tls_cfg, acme_dns_client_t *dns)
 {
     memset(c, 0, sizeof(*c));
     c->port = port;
     c->tls_cfg = tls_cfg;
     c->dns = dns;
-    c->random16 = random16;
-    c->random_ctx = random_ctx;
     c->handle = -1;
 }
 
@@ -116,8 +113,7 @@ static acme_status_t start_connection(acme_http_client_t *c, const acme_url_t *u
     if (c->dns == NULL) {
         return open_connection(c, c->host); /* the port resolves the name */
     }
-    uint16_t id = c->random16(c->random_ctx);
-    acme_status_t st = acme_dns_client_start(c->dns, c->host, ACME_DNS_TYPE_A, id, now_ms);
+    acme_status_t st = acme_dns_client_start(c->dns, c->host, ACME_DNS_TYPE_A, now_ms);
     if (st != ACME_OK) {
         return st;
     }

@@ -86,6 +86,12 @@ typedef struct acme_udp_ops {
     int32_t (*recv_from)(void *ctx, int32_t handle, acme_ip_addr_t *ip,
                          uint16_t *port, uint8_t *buf, size_t cap);
     void (*close)(void *ctx, int32_t handle);
+    /* Optional (NULL: the integrator must configure a DNS server). The
+     * platform's first configured recursive name server, for a DNS client
+     * without a configured one: ACME_OK with *ip and *port (53 unless the
+     * platform says otherwise), ACME_ERR_NOT_FOUND when none is configured.
+     * Asked once per lookup, so that a changed configuration (DHCP) counts. */
+    int32_t (*system_resolver)(void *ctx, acme_ip_addr_t *ip, uint16_t *port);
 } acme_udp_ops_t;
 
 /* ---- Clock -------------------------------------------------------------- */

@@ -36,6 +36,8 @@ extern "C" {
 #ifndef ACME_PAYLOAD_MAX
 #define ACME_PAYLOAD_MAX (64u + ACME_MAX_IDENTIFIERS * (ACME_DNS_NAME_MAX + 40u) + 1400u)
 #endif
+/* Largest externalAccountBinding object inside newAccount. */
+#define ACME_EAB_JWS_MAX 768u
 
 typedef enum acme_order_phase {
     ACME_PHASE_IDLE = 0,
@@ -91,6 +93,14 @@ typedef struct acme_order_params {
     const uint8_t *csr_der;    /* the CSR sent at finalize */
     size_t csr_len;
     bool terms_agreed;         /* termsOfServiceAgreed in newAccount */
+    /* Already fetched (discovery does): the engine starts without GET. */
+    const acme_directory_t *directory;
+    /* External account binding for newAccount (RFC 8555 §7.3.4), or NULL
+     * kid: the account's canonical JWK is what the EAB MAC signs. */
+    const char *eab_kid;
+    const uint8_t *eab_key;
+    size_t eab_key_len;
+    const char *account_jwk;
 } acme_order_params_t;
 
 typedef struct acme_order_authz {

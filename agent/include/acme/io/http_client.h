@@ -44,8 +44,6 @@ typedef struct acme_http_client {
     const acme_port_t *port;
     struct acme_tls_config *tls_cfg;
     acme_dns_client_t *dns;   /* NULL: names are resolved by the port */
-    uint16_t (*random16)(void *ctx); /* DNS query ids */
-    void *random_ctx;
 
     /* connection */
     uint8_t conn_state;
@@ -78,8 +76,7 @@ typedef struct acme_http_client {
 
 /* port and tls_cfg must outlive the client; dns may be NULL. */
 void acme_http_client_init(acme_http_client_t *c, const acme_port_t *port,
-                           struct acme_tls_config *tls_cfg, acme_dns_client_t *dns,
-                           uint16_t (*random16)(void *ctx), void *random_ctx);
+                           struct acme_tls_config *tls_cfg, acme_dns_client_t *dns);
 
 /* Start an exchange: tx[0..tx_len) is the complete request (head and body)
  * for url; it must stay valid until the exchange ends. head_only: the

@@ -30,12 +30,16 @@ extern "C" {
 #endif
 
 typedef enum acme_store_record {
-    ACME_REC_DIRECTORY_URL = 1, /* the CA the account belongs to */
+    /* 1 and 3 held a single CA's directory and account URL before accounts
+     * per CA existed; the numbers are not reused. */
     ACME_REC_ACCOUNT_KEY = 2,   /* private key DER */
-    ACME_REC_ACCOUNT_URL = 3,
     ACME_REC_DEVICE_KEY = 4,    /* key of the installed certificate, DER */
     ACME_REC_CHAIN = 5,         /* installed certificate chain, PEM */
-    ACME_REC_PENDING_KEY = 6    /* key of the order in progress, DER */
+    ACME_REC_PENDING_KEY = 6,   /* key of the order in progress, DER */
+    ACME_REC_CA_INFO = 7,       /* CA of the installed chain: issuer, directory, ToS */
+    ACME_REC_COOLDOWN = 8,      /* CAs kept out after failing, with wall-clock ends */
+    ACME_REC_ACCOUNT_FIRST = 16 /* accounts: directory, account URL, issuer; one
+                                   record per CA up to ACME_STORE_ACCOUNTS_MAX */
 } acme_store_record_t;
 
 /* Records in one image at most. */

@@ -138,7 +138,8 @@ extern const acme_log_ops_t acme_posix_log_ops;
  *            ACME_ERR_ADDR_IN_USE, ACME_ERR_CONFIG for a privileged port
  *            without CAP_NET_BIND_SERVICE or a non-local bind_ip.
  *   udp open binds a kernel-chosen (random) ephemeral port; an IPv6 socket
- *            is IPv6-only. */
+ *            is IPv6-only. system_resolver answers the first nameserver
+ *            of /etc/resolv.conf, port 53 (ACME_ERR_NOT_FOUND: none). */
 acme_status_t acme_posix_port_init(acme_posix_port_t *pp, acme_port_t *port);
 
 /* Open the file at path as NOR flash of the given geometry and install the

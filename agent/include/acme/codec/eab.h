@@ -1,0 +1,36 @@
+/*
+ * External account binding (RFC 8555 §7.3.4): the JWS that goes into the
+ * newAccount payload as "externalAccountBinding". Its protected header is
+ * {"alg":"HS256","kid":<EAB key id>,"url":<newAccount URL>}, its payload is
+ * the account's public JWK, and it is signed with HMAC-SHA-256 under the
+ * key the CA issued. The MAC key never leaves this call and is never logged.
+ */
+#ifndef ACME_CODEC_EAB_H
+#define ACME_CODEC_EAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acme/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest EAB MAC key accepted (bytes, after decoding). */
+#define ACME_EAB_KEY_MAX 128u
+/* Longest EAB key id. */
+#define ACME_EAB_KID_MAX 128u
+
+/* Write {"protected":"..","payload":"..","signature":".."} and a NUL.
+ * Errors: ACME_ERR_INVALID_ARG (empty kid/key/url/jwk, key longer than
+ * ACME_EAB_KEY_MAX), ACME_ERR_BUFFER_TOO_SMALL. */
+acme_status_t acme_eab_write(const char *kid, const uint8_t *mac_key, size_t key_len,
+                             const char *url, const char *jwk, size_t jwk_len, char *out,
+                             size_t cap, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACME_CODEC_EAB_H */

@@ -1,0 +1,117 @@
+/*
+ * What the agent's files share. The agent is split by job:
+ *   agent.c            public API, the poll loop, results and stored-state readers
+ *   agent_order.c      driving the order engine: signed requests, nonces,
+ *                      badNonce, installing the certificate
+ *   agent_discovery.c  driving discovery: CAA lookups, directory fetches,
+ *                      fallback across CAs and cool-down
+ *   agent_state.c      what the agent keeps in the store: account key, accounts
+ *                      per CA, the installed chain with its key and CA, cool-downs
+ *
+ * Functions shared between these files carry the prefix acme_ag_: exported
+ * from the library (every exported symbol starts with acme_), but not part
+ * of the public API (acme_agent_*).
+ */
+#ifndef ACME_IO_AGENT_INTERNAL_H
+#define ACME_IO_AGENT_INTERNAL_H
+
+#include "acme/agent.h"
+#include "crypto/crypto.h"
+#include "io/log.h"
+#include "io/tls.h"
+
+enum agent_state {
+    AGENT_IDLE = 0,
+    AGENT_DISCOVERING, /* the discovery engine is choosing a CA */
+    AGENT_ISSUING,     /* the order engine runs against one CA */
+    AGENT_FINISHED
+};
+
+enum agent_exchange {
+    XCHG_NONE = 0,
+    XCHG_NONCE, /* HEAD newNonce, then the order engine's request */
+    XCHG_ORDER, /* the order engine's request */
+    XCHG_FETCH, /* a discovery directory fetch */
+    XCHG_CAA    /* a discovery CAA lookup (DNS client, not HTTP) */
+};
+
+/* Certificate verification allocates at most this much at once (RSA-4096
+ * big numbers with window 2); a TLS failure with less headroom left in the
+ * arena is reported as exhaustion. */
+#define AGENT_TLS_HEADROOM 4096u
+
+struct acme_agent_crypto {
+    acme_drbg_t *drbg;
+    acme_key_t *account_key;
+    acme_key_t *device_key; /* the new key of this issuance */
+    acme_tls_config_t *tls;
+    acme_soft_signer_t account_state;
+    acme_signer_t account_signer;
+    acme_soft_signer_t device_state;
+    acme_signer_t device_signer;
+    bool account_key_unsaved;
+};
+
+/* ---- agent.c ------------------------------------------------------------------ */
+
+void acme_ag_emit(acme_agent_t *a, acme_event_type_t type, acme_status_t status,
+                const char *detail);
+int64_t acme_ag_wall_now(const acme_agent_t *a);
+void acme_ag_set_problem_detail(acme_agent_t *a, const char *detail);
+/* End the run with status (releases connections, keys, TLS state). */
+acme_status_t acme_ag_finish(acme_agent_t *a, acme_status_t status);
+/* Start an HTTPS exchange of a->tx[0..len) for url; `which` says who gets
+ * the response. */
+acme_status_t acme_ag_begin_exchange(acme_agent_t *a, uint8_t which, const acme_url_t *url,
+                                   size_t len, bool head_only);
+/* Turn a TLS failure under arena pressure into ACME_ERR_NO_MEMORY. */
+acme_status_t acme_ag_exchange_status(acme_agent_t *a, acme_status_t st);
+
+/* ---- agent_order.c ------------------------------------------------------------ */
+
+/* Start the order engine against directory_url (prefetched: already
+ * fetched by discovery, or NULL). */
+acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
+                                const acme_directory_t *prefetched);
+/* One engine action. ACME_WOULD_BLOCK to go on (*waiting set with
+ * *wait_until when the engine waits); anything else ends the order. */
+acme_status_t acme_ag_order_step(acme_agent_t *a, uint64_t *wait_until, bool *waiting);
+void acme_ag_order_exchange_done(acme_agent_t *a, uint8_t which, acme_status_t st);
+
+/* ---- agent_discovery.c -------------------------------------------------------- */
+
+acme_status_t acme_ag_discovery_begin(acme_agent_t *a, bool fetch_all);
+/* One discovery action (may begin an order). Same return convention. */
+acme_status_t acme_ag_discovery_step(acme_agent_t *a);
+void acme_ag_discovery_exchange_done(acme_agent_t *a, acme_status_t st);
+/* Advance a running CAA lookup. */
+void acme_ag_discovery_dns_poll(acme_agent_t *a, uint64_t now_ms);
+/* The order with the current CA ended with st (not OK). Returns
+ * ACME_WOULD_BLOCK when another CA will be tried, else the final status. */
+acme_status_t acme_ag_discovery_order_failed(acme_agent_t *a, acme_status_t st);
+/* The configured CA entry for an issuer or a directory URL (NULL: none). */
+const acme_ca_entry_t *acme_ag_ca_entry(const acme_agent_t *a, const char *issuer,
+                                      const char *directory_url);
+
+/* ---- agent_state.c ------------------------------------------------------------- */
+
+/* Load the account key, or generate one (stored just before first use). */
+acme_status_t acme_ag_state_load_account_key(acme_agent_t *a);
+acme_status_t acme_ag_state_save_account_key(acme_agent_t *a);
+/* Our account URL at a directory or at an issuer ("" when unknown). */
+void acme_ag_state_account_for_directory(acme_agent_t *a, const char *directory, char *url,
+                                       size_t cap);
+void acme_ag_state_account_for_issuer(acme_agent_t *a, const char *issuer, char *url,
+                                    size_t cap);
+acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer,
+                                       const char *directory, const char *account_url);
+/* Store the checked chain with the device key and the CA that issued it. */
+acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t len);
+/* Cool-downs: load at init, add after a CA failure (persisted when the
+ * wall clock is known), query. */
+void acme_ag_state_load_cooldowns(acme_agent_t *a);
+void acme_ag_state_add_cooldown(acme_agent_t *a, const char *issuer);
+bool acme_ag_state_cooling(const acme_agent_t *a, const char *issuer);
+acme_status_t acme_ag_state_read_ca_info(acme_agent_t *a, acme_ca_info_t *out);
+
+#endif /* ACME_IO_AGENT_INTERNAL_H */

@@ -1,0 +1,302 @@
+/*
+ * Driving the order engine: its requests become signed HTTPS exchanges
+ * (with the one nonce held, newNonce only when none is, and badNonce
+ * retries), its results become stored state, and the downloaded chain is
+ * checked before it replaces anything.
+ */
+#include <string.h>
+
+#include "acme/codec/acme_request.h"
+#include "acme/codec/cert_chain.h"
+#include "acme/codec/pem.h"
+#include "io/agent_internal.h"
+
+acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
+                                const acme_directory_t *prefetched)
+{
+    size_t n = strlen(directory_url);
+    if (n > ACME_URL_MAX) {
+        return ACME_ERR_CONFIG;
+    }
+    memmove(a->ca_directory, directory_url, n + 1);
+    char account_url[ACME_URL_MAX + 1];
+    acme_ag_state_account_for_directory(a, a->ca_directory, account_url, sizeof(account_url));
+    const acme_ca_entry_t *ca = acme_ag_ca_entry(a, a->ca_issuer, a->ca_directory);
+    acme_order_params_t params = {
+        .directory_url = a->ca_directory,
+        .names = a->cfg->names,
+        .name_count = a->cfg->name_count,
+        .contact = a->cfg->contact,
+        .account_url = account_url[0] != '\0' ? account_url : NULL,
+        .csr_der = a->csr,
+        .csr_len = a->csr_len,
+        .terms_agreed = a->cfg->terms_of_service_agreed,
+        .directory = prefetched,
+        .eab_kid = ca != NULL ? ca->eab_kid : NULL,
+        .eab_key = ca != NULL ? ca->eab_key : NULL,
+        .eab_key_len = ca != NULL ? ca->eab_key_len : 0,
+        .account_jwk = a->jwk,
+    };
+    acme_status_t st = acme_order_start(&a->order, &params, a->now_ms);
+    /* The engine copied the account URL and the directory; nothing points
+     * at the locals any more. */
+    a->order.params.account_url = NULL;
+    a->order.params.directory = NULL;
+    a->order_announced = false;
+    a->nonce[0] = '\0'; /* nonces belong to one server */
+    memset(&a->problem, 0, sizeof(a->problem));
+    if (st == ACME_OK) {
+        a->state = AGENT_ISSUING;
+        ACME_LOGI(a->port, "ordering from %s", a->ca_directory);
+    }
+    return st;
+}
+
+/* Send the engine's current request (or, for a POST without a nonce in hand,
+ * HEAD newNonce first). */
+static acme_status_t send_request(acme_agent_t *a)
+{
+    const acme_request_t *req = &a->order.request;
+    struct acme_agent_crypto *c = a->crypto;
+    acme_wire_request_t wire;
+    memset(&wire, 0, sizeof(wire));
+    uint8_t which = XCHG_ORDER;
+
+    if (req->method == ACME_REQ_POST && a->nonce[0] == '\0') {
+        /* RFC 8555 §7.2: a nonce only when none is held. */
+        wire.method = ACME_WIRE_HEAD;
+        wire.url = a->order.directory.new_nonce;
+        which = XCHG_NONCE;
+    } else if (req->method == ACME_REQ_POST) {
+        if (req->sign_with_jwk && c->account_key_unsaved) {
+            acme_status_t st = acme_ag_state_save_account_key(a);
+            if (st != ACME_OK) {
+                acme_ag_set_problem_detail(a, "cannot store the account key");
+                return st;
+            }
+        }
+        wire.method = ACME_WIRE_POST;
+        wire.url = req->url;
+        wire.payload = req->payload;
+        wire.payload_len = req->payload_len;
+        wire.nonce = a->nonce;
+        wire.kid = req->sign_with_jwk ? NULL : a->order.account_url;
+        wire.jwk = a->jwk;
+        wire.signer = &c->account_signer;
+    } else {
+        wire.method = ACME_WIRE_GET;
+        wire.url = req->url;
+    }
+    ACME_LOGD(a->port, "%s %s",
+              wire.method == ACME_WIRE_POST   ? "POST"
+              : wire.method == ACME_WIRE_HEAD ? "HEAD"
+                                              : "GET",
+              wire.url);
+    acme_url_t url;
+    size_t len = 0;
+    acme_status_t st = acme_wire_request_write(&wire, a->tx, sizeof(a->tx), &len, &url);
+    if (wire.method == ACME_WIRE_POST) {
+        a->nonce[0] = '\0'; /* single use, whatever happens next */
+    }
+    if (st != ACME_OK) {
+        acme_ag_set_problem_detail(a, st == ACME_ERR_MALFORMED ? "the server gave an unusable URL"
+                                                             : "cannot build the request");
+        return st;
+    }
+    return acme_ag_begin_exchange(a, which, &url, len, wire.method == ACME_WIRE_HEAD);
+}
+
+static bool is_bad_nonce(acme_agent_t *a, const acme_http_response_t *resp)
+{
+    if (resp->status != 400 || resp->body_len == 0) {
+        return false;
+    }
+    acme_problem_t *p = &a->problem; /* scratch: cleared again below */
+    bool bad = acme_problem_read(resp->body, resp->body_len, resp->status, p) == ACME_OK &&
+               acme_problem_is(p, "badNonce");
+    memset(p, 0, sizeof(*p));
+    return bad;
+}
+
+/* What the request in flight was for, to say where a failure happened. */
+static const char *request_name(const acme_agent_t *a, uint8_t which)
+{
+    if (which == XCHG_NONCE) {
+        return "newNonce";
+    }
+    switch (a->order.phase) {
+    case ACME_PHASE_DIRECTORY:
+        return "directory";
+    case ACME_PHASE_ACCOUNT:
+        return "newAccount";
+    case ACME_PHASE_NEW_ORDER:
+        return "newOrder";
+    case ACME_PHASE_AUTHZ:
+    case ACME_PHASE_AUTHZ_ERROR:
+        return "authorization";
+    case ACME_PHASE_CHALLENGE:
+        return "challenge";
+    case ACME_PHASE_POLL_READY:
+    case ACME_PHASE_POLL_VALID:
+        return "order poll";
+    case ACME_PHASE_FINALIZE:
+        return "finalize";
+    case ACME_PHASE_CERTIFICATE:
+        return "certificate download";
+    default:
+        return "ACME";
+    }
+}
+
+static void set_request_failure(acme_agent_t *a, uint8_t which, uint16_t http_status)
+{
+    char detail[64];
+    size_t n = 0;
+    const char *parts[] = {"in the ", request_name(a, which), " request"};
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        size_t len = strlen(parts[i]);
+        if (n + len >= sizeof(detail)) {
+            break;
+        }
+        memcpy(detail + n, parts[i], len);
+        n += len;
+    }
+    detail[n] = '\0';
+    acme_ag_set_problem_detail(a, detail);
+    a->problem.http_status = http_status;
+}
+
+void acme_ag_order_exchange_done(acme_agent_t *a, uint8_t which, acme_status_t st)
+{
+    if (st != ACME_OK) {
+        set_request_failure(a, which, 0);
+        st = acme_ag_exchange_status(a, st);
+        acme_order_on_error(&a->order, st);
+        return; /* the engine reports FAILED next */
+    }
+    const acme_http_response_t *resp = &a->http.resp;
+    if (resp->nonce[0] != '\0') {
+        memcpy(a->nonce, resp->nonce, sizeof(a->nonce));
+    }
+    if (which == XCHG_NONCE) {
+        if (resp->status != 200 && resp->status != 204) {
+            set_request_failure(a, which, resp->status);
+            if (resp->body_len > 0) {
+                (void)acme_problem_read(resp->body, resp->body_len, resp->status, &a->problem);
+            }
+            acme_order_on_error(&a->order, ACME_ERR_HTTP_STATUS);
+            return;
+        }
+        if (a->nonce[0] == '\0') {
+            acme_ag_set_problem_detail(a, "newNonce answered without a usable Replay-Nonce");
+            acme_order_on_error(&a->order, ACME_ERR_MALFORMED);
+            return;
+        }
+        st = send_request(a); /* the request that needed the nonce */
+        if (st != ACME_OK) {
+            acme_order_on_error(&a->order, st);
+        }
+        return;
+    }
+    if (a->order.request.method == ACME_REQ_POST && is_bad_nonce(a, resp) &&
+        a->badnonce_left > 0) {
+        /* RFC 8555 §6.5: retry with the fresh nonce from the error. */
+        a->badnonce_left--;
+        a->stats.badnonce_retries++;
+        ACME_LOGD(a->port, "badNonce: retrying with the fresh nonce");
+        st = send_request(a);
+        if (st != ACME_OK) {
+            acme_order_on_error(&a->order, st);
+        }
+        return;
+    }
+    acme_order_on_response(&a->order, resp, a->now_ms, acme_ag_wall_now(a));
+    if (!a->order_announced && a->order.order_url[0] != '\0') {
+        a->order_announced = true;
+        ACME_LOGI(a->port, "order %s", a->order.order_url);
+        acme_ag_emit(a, ACME_EVENT_ORDER_CREATED, ACME_OK, a->order.order_url);
+    }
+}
+
+/* The chain in the last response: check it, then install it with its key. */
+static acme_status_t install_certificate(acme_agent_t *a)
+{
+    struct acme_agent_crypto *c = a->crypto;
+    const acme_http_response_t *resp = &a->http.resp;
+    const char *chain = (const char *)resp->body;
+    if (resp->body_len > ACME_CHAIN_MAX) {
+        acme_ag_set_problem_detail(a, "certificate chain larger than ACME_CHAIN_MAX");
+        return ACME_ERR_OVERSIZE;
+    }
+    /* The request buffer is idle now: scratch for one decoded certificate. */
+    size_t certs = 0;
+    acme_status_t st = acme_pem_chain_check(chain, resp->body_len, a->tx, sizeof(a->tx), &certs);
+    if (st != ACME_OK) {
+        acme_ag_set_problem_detail(a, "the certificate download is not a PEM certificate chain");
+        return st == ACME_ERR_BUFFER_TOO_SMALL ? ACME_ERR_OVERSIZE : ACME_ERR_BAD_CERT;
+    }
+    st = acme_cert_chain_check_issued(chain, resp->body_len, a->tx, sizeof(a->tx),
+                                      c->device_key, a->cfg->names, a->cfg->name_count);
+    if (st == ACME_ERR_KEY_MISMATCH) {
+        acme_ag_set_problem_detail(a, "its public key is not the key of the CSR");
+        return ACME_ERR_BAD_CERT;
+    }
+    if (st == ACME_ERR_BAD_CERT) {
+        acme_ag_set_problem_detail(a, "its DNS names are not exactly the requested names");
+        return st;
+    }
+    if (st != ACME_OK) {
+        return st;
+    }
+    st = acme_ag_state_install(a, chain, resp->body_len);
+    if (st != ACME_OK) {
+        acme_ag_set_problem_detail(a, "cannot store the new certificate");
+        return st;
+    }
+    ACME_LOGI(a->port, "certificate installed (%u-byte chain)", (unsigned)resp->body_len);
+    acme_ag_emit(a, ACME_EVENT_CERT_INSTALLED, ACME_OK, a->cfg->names[0]);
+    return ACME_OK;
+}
+
+static acme_status_t save_account_url(acme_agent_t *a)
+{
+    const char *url = a->order.account_url;
+    acme_status_t st = acme_ag_state_save_account(a, a->ca_issuer, a->ca_directory, url);
+    if (st == ACME_OK && a->order.account_is_new) {
+        ACME_LOGI(a->port, "account %s", url);
+        acme_ag_emit(a, ACME_EVENT_ACCOUNT_CREATED, ACME_OK, url);
+    }
+    return st;
+}
+
+acme_status_t acme_ag_order_step(acme_agent_t *a, uint64_t *wait_until, bool *waiting)
+{
+    acme_action_t act = acme_order_next(&a->order, a->now_ms);
+    switch (act.kind) {
+    case ACME_ACTION_SEND: {
+        a->badnonce_left = ACME_BADNONCE_RETRIES;
+        acme_status_t st = send_request(a);
+        if (st != ACME_OK) {
+            acme_order_on_error(&a->order, st);
+        }
+        return ACME_WOULD_BLOCK;
+    }
+    case ACME_ACTION_WAIT:
+        *wait_until = act.wait_until_ms;
+        *waiting = true;
+        return ACME_WOULD_BLOCK;
+    case ACME_ACTION_SAVE_ACCOUNT: {
+        acme_status_t st = save_account_url(a);
+        if (st != ACME_OK) {
+            acme_ag_set_problem_detail(a, "cannot store the account URL");
+            return st;
+        }
+        acme_order_account_saved(&a->order);
+        return ACME_WOULD_BLOCK;
+    }
+    case ACME_ACTION_DONE:
+        return install_certificate(a);
+    default:
+        return a->order.status != ACME_OK ? a->order.status : ACME_ERR_BAD_STATE;
+    }
+}

@@ -1,0 +1,323 @@
+/*
+ * What the agent keeps in the store, and when it writes it.
+ *
+ *   account key        just before newAccount is first sent
+ *   account per CA     after newAccount answered: directory, account URL, issuer
+ *   chain + key + CA   after the chain passed every check, in one commit
+ *   cool-downs         when a discovered CA failed (with wall-clock ends)
+ *
+ * Records are variable-length; text fields are NUL-separated.
+ */
+#include <string.h>
+
+#include "acme/codec/cert_chain.h"
+#include "io/agent_internal.h"
+
+/* Split "a\0b\0c" (len bytes, last field unterminated) into fields. */
+static size_t split_fields(char *buf, size_t len, const char **fields, size_t max)
+{
+    size_t n = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= len && n < max; i++) {
+        if (i == len || buf[i] == '\0') {
+            buf[i < len ? i : len] = '\0';
+            fields[n++] = buf + start;
+            start = i + 1;
+        }
+    }
+    return n;
+}
+
+/* Join fields with NULs into out; false when they do not fit. */
+static bool join_fields(char *out, size_t cap, size_t *len, const char *const *fields, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t f = strlen(fields[i]);
+        if (o + f + 1 > cap) {
+            return false;
+        }
+        memcpy(out + o, fields[i], f);
+        o += f;
+        if (i + 1 < n) {
+            out[o++] = '\0';
+        }
+    }
+    *len = o;
+    return true;
+}
+
+/* ---- account key ------------------------------------------------------------- */
+
+acme_status_t acme_ag_state_load_account_key(acme_agent_t *a)
+{
+    struct acme_agent_crypto *c = a->crypto;
+    uint8_t der[ACME_KEY_DER_MAX];
+    size_t len = 0;
+    acme_status_t st = acme_store_read(&a->store, ACME_REC_ACCOUNT_KEY, der, sizeof(der), &len);
+    if (st == ACME_OK) {
+        st = acme_key_parse_der(&c->account_key, der, len);
+        acme_zeroize(der, sizeof(der));
+        c->account_key_unsaved = false;
+        return st;
+    }
+    if (st != ACME_ERR_NOT_FOUND) {
+        return st;
+    }
+    c->account_key_unsaved = true;
+    return acme_key_generate(&c->account_key, ACME_KEY_P256, c->drbg);
+}
+
+acme_status_t acme_ag_state_save_account_key(acme_agent_t *a)
+{
+    uint8_t der[ACME_KEY_DER_MAX];
+    size_t len = 0;
+    acme_status_t st = acme_key_write_der(a->crypto->account_key, der, sizeof(der), &len);
+    if (st == ACME_OK) {
+        acme_store_change_t change = {ACME_REC_ACCOUNT_KEY, der, len};
+        st = acme_store_commit(&a->store, &change, 1);
+    }
+    acme_zeroize(der, sizeof(der));
+    if (st == ACME_OK) {
+        a->crypto->account_key_unsaved = false;
+    }
+    return st;
+}
+
+/* ---- accounts per CA ----------------------------------------------------------- */
+
+typedef struct account_record {
+    char buf[2 * ACME_URL_MAX + ACME_CAA_ISSUER_MAX + 3];
+    const char *directory;
+    const char *url;
+    const char *issuer;
+} account_record_t;
+
+static bool read_account(acme_agent_t *a, size_t slot, account_record_t *r)
+{
+    size_t len = 0;
+    if (acme_store_read(&a->store, (uint16_t)(ACME_REC_ACCOUNT_FIRST + slot), r->buf,
+                        sizeof(r->buf) - 1, &len) != ACME_OK) {
+        return false;
+    }
+    const char *f[3] = {"", "", ""};
+    if (split_fields(r->buf, len, f, 3) < 2) {
+        return false;
+    }
+    r->directory = f[0];
+    r->url = f[1];
+    r->issuer = f[2];
+    return true;
+}
+
+static void copy_out(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap) {
+        n = 0; /* cannot happen with records we wrote; never truncate a URL */
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+void acme_ag_state_account_for_directory(acme_agent_t *a, const char *directory, char *url,
+                                       size_t cap)
+{
+    url[0] = '\0';
+    account_record_t r;
+    for (size_t slot = 0; slot < ACME_STORE_ACCOUNTS_MAX; slot++) {
+        if (read_account(a, slot, &r) && strcmp(r.directory, directory) == 0) {
+            copy_out(url, cap, r.url);
+            return;
+        }
+    }
+}
+
+void acme_ag_state_account_for_issuer(acme_agent_t *a, const char *issuer, char *url, size_t cap)
+{
+    url[0] = '\0';
+    account_record_t r;
+    for (size_t slot = 0; slot < ACME_STORE_ACCOUNTS_MAX && issuer[0] != '\0'; slot++) {
+        if (read_account(a, slot, &r) && strcmp(r.issuer, issuer) == 0) {
+            copy_out(url, cap, r.url);
+            return;
+        }
+    }
+}
+
+acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer,
+                                       const char *directory, const char *account_url)
+{
+    /* Same directory: replace; else the first free slot; else slot 0. */
+    size_t target = ACME_STORE_ACCOUNTS_MAX;
+    size_t free_slot = ACME_STORE_ACCOUNTS_MAX;
+    account_record_t r;
+    for (size_t slot = 0; slot < ACME_STORE_ACCOUNTS_MAX; slot++) {
+        if (!read_account(a, slot, &r)) {
+            free_slot = free_slot == ACME_STORE_ACCOUNTS_MAX ? slot : free_slot;
+        } else if (strcmp(r.directory, directory) == 0) {
+            target = slot;
+            break;
+        }
+    }
+    if (target == ACME_STORE_ACCOUNTS_MAX) {
+        target = free_slot != ACME_STORE_ACCOUNTS_MAX ? free_slot : 0;
+    }
+    const char *fields[3] = {directory, account_url, issuer};
+    size_t len = 0;
+    if (!join_fields(r.buf, sizeof(r.buf), &len, fields, 3)) {
+        return ACME_ERR_BUFFER_TOO_SMALL;
+    }
+    acme_store_change_t change = {(uint16_t)(ACME_REC_ACCOUNT_FIRST + target), r.buf, len};
+    return acme_store_commit(&a->store, &change, 1);
+}
+
+/* ---- the installed certificate ----------------------------------------------------- */
+
+acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t len)
+{
+    uint8_t der[ACME_KEY_DER_MAX];
+    size_t der_len = 0;
+    char ca[ACME_CAA_ISSUER_MAX + 2 * ACME_URL_MAX + 3];
+    size_t ca_len = 0;
+    const char *fields[3] = {a->ca_issuer, a->ca_directory, a->order.directory.terms_of_service};
+    if (!join_fields(ca, sizeof(ca), &ca_len, fields, 3)) {
+        return ACME_ERR_BUFFER_TOO_SMALL;
+    }
+    acme_status_t st = acme_key_write_der(a->crypto->device_key, der, sizeof(der), &der_len);
+    if (st == ACME_OK) {
+        acme_store_change_t changes[] = {
+            {ACME_REC_DEVICE_KEY, der, der_len},
+            {ACME_REC_CHAIN, chain, len},
+            {ACME_REC_CA_INFO, ca, ca_len},
+            {ACME_REC_PENDING_KEY, NULL, 0},
+        };
+        st = acme_store_commit(&a->store, changes, sizeof(changes) / sizeof(changes[0]));
+    }
+    acme_zeroize(der, sizeof(der));
+    return st;
+}
+
+acme_status_t acme_ag_state_read_ca_info(acme_agent_t *a, acme_ca_info_t *out)
+{
+    char buf[ACME_CAA_ISSUER_MAX + 2 * ACME_URL_MAX + 3];
+    size_t len = 0;
+    memset(out, 0, sizeof(*out));
+    acme_status_t st = acme_store_read(&a->store, ACME_REC_CA_INFO, buf, sizeof(buf) - 1, &len);
+    if (st != ACME_OK) {
+        return st;
+    }
+    const char *f[3] = {"", "", ""};
+    split_fields(buf, len, f, 3);
+    copy_out(out->issuer, sizeof(out->issuer), f[0]);
+    copy_out(out->directory, sizeof(out->directory), f[1]);
+    copy_out(out->terms_of_service, sizeof(out->terms_of_service), f[2]);
+    return ACME_OK;
+}
+
+/* ---- cool-downs ------------------------------------------------------------------------ */
+
+/* Record: per CA, issuer (NUL-terminated) then the end as 8 bytes LE. */
+#define COOLDOWN_ENTRY_MAX (ACME_CAA_ISSUER_MAX + 1u + 8u)
+
+void acme_ag_state_load_cooldowns(acme_agent_t *a)
+{
+    uint8_t buf[ACME_CA_COOLDOWN_MAX * COOLDOWN_ENTRY_MAX];
+    size_t len = 0;
+    memset(a->cooldown, 0, sizeof(a->cooldown));
+    if (acme_store_read(&a->store, ACME_REC_COOLDOWN, buf, sizeof(buf), &len) != ACME_OK) {
+        return;
+    }
+    size_t pos = 0;
+    for (size_t i = 0; i < ACME_CA_COOLDOWN_MAX && pos < len; i++) {
+        const uint8_t *nul = memchr(buf + pos, '\0', len - pos);
+        size_t n = nul != NULL ? (size_t)(nul - (buf + pos)) : 0;
+        if (nul == NULL || n > ACME_CAA_ISSUER_MAX || len - pos - n - 1 < 8) {
+            break; /* damaged: forget the rest (cool-down is only advice) */
+        }
+        memcpy(a->cooldown[i].issuer, buf + pos, n);
+        int64_t until = 0;
+        for (int b = 7; b >= 0; b--) {
+            until = (int64_t)((uint64_t)until << 8 | buf[pos + n + 1 + (size_t)b]);
+        }
+        a->cooldown[i].until_wall_s = until;
+        pos += n + 1 + 8;
+    }
+}
+
+static void save_cooldowns(acme_agent_t *a)
+{
+    uint8_t buf[ACME_CA_COOLDOWN_MAX * COOLDOWN_ENTRY_MAX];
+    size_t pos = 0;
+    for (size_t i = 0; i < ACME_CA_COOLDOWN_MAX; i++) {
+        const struct acme_agent_cooldown *c = &a->cooldown[i];
+        if (c->issuer[0] == '\0' || c->until_wall_s == 0) {
+            continue;
+        }
+        size_t n = strlen(c->issuer);
+        memcpy(buf + pos, c->issuer, n + 1);
+        pos += n + 1;
+        uint64_t until = (uint64_t)c->until_wall_s;
+        for (size_t b = 0; b < 8; b++) {
+            buf[pos++] = (uint8_t)(until >> (8 * b));
+        }
+    }
+    acme_store_change_t change = {ACME_REC_COOLDOWN, buf, pos};
+    /* Advice only: a failed write costs a retry of that CA, nothing more. */
+    (void)acme_store_commit(&a->store, &change, 1);
+}
+
+void acme_ag_state_add_cooldown(acme_agent_t *a, const char *issuer)
+{
+    if (issuer[0] == '\0' || strlen(issuer) > ACME_CAA_ISSUER_MAX) {
+        return;
+    }
+    uint32_t seconds = a->cfg->ca_cooldown_s != 0 ? a->cfg->ca_cooldown_s : ACME_CA_COOLDOWN_S;
+    int64_t wall = acme_ag_wall_now(a);
+    /* The same CA again, else a free entry, else the one that ends first. */
+    size_t slot = ACME_CA_COOLDOWN_MAX;
+    for (size_t i = 0; i < ACME_CA_COOLDOWN_MAX && slot == ACME_CA_COOLDOWN_MAX; i++) {
+        if (strcmp(a->cooldown[i].issuer, issuer) == 0) {
+            slot = i;
+        }
+    }
+    for (size_t i = 0; i < ACME_CA_COOLDOWN_MAX && slot == ACME_CA_COOLDOWN_MAX; i++) {
+        if (a->cooldown[i].issuer[0] == '\0') {
+            slot = i;
+        }
+    }
+    if (slot == ACME_CA_COOLDOWN_MAX) {
+        slot = 0;
+        for (size_t i = 1; i < ACME_CA_COOLDOWN_MAX; i++) {
+            if (a->cooldown[i].until_wall_s < a->cooldown[slot].until_wall_s) {
+                slot = i;
+            }
+        }
+    }
+    struct acme_agent_cooldown *c = &a->cooldown[slot];
+    memset(c, 0, sizeof(*c));
+    memcpy(c->issuer, issuer, strlen(issuer) + 1);
+    c->until_ms = a->now_ms + (uint64_t)seconds * 1000u;
+    c->until_wall_s = wall != ACME_TIME_UNKNOWN ? wall + (int64_t)seconds : 0;
+    if (c->until_wall_s != 0) {
+        save_cooldowns(a);
+    }
+}
+
+bool acme_ag_state_cooling(const acme_agent_t *a, const char *issuer)
+{
+    int64_t wall = acme_ag_wall_now(a);
+    for (size_t i = 0; i < ACME_CA_COOLDOWN_MAX; i++) {
+        const struct acme_agent_cooldown *c = &a->cooldown[i];
+        if (c->issuer[0] == '\0' || strcmp(c->issuer, issuer) != 0) {
+            continue;
+        }
+        if (c->until_ms > a->now_ms) {
+            return true;
+        }
+        if (c->until_wall_s != 0 && wall != ACME_TIME_UNKNOWN && c->until_wall_s > wall) {
+            return true;
+        }
+    }
+    return false;
+}

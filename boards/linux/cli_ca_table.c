@@ -1,0 +1,137 @@
+/*
+ * Parsing the discovery options into the agent's CA table.
+ */
+#include "cli_ca_table.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acme/codec/base64.h"
+#include "cli.h"
+#include "crypto_zero.h"
+
+const char cli_ca_usage[] =
+    "  --ca-directory ISSUER=URL  directory of a CA named in CAA (instead of\n"
+    "                      https://ISSUER/.well-known/acme); repeatable\n"
+    "  --eab ISSUER=KID:KEY  external account binding for that CA (KEY base64url;\n"
+    "                      ISSUER may also be the --directory URL); repeatable\n"
+    "  --default-directory URL  used when no name has CAA records\n"
+    "  --ca-cooldown SECONDS  keep a failed CA out this long (default 3600)\n"
+    "  --seed N            tie-break seed for equal priorities (tests)\n";
+
+/* The entry for issuer (created on first use). */
+static acme_ca_entry_t *entry_for(cli_ca_table_t *t, const char *issuer, size_t len)
+{
+    for (size_t i = 0; i < t->count; i++) {
+        if (strlen(t->issuers[i]) == len && strncmp(t->issuers[i], issuer, len) == 0) {
+            return &t->entries[i];
+        }
+    }
+    if (t->count == CLI_CA_MAX || len == 0 || len > ACME_URL_MAX) {
+        return NULL;
+    }
+    size_t i = t->count++;
+    memcpy(t->issuers[i], issuer, len);
+    t->issuers[i][len] = '\0';
+    memset(&t->entries[i], 0, sizeof(t->entries[i]));
+    t->entries[i].issuer = t->issuers[i];
+    return &t->entries[i];
+}
+
+static bool parse_u32(const char *v, uint32_t *out)
+{
+    char *end = NULL;
+    unsigned long n = strtoul(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || n > 0xFFFFFFFFul) {
+        return false;
+    }
+    *out = (uint32_t)n;
+    return true;
+}
+
+int cli_ca_option(int argc, char **argv, int *i, cli_ca_table_t *t, acme_agent_config_t *cfg)
+{
+    const char *opt = argv[*i];
+    bool known = strcmp(opt, "--ca-directory") == 0 || strcmp(opt, "--eab") == 0 ||
+                 strcmp(opt, "--default-directory") == 0 || strcmp(opt, "--ca-cooldown") == 0 ||
+                 strcmp(opt, "--seed") == 0;
+    if (!known) {
+        return 0;
+    }
+    const char *v = cli_value(argc, argv, i);
+    if (v == NULL) {
+        return -1;
+    }
+    if (strcmp(opt, "--default-directory") == 0) {
+        cfg->default_directory = v;
+        return 1;
+    }
+    if (strcmp(opt, "--ca-cooldown") == 0) {
+        if (!parse_u32(v, &cfg->ca_cooldown_s) || cfg->ca_cooldown_s == 0) {
+            cli_fail("--ca-cooldown: give a number of seconds > 0");
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(opt, "--seed") == 0) {
+        if (!parse_u32(v, &cfg->discovery_seed) || cfg->discovery_seed == 0) {
+            cli_fail("--seed: give a number > 0");
+            return -1;
+        }
+        return 1;
+    }
+    const char *eq = strchr(v, '=');
+    if (eq == NULL || eq == v || eq[1] == '\0') {
+        cli_fail("%s: expected ISSUER=%s", opt, strcmp(opt, "--eab") == 0 ? "KID:KEY" : "URL");
+        return -1;
+    }
+    acme_ca_entry_t *e = entry_for(t, v, (size_t)(eq - v));
+    if (e == NULL) {
+        cli_fail("%s: too many CAs or issuer name too long", opt);
+        return -1;
+    }
+    size_t idx = (size_t)(e - t->entries);
+    if (strcmp(opt, "--ca-directory") == 0) {
+        e->directory_url = eq + 1;
+        return 1;
+    }
+    /* --eab ISSUER=KID:KEY; an ISSUER that is a URL names a directory. */
+    const char *kid = eq + 1;
+    const char *colon = strchr(kid, ':');
+    if (strncmp(v, "https:", 6) == 0) {
+        /* "https://dir/x=kid:key": the issuer part is the URL up to '='. */
+        e->issuer = NULL;
+        e->directory_url = t->issuers[idx];
+    }
+    if (colon == NULL || colon == kid || colon[1] == '\0' ||
+        (size_t)(colon - kid) > ACME_EAB_KID_MAX) {
+        cli_fail("--eab: expected ISSUER=KID:KEY");
+        return -1;
+    }
+    memcpy(t->kids[idx], kid, (size_t)(colon - kid));
+    t->kids[idx][colon - kid] = '\0';
+    size_t key_len = 0;
+    const char *key = colon + 1;
+    if (acme_base64url_decode(key, strlen(key), t->keys[idx], sizeof(t->keys[idx]), &key_len) !=
+            ACME_OK ||
+        key_len == 0) {
+        cli_fail("--eab: the key must be base64url (as the CA gave it)");
+        return -1;
+    }
+    e->eab_kid = t->kids[idx];
+    e->eab_key = t->keys[idx];
+    e->eab_key_len = key_len;
+    return 1;
+}
+
+void cli_ca_apply(cli_ca_table_t *t, acme_agent_config_t *cfg)
+{
+    cfg->cas = t->entries;
+    cfg->ca_count = t->count;
+}
+
+void cli_ca_clear(cli_ca_table_t *t)
+{
+    cli_zero(t->keys, sizeof(t->keys));
+}
