@@ -11,7 +11,7 @@
 #include "acme/codec/ip_addr.h"
 #include "acme/codec/json_writer.h"
 #include "cli.h"
-#include "cli_ca_table.h"
+#include "cli_agent_options.h"
 
 static void discover_usage(FILE *out)
 {
@@ -141,21 +141,17 @@ static size_t print_result(const acme_discovery_t *d, const char *const *names, 
 
 int cmd_discover(int argc, char **argv)
 {
-    static const char *names[ACME_MAX_IDENTIFIERS];
     static char trust[CLI_TRUST_MAX];
     static uint8_t arena[CLI_ARENA_SIZE];
     static acme_posix_port_t pp;
     static acme_agent_t agent;
-    static cli_ca_table_t cas;
+    static cli_agent_options_t opts;
 
     acme_agent_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
-    acme_ip_addr_t dns_ip;
-    const char *trust_path = NULL;
     const char *state = NULL;
-    size_t name_count = 0;
     for (int i = 1; i < argc; i++) {
-        int handled = cli_ca_option(argc, argv, &i, &cas, &cfg);
+        int handled = cli_agent_option(argc, argv, &i, &opts, &cfg);
         if (handled < 0) {
             return CLI_EXIT_FAIL;
         }
@@ -171,37 +167,23 @@ int cmd_discover(int argc, char **argv)
         if (v == NULL) {
             return CLI_EXIT_FAIL;
         }
-        if (strcmp(a, "--domain") == 0) {
-            if (name_count == ACME_MAX_IDENTIFIERS) {
-                return cli_fail("at most %u --domain names", (unsigned)ACME_MAX_IDENTIFIERS);
-            }
-            names[name_count++] = v;
-        } else if (strcmp(a, "--trust") == 0) {
-            trust_path = v;
-        } else if (strcmp(a, "--state") == 0) {
+        if (strcmp(a, "--state") == 0) {
             state = v;
-        } else if (strcmp(a, "--dns-server") == 0) {
-            if (acme_ip_parse_endpoint(v, strlen(v), 53, &dns_ip, &cfg.dns_port) != ACME_OK) {
-                return cli_fail("--dns-server: '%s' is not IP:PORT", v);
-            }
-            cfg.dns_server = &dns_ip;
         } else {
             return cli_fail("discover: unknown option '%s' (see --help)", a);
         }
     }
-    if (name_count == 0 || trust_path == NULL) {
+    if (opts.name_count == 0 || opts.trust_path == NULL) {
         discover_usage(stderr);
         return cli_fail("discover needs --domain and --trust");
     }
     size_t trust_len = 0;
-    if (cli_read_file(trust_path, trust, sizeof(trust), &trust_len) != ACME_OK) {
-        return cli_fail("cannot read trust anchors from %s", trust_path);
+    if (cli_read_file(opts.trust_path, trust, sizeof(trust), &trust_len) != ACME_OK) {
+        return cli_fail("cannot read trust anchors from %s", opts.trust_path);
     }
-    cfg.names = names;
-    cfg.name_count = name_count;
     cfg.trust_pem = trust;
     cfg.trust_pem_len = trust_len;
-    cli_ca_apply(&cas, &cfg);
+    cli_agent_apply(&opts, &cfg);
 
     /* Without --state, a throwaway state file: nothing to remember. */
     char scratch[64];
@@ -226,10 +208,10 @@ int cmd_discover(int argc, char **argv)
     }
     size_t usable = 0;
     if (st == ACME_OK) {
-        usable = print_result(acme_agent_discovery(&agent), names, name_count);
+        usable = print_result(acme_agent_discovery(&agent), opts.names, opts.name_count);
     } else if (acme_agent_discovery(&agent)->candidate_count > 0 ||
                acme_agent_discovery(&agent)->skipped_count > 0) {
-        print_result(acme_agent_discovery(&agent), names, name_count);
+        print_result(acme_agent_discovery(&agent), opts.names, opts.name_count);
     }
     int rc = CLI_EXIT_OK;
     if (usable == 0) {
@@ -239,7 +221,7 @@ int cmd_discover(int argc, char **argv)
     }
     acme_agent_deinit(&agent);
     acme_posix_port_deinit(&pp);
-    cli_ca_clear(&cas);
+    cli_agent_clear(&opts);
     if (state == scratch) {
         unlink(scratch);
     }

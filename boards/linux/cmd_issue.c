@@ -9,7 +9,7 @@
 
 #include "acme/codec/ip_addr.h"
 #include "cli.h"
-#include "cli_ca_table.h"
+#include "cli_agent_options.h"
 
 static void issue_usage(FILE *out)
 {
@@ -93,31 +93,27 @@ static int report_failure(acme_agent_t *agent, acme_status_t st)
 
 int cmd_issue(int argc, char **argv)
 {
-    static const char *names[ACME_MAX_IDENTIFIERS];
     static char trust[CLI_TRUST_MAX];
     static uint8_t arena[CLI_ARENA_SIZE];
     static acme_posix_port_t pp;
     static acme_agent_t agent;
-    static cli_ca_table_t cas;
+    static cli_agent_options_t opts;
 
     const char *state = NULL;
-    const char *trust_path = NULL;
     acme_agent_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.http01_port = 80;
     cfg.key_type = ACME_KEY_P256;
     cfg.terms_of_service_agreed = true;
     acme_ip_addr_t bind_ip;
-    acme_ip_addr_t dns_ip;
     bool stats = false;
     size_t arena_size = sizeof(arena);
     bool verbose = false;
-    size_t name_count = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = NULL;
-        int handled = cli_ca_option(argc, argv, &i, &cas, &cfg);
+        int handled = cli_agent_option(argc, argv, &i, &opts, &cfg);
         if (handled < 0) {
             return CLI_EXIT_FAIL;
         }
@@ -137,13 +133,6 @@ int cmd_issue(int argc, char **argv)
             state = v;
         } else if (strcmp(a, "--directory") == 0) {
             cfg.directory_url = v;
-        } else if (strcmp(a, "--domain") == 0) {
-            if (name_count == ACME_MAX_IDENTIFIERS) {
-                return cli_fail("at most %u --domain names", (unsigned)ACME_MAX_IDENTIFIERS);
-            }
-            names[name_count++] = v;
-        } else if (strcmp(a, "--trust") == 0) {
-            trust_path = v;
         } else if (strcmp(a, "--http01-port") == 0) {
             char *end = NULL;
             long port = strtol(v, &end, 10);
@@ -174,28 +163,21 @@ int cmd_issue(int argc, char **argv)
             arena_size = (size_t)n;
         } else if (strcmp(a, "--contact") == 0) {
             cfg.contact = v;
-        } else if (strcmp(a, "--dns-server") == 0) {
-            if (acme_ip_parse_endpoint(v, strlen(v), 53, &dns_ip, &cfg.dns_port) != ACME_OK) {
-                return cli_fail("--dns-server: '%s' is not IP:PORT", v);
-            }
-            cfg.dns_server = &dns_ip;
         } else {
             return cli_fail("issue: unknown option '%s' (see --help)", a);
         }
     }
-    if (state == NULL || name_count == 0 || trust_path == NULL) {
+    if (state == NULL || opts.name_count == 0 || opts.trust_path == NULL) {
         issue_usage(stderr);
         return cli_fail("issue needs --state, --domain and --trust");
     }
-    cfg.names = names;
-    cfg.name_count = name_count;
     cfg.on_event = on_event;
-    cli_ca_apply(&cas, &cfg);
+    cli_agent_apply(&opts, &cfg);
 
     size_t trust_len = 0;
-    acme_status_t st = cli_read_file(trust_path, trust, sizeof(trust), &trust_len);
+    acme_status_t st = cli_read_file(opts.trust_path, trust, sizeof(trust), &trust_len);
     if (st != ACME_OK) {
-        return cli_fail("cannot read trust anchors from %s", trust_path);
+        return cli_fail("cannot read trust anchors from %s", opts.trust_path);
     }
     cfg.trust_pem = trust;
     cfg.trust_pem_len = trust_len;
@@ -222,7 +204,7 @@ int cmd_issue(int argc, char **argv)
     }
     acme_agent_deinit(&agent);
     acme_posix_port_deinit(&pp);
-    cli_ca_clear(&cas);
+    cli_agent_clear(&opts);
     if (rc != CLI_EXIT_OK && !state_existed && s.store_commits == 0) {
         unlink(state);
     }

@@ -250,6 +250,16 @@ static acme_ca_candidate_t *add_candidate(acme_discovery_t *d, const entry_t *e)
     return c;
 }
 
+static bool is_candidate(const acme_discovery_t *d, const char *issuer)
+{
+    for (size_t k = 0; k < d->candidate_count; k++) {
+        if (same_issuer(d->candidates[k].issuer, issuer)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Merge one name's valid entries into the candidate table (rule 5). */
 static void merge_name(acme_discovery_t *d, entry_t *e, size_t n, bool first_constrained)
 {
@@ -260,11 +270,7 @@ static void merge_name(acme_discovery_t *d, entry_t *e, size_t n, bool first_con
                 if (e[i].rank != rank) {
                     continue;
                 }
-                bool known = false;
-                for (size_t k = 0; k < d->candidate_count; k++) {
-                    known |= same_issuer(d->candidates[k].issuer, e[i].issue.issuer);
-                }
-                if (!known) {
+                if (!is_candidate(d, e[i].issue.issuer)) {
                     acme_ca_candidate_t *c = add_candidate(d, &e[i]);
                     if (c != NULL) {
                         c->rank_sum = rank;
@@ -296,11 +302,7 @@ static void merge_name(acme_discovery_t *d, entry_t *e, size_t n, bool first_con
     }
     /* Issuers this name allows but earlier names did not: shown as such. */
     for (size_t i = 0; i < n; i++) {
-        bool known = false;
-        for (size_t k = 0; k < d->candidate_count; k++) {
-            known |= same_issuer(d->candidates[k].issuer, e[i].issue.issuer);
-        }
-        if (!known) {
+        if (!is_candidate(d, e[i].issue.issuer)) {
             acme_ca_candidate_t *c = add_candidate(d, &e[i]);
             if (c != NULL) {
                 c->skip = ACME_CA_SKIP_NOT_ALL_NAMES;

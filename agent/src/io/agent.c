@@ -21,30 +21,7 @@
 
 #define CHALLENGE_PREFIX "/.well-known/acme-challenge/"
 
-/* ---- shared helpers ------------------------------------------------------------- */
-
-void acme_ag_emit(acme_agent_t *a, acme_event_type_t type, acme_status_t status, const char *detail)
-{
-    if (a->cfg->on_event != NULL) {
-        acme_event_t ev = {type, status, detail};
-        a->cfg->on_event(a->cfg->event_ctx, &ev);
-    }
-}
-
-int64_t acme_ag_wall_now(const acme_agent_t *a)
-{
-    return a->port->clock->wall_s(a->port->clock_ctx);
-}
-
-void acme_ag_set_problem_detail(acme_agent_t *a, const char *detail)
-{
-    memset(&a->problem, 0, sizeof(a->problem));
-    size_t n = strlen(detail);
-    if (n >= sizeof(a->problem.detail)) {
-        n = sizeof(a->problem.detail) - 1;
-    }
-    memcpy(a->problem.detail, detail, n);
-}
+/* ---- randomness ---------------------------------------------------------------- */
 
 static int32_t port_entropy(void *ctx, uint8_t *buf, size_t len)
 {
@@ -58,27 +35,6 @@ static uint16_t random16(void *ctx)
     uint8_t b[2] = {0, 0};
     (void)acme_drbg_fill(a->crypto->drbg, b, sizeof(b));
     return (uint16_t)((b[0] << 8) | b[1]);
-}
-
-acme_status_t acme_ag_begin_exchange(acme_agent_t *a, uint8_t which, const acme_url_t *url,
-                                   size_t len, bool head_only)
-{
-    acme_status_t st = acme_http_client_begin(&a->http, url, a->tx, len, head_only, a->now_ms);
-    a->exchange = st == ACME_OK ? which : XCHG_NONE;
-    return st;
-}
-
-acme_status_t acme_ag_exchange_status(acme_agent_t *a, acme_status_t st)
-{
-    if ((st == ACME_ERR_TLS_VERIFY || st == ACME_ERR_TLS) &&
-        acme_arena_headroom(&a->arena) < AGENT_TLS_HEADROOM) {
-        /* mbedTLS reports a signature check that ran out of memory as an
-         * untrusted chain. With the arena full to (nearly) the top that is
-         * the likelier cause; with room left it cannot be. */
-        acme_ag_set_problem_detail(a, "the arena ran out during the TLS handshake");
-        return ACME_ERR_NO_MEMORY;
-    }
-    return st;
 }
 
 /* ---- configuration ------------------------------------------------------------- */
@@ -259,7 +215,7 @@ static void release_run_objects(acme_agent_t *a)
     a->exchange = XCHG_NONE;
 }
 
-acme_status_t acme_ag_finish(acme_agent_t *a, acme_status_t status)
+static acme_status_t finish_run(acme_agent_t *a, acme_status_t status)
 {
     if (status != ACME_OK && a->problem.detail[0] == '\0' && a->problem.type[0] == '\0') {
         a->problem = a->order.problem;
@@ -327,7 +283,7 @@ static acme_status_t begin_run(acme_agent_t *a, uint64_t now_ms, bool discover_o
  * returns at once; one that failed after starting ends properly. */
 static acme_status_t start_failed(acme_agent_t *a, acme_status_t st)
 {
-    return a != NULL && a->state == AGENT_DISCOVERING ? acme_ag_finish(a, st) : st;
+    return a != NULL && a->state == AGENT_DISCOVERING ? finish_run(a, st) : st;
 }
 
 acme_status_t acme_agent_start_issue(acme_agent_t *a, uint64_t now_ms)
@@ -339,7 +295,7 @@ acme_status_t acme_agent_start_issue(acme_agent_t *a, uint64_t now_ms)
     for (size_t i = 0; i < a->cfg->name_count; i++) {
         if (a->cfg->names[i][0] == '*') {
             acme_ag_set_problem_detail(a, "http-01 cannot validate wildcard names");
-            return acme_ag_finish(a, ACME_ERR_CONFIG);
+            return finish_run(a, ACME_ERR_CONFIG);
         }
     }
     if (st == ACME_OK) {
@@ -362,7 +318,7 @@ acme_status_t acme_agent_start_issue(acme_agent_t *a, uint64_t now_ms)
         st = a->cfg->directory_url != NULL ? acme_ag_order_begin(a, a->cfg->directory_url, NULL)
                                            : acme_ag_discovery_begin(a, false);
     }
-    return st == ACME_OK ? ACME_WOULD_BLOCK : acme_ag_finish(a, st);
+    return st == ACME_OK ? ACME_WOULD_BLOCK : finish_run(a, st);
 }
 
 acme_status_t acme_agent_start_discover(acme_agent_t *a, uint64_t now_ms)
@@ -372,7 +328,7 @@ acme_status_t acme_agent_start_discover(acme_agent_t *a, uint64_t now_ms)
         return start_failed(a, st);
     }
     st = acme_ag_discovery_begin(a, true);
-    return st == ACME_OK ? ACME_WOULD_BLOCK : acme_ag_finish(a, st);
+    return st == ACME_OK ? ACME_WOULD_BLOCK : finish_run(a, st);
 }
 
 const acme_discovery_t *acme_agent_discovery(const acme_agent_t *a)
@@ -446,7 +402,7 @@ acme_status_t acme_agent_poll(acme_agent_t *a, uint64_t now_ms, uint32_t *sleep_
         }
         acme_status_t st = step(a, &wait_until, &waiting);
         if (st != ACME_WOULD_BLOCK) {
-            return acme_ag_finish(a, st);
+            return finish_run(a, st);
         }
         if (waiting) {
             break;
@@ -481,7 +437,7 @@ static acme_status_t run_until_done(acme_agent_t *a, acme_status_t st)
         }
         if (now >= give_up) {
             /* The engines' own deadlines should have ended it first. */
-            return acme_ag_finish(a, ACME_ERR_TIMEOUT);
+            return finish_run(a, ACME_ERR_TIMEOUT);
         }
         if (sleep_ms > 0) {
             port->wait->wait(port->wait_ctx, sleep_ms);

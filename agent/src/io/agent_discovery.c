@@ -10,37 +10,6 @@
 #include "acme/codec/caa.h"
 #include "io/agent_internal.h"
 
-/* ---- the configured CA table ----------------------------------------------------- */
-
-static bool same_name(const char *a, const char *b)
-{
-    for (; *a != '\0' && *b != '\0'; a++, b++) {
-        char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a - 'A' + 'a') : *a;
-        char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b - 'A' + 'a') : *b;
-        if (x != y) {
-            return false;
-        }
-    }
-    return *a == '\0' && *b == '\0';
-}
-
-const acme_ca_entry_t *acme_ag_ca_entry(const acme_agent_t *a, const char *issuer,
-                                      const char *directory_url)
-{
-    for (size_t i = 0; i < a->cfg->ca_count; i++) {
-        const acme_ca_entry_t *e = &a->cfg->cas[i];
-        if (issuer != NULL && issuer[0] != '\0' && e->issuer != NULL &&
-            same_name(e->issuer, issuer)) {
-            return e;
-        }
-        if (directory_url != NULL && e->directory_url != NULL &&
-            strcmp(e->directory_url, directory_url) == 0) {
-            return e;
-        }
-    }
-    return NULL;
-}
-
 /* ---- callbacks the engine asks ------------------------------------------------------ */
 
 static const char *cb_issuer_directory(void *ctx, const char *issuer)

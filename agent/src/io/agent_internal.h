@@ -7,6 +7,10 @@
  *                      fallback across CAs and cool-down
  *   agent_state.c      what the agent keeps in the store: account key, accounts
  *                      per CA, the installed chain with its key and CA, cool-downs
+ *   agent_common.c     helpers all of them use (events, clock, problem details,
+ *                      exchanges, the CA table)
+ * Calls go down that list only: agent.c -> agent_discovery.c -> agent_order.c
+ * -> agent_state.c -> agent_common.c.
  *
  * Functions shared between these files carry the prefix acme_ag_: exported
  * from the library (every exported symbol starts with acme_), but not part
@@ -52,20 +56,21 @@ struct acme_agent_crypto {
     bool account_key_unsaved;
 };
 
-/* ---- agent.c ------------------------------------------------------------------ */
+/* ---- agent_common.c ------------------------------------------------------------ */
 
 void acme_ag_emit(acme_agent_t *a, acme_event_type_t type, acme_status_t status,
                 const char *detail);
 int64_t acme_ag_wall_now(const acme_agent_t *a);
 void acme_ag_set_problem_detail(acme_agent_t *a, const char *detail);
-/* End the run with status (releases connections, keys, TLS state). */
-acme_status_t acme_ag_finish(acme_agent_t *a, acme_status_t status);
 /* Start an HTTPS exchange of a->tx[0..len) for url; `which` says who gets
  * the response. */
 acme_status_t acme_ag_begin_exchange(acme_agent_t *a, uint8_t which, const acme_url_t *url,
                                    size_t len, bool head_only);
 /* Turn a TLS failure under arena pressure into ACME_ERR_NO_MEMORY. */
 acme_status_t acme_ag_exchange_status(acme_agent_t *a, acme_status_t st);
+/* The configured CA entry for an issuer or a directory URL (NULL: none). */
+const acme_ca_entry_t *acme_ag_ca_entry(const acme_agent_t *a, const char *issuer,
+                                        const char *directory_url);
 
 /* ---- agent_order.c ------------------------------------------------------------ */
 
@@ -89,9 +94,6 @@ void acme_ag_discovery_dns_poll(acme_agent_t *a, uint64_t now_ms);
 /* The order with the current CA ended with st (not OK). Returns
  * ACME_WOULD_BLOCK when another CA will be tried, else the final status. */
 acme_status_t acme_ag_discovery_order_failed(acme_agent_t *a, acme_status_t st);
-/* The configured CA entry for an issuer or a directory URL (NULL: none). */
-const acme_ca_entry_t *acme_ag_ca_entry(const acme_agent_t *a, const char *issuer,
-                                      const char *directory_url);
 
 /* ---- agent_state.c ------------------------------------------------------------- */
 

@@ -1,7 +1,8 @@
 /*
- * Parsing the discovery options into the agent's CA table.
+ * Parsing the options shared by issue and discover into the agent's
+ * configuration.
  */
-#include "cli_ca_table.h"
+#include "cli_agent_options.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ const char cli_ca_usage[] =
     "  --seed N            tie-break seed for equal priorities (tests)\n";
 
 /* The entry for issuer (created on first use). */
-static acme_ca_entry_t *entry_for(cli_ca_table_t *t, const char *issuer, size_t len)
+static acme_ca_entry_t *entry_for(cli_agent_options_t *t, const char *issuer, size_t len)
 {
     for (size_t i = 0; i < t->count; i++) {
         if (strlen(t->issuers[i]) == len && strncmp(t->issuers[i], issuer, len) == 0) {
@@ -50,8 +51,44 @@ static bool parse_u32(const char *v, uint32_t *out)
     return true;
 }
 
-int cli_ca_option(int argc, char **argv, int *i, cli_ca_table_t *t, acme_agent_config_t *cfg)
+/* --domain, --trust, --dns-server. */
+static int name_option(int argc, char **argv, int *i, cli_agent_options_t *o,
+                       acme_agent_config_t *cfg)
 {
+    const char *opt = argv[*i];
+    if (strcmp(opt, "--domain") != 0 && strcmp(opt, "--trust") != 0 &&
+        strcmp(opt, "--dns-server") != 0) {
+        return 0;
+    }
+    const char *v = cli_value(argc, argv, i);
+    if (v == NULL) {
+        return -1;
+    }
+    if (strcmp(opt, "--domain") == 0) {
+        if (o->name_count == ACME_MAX_IDENTIFIERS) {
+            cli_fail("at most %u --domain names", (unsigned)ACME_MAX_IDENTIFIERS);
+            return -1;
+        }
+        o->names[o->name_count++] = v;
+    } else if (strcmp(opt, "--trust") == 0) {
+        o->trust_path = v;
+    } else {
+        if (acme_ip_parse_endpoint(v, strlen(v), 53, &o->dns_ip, &cfg->dns_port) != ACME_OK) {
+            cli_fail("--dns-server: '%s' is not IP:PORT", v);
+            return -1;
+        }
+        cfg->dns_server = &o->dns_ip;
+    }
+    return 1;
+}
+
+int cli_agent_option(int argc, char **argv, int *i, cli_agent_options_t *t,
+                     acme_agent_config_t *cfg)
+{
+    int named = name_option(argc, argv, i, t, cfg);
+    if (named != 0) {
+        return named;
+    }
     const char *opt = argv[*i];
     bool known = strcmp(opt, "--ca-directory") == 0 || strcmp(opt, "--eab") == 0 ||
                  strcmp(opt, "--default-directory") == 0 || strcmp(opt, "--ca-cooldown") == 0 ||
@@ -125,13 +162,15 @@ int cli_ca_option(int argc, char **argv, int *i, cli_ca_table_t *t, acme_agent_c
     return 1;
 }
 
-void cli_ca_apply(cli_ca_table_t *t, acme_agent_config_t *cfg)
+void cli_agent_apply(cli_agent_options_t *t, acme_agent_config_t *cfg)
 {
+    cfg->names = t->names;
+    cfg->name_count = t->name_count;
     cfg->cas = t->entries;
     cfg->ca_count = t->count;
 }
 
-void cli_ca_clear(cli_ca_table_t *t)
+void cli_agent_clear(cli_agent_options_t *t)
 {
     cli_zero(t->keys, sizeof(t->keys));
 }

@@ -1,0 +1,83 @@
+/*
+ * Small helpers every part of the agent uses: events, the wall clock,
+ * problem details, starting an HTTPS exchange, and the configured CA table.
+ * The bottom of the agent's files: it calls none of them.
+ */
+#include <string.h>
+
+#include "io/agent_internal.h"
+
+void acme_ag_emit(acme_agent_t *a, acme_event_type_t type, acme_status_t status, const char *detail)
+{
+    if (a->cfg->on_event != NULL) {
+        acme_event_t ev = {type, status, detail};
+        a->cfg->on_event(a->cfg->event_ctx, &ev);
+    }
+}
+
+int64_t acme_ag_wall_now(const acme_agent_t *a)
+{
+    return a->port->clock->wall_s(a->port->clock_ctx);
+}
+
+void acme_ag_set_problem_detail(acme_agent_t *a, const char *detail)
+{
+    memset(&a->problem, 0, sizeof(a->problem));
+    size_t n = strlen(detail);
+    if (n >= sizeof(a->problem.detail)) {
+        n = sizeof(a->problem.detail) - 1;
+    }
+    memcpy(a->problem.detail, detail, n);
+}
+
+acme_status_t acme_ag_begin_exchange(acme_agent_t *a, uint8_t which, const acme_url_t *url,
+                                   size_t len, bool head_only)
+{
+    acme_status_t st = acme_http_client_begin(&a->http, url, a->tx, len, head_only, a->now_ms);
+    a->exchange = st == ACME_OK ? which : XCHG_NONE;
+    return st;
+}
+
+acme_status_t acme_ag_exchange_status(acme_agent_t *a, acme_status_t st)
+{
+    if ((st == ACME_ERR_TLS_VERIFY || st == ACME_ERR_TLS) &&
+        acme_arena_headroom(&a->arena) < AGENT_TLS_HEADROOM) {
+        /* mbedTLS reports a signature check that ran out of memory as an
+         * untrusted chain. With the arena full to (nearly) the top that is
+         * the likelier cause; with room left it cannot be. */
+        acme_ag_set_problem_detail(a, "the arena ran out during the TLS handshake");
+        return ACME_ERR_NO_MEMORY;
+    }
+    return st;
+}
+
+/* ---- the configured CA table ------------------------------------------------------ */
+
+static bool same_name(const char *a, const char *b)
+{
+    for (; *a != '\0' && *b != '\0'; a++, b++) {
+        char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a - 'A' + 'a') : *a;
+        char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b - 'A' + 'a') : *b;
+        if (x != y) {
+            return false;
+        }
+    }
+    return *a == '\0' && *b == '\0';
+}
+
+const acme_ca_entry_t *acme_ag_ca_entry(const acme_agent_t *a, const char *issuer,
+                                      const char *directory_url)
+{
+    for (size_t i = 0; i < a->cfg->ca_count; i++) {
+        const acme_ca_entry_t *e = &a->cfg->cas[i];
+        if (issuer != NULL && issuer[0] != '\0' && e->issuer != NULL &&
+            same_name(e->issuer, issuer)) {
+            return e;
+        }
+        if (directory_url != NULL && e->directory_url != NULL &&
+            strcmp(e->directory_url, directory_url) == 0) {
+            return e;
+        }
+    }
+    return NULL;
+}
