@@ -26,7 +26,7 @@ fi
 # shellcheck source=../integration/lib/pebble.sh
 . "$root/tests/integration/lib/pebble.sh"
 work=$(mktemp -d)
-trap 'pebble_stop; rm -rf "$work"' EXIT
+trap 'nginx_stop 2>/dev/null; pebble_stop; rm -rf "$work"' EXIT
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
@@ -65,8 +65,40 @@ bench_pass() { # label
     printf '  badNonce retries in all runs: %s\n' "$retries"
 }
 
+# shellcheck source=../integration/lib/nginx.sh
+. "$root/tests/integration/lib/nginx.sh"
+
 pebble_start "$work/pebble" PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 >/dev/null
 bench_pass "Pebble, full flow (no nonce rejection, no authorization reuse)"
 pebble_stop
 pebble_start "$work/pebble2" PEBBLE_AUTHZREUSE=0 >/dev/null
 bench_pass "Pebble rejecting 5% of nonces (its default)"
+
+# Discovery: the CA is found from CAA (challtestsrv) and https://ca-one.test/.well-known/acme
+# (nginx on 127.0.0.1:443, root only), then issued from as above. Counts: CAA lookups,
+# HTTP requests (well-known + ACME), TLS handshakes (nginx + Pebble).
+pebble_stop
+if [ "$(id -u)" != 0 ]; then
+    echo "Discovery: skipped (nginx needs port 443: run as root)"
+    exit 0
+fi
+pebble_env_start "$work/env" >/dev/null
+pebble_start_ca CA_ONE "$work/ca-one" PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 >/dev/null
+nginx_start "$work/nginx" "ca-one.test=$CA_ONE_DIR_URL" >/dev/null
+challtestsrv_add_caa bench.disc.test issue "ca-one.test; priority=1" >/dev/null
+walls=() reqs=() hss=() caas=()
+for i in $(seq "$runs"); do
+    rm -f "$work/state.bin"
+    t0=$(date +%s%N)
+    out=$("$agent" issue --state "$work/state.bin" --domain bench.disc.test --trust "$PEBBLE_TRUST" \
+        --dns-server "$CHALLTESTSRV_DNS" --http01-port "$PEBBLE_HTTP01_PORT" --http01-bind 127.0.0.1 --stats)
+    t1=$(date +%s%N)
+    walls+=($(((t1 - t0) / 1000000)))
+    reqs+=("$(field "$out" http_requests)")
+    hss+=("$(field "$out" tls_handshakes)")
+    caas+=("$(field "$out" caa_lookups)")
+done
+printf 'Discovery from CAA, fresh account (%s runs, medians)\n' "$runs"
+printf '  wall %s ms, %s CAA lookups, %s HTTP requests, %s TLS handshakes\n' \
+    "$(printf '%s\n' "${walls[@]}" | median)" "$(printf '%s\n' "${caas[@]}" | median)" \
+    "$(printf '%s\n' "${reqs[@]}" | median)" "$(printf '%s\n' "${hss[@]}" | median)"

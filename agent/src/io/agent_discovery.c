@@ -217,9 +217,12 @@ void acme_ag_discovery_exchange_done(acme_agent_t *a, acme_status_t st)
     } else {
         acme_discovery_on_fetch(d, &a->http.resp);
     }
-    /* Another CA's server may be next: do not keep this connection. */
-    acme_http_client_close(&a->http);
     const acme_ca_candidate_t *c = &d->candidates[index];
+    if (pos < d->order_count && c->skip != ACME_CA_USABLE) {
+        /* Do not keep a connection to a CA that just failed. A good one
+         * stays open: the order usually goes to the same server. */
+        acme_http_client_close(&a->http);
+    }
     if (!a->discover_only && pos < d->order_count && c->skip != ACME_CA_USABLE) {
         /* A CA that wants EAB is not failing: no cool-down, but the user
          * should know why it was passed over. */
