@@ -18,6 +18,10 @@ target_include_directories(acme_mbedtls SYSTEM PUBLIC
   "${PROJECT_SOURCE_DIR}/agent/config" "${MBEDTLS_SRC}/include")
 target_compile_definitions(acme_mbedtls PUBLIC
   MBEDTLS_CONFIG_FILE="acme_mbedtls_config.h")
+if(CMAKE_CROSSCOMPILING)
+  # Device: no host-only modules, no error strings (~10 KiB of text).
+  target_compile_definitions(acme_mbedtls PUBLIC ACME_MBEDTLS_DEVICE ACME_MBEDTLS_NO_ERROR_STRINGS)
+endif()
 # Third-party code is built with its own warnings left alone (-w): our
 # -Werror policy applies to our code, not to pinned upstream sources.
 target_compile_options(acme_mbedtls PRIVATE -w)

@@ -52,8 +52,7 @@ acme_status_t cli_read_file(const char *path, char *buf, size_t cap, size_t *len
 
 /* Replace path atomically: write a temp file in the same directory with
  * mode, fsync it, rename it over path, fsync the directory. */
-acme_status_t cli_write_file_atomic(const char *path, const void *data, size_t len,
-                                    unsigned mode);
+acme_status_t cli_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
 /* Seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ". */
 void cli_format_time(int64_t t, char *out, size_t cap);

@@ -88,8 +88,7 @@ static acme_status_t write_all(int fd, const void *data, size_t len)
     return ACME_OK;
 }
 
-acme_status_t cli_write_file_atomic(const char *path, const void *data, size_t len,
-                                    unsigned mode)
+acme_status_t cli_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
 {
     char tmp[4096];
     int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());

@@ -13,29 +13,30 @@
 
 static void issue_usage(FILE *out)
 {
-    fputs("usage: acme-agent issue --state FILE [--directory URL] --domain NAME [--domain NAME ...]\n"
-          "                        --trust PEMFILE [--http01-port N] [--http01-bind IP]\n"
-          "                        [--key-type p256|rsa2048] [--contact mailto:...]\n"
-          "                        [--dns-server IP:PORT] [--stats] [--verbose]\n"
-          "                        [--arena-size BYTES] [CA options]\n"
-          "\n"
-          "  --state FILE        state file (emulated NOR flash; created if missing)\n"
-          "  --directory URL     ACME directory URL (https); without it the CA is found\n"
-          "                      from the names' CAA records (see 'discover --help')\n"
-          "  --domain NAME       a DNS name for the certificate (repeat for more)\n"
-          "  --trust PEMFILE     CA certificate(s) that the ACME server's TLS chains to\n"
-          "  --http01-port N     built-in http-01 responder port (default 80)\n"
-          "  --http01-bind IP    address the responder listens on (default: all)\n"
-          "  --key-type TYPE     device key: p256 (default) or rsa2048\n"
-          "  --contact URI       account contact, e.g. mailto:ops@example.com\n"
-          "  --dns-server IP:PORT  resolve the ACME server through this DNS server\n"
-          "  --stats             print issuance statistics as JSON on stdout\n"
-          "  --arena-size BYTES  use only this much of the arena (sizing and tests;\n"
-          "                      default and maximum 98304)\n"
-          "  --verbose           log progress on stderr\n"
-          "\n"
-          "CA options (discovery and EAB):\n",
-          out);
+    fputs(
+        "usage: acme-agent issue --state FILE [--directory URL] --domain NAME [--domain NAME ...]\n"
+        "                        --trust PEMFILE [--http01-port N] [--http01-bind IP]\n"
+        "                        [--key-type p256|rsa2048] [--contact mailto:...]\n"
+        "                        [--dns-server IP:PORT] [--stats] [--verbose]\n"
+        "                        [--arena-size BYTES] [CA options]\n"
+        "\n"
+        "  --state FILE        state file (emulated NOR flash; created if missing)\n"
+        "  --directory URL     ACME directory URL (https); without it the CA is found\n"
+        "                      from the names' CAA records (see 'discover --help')\n"
+        "  --domain NAME       a DNS name for the certificate (repeat for more)\n"
+        "  --trust PEMFILE     CA certificate(s) that the ACME server's TLS chains to\n"
+        "  --http01-port N     built-in http-01 responder port (default 80)\n"
+        "  --http01-bind IP    address the responder listens on (default: all)\n"
+        "  --key-type TYPE     device key: p256 (default) or rsa2048\n"
+        "  --contact URI       account contact, e.g. mailto:ops@example.com\n"
+        "  --dns-server IP:PORT  resolve the ACME server through this DNS server\n"
+        "  --stats             print issuance statistics as JSON on stdout\n"
+        "  --arena-size BYTES  use only this much of the arena (sizing and tests;\n"
+        "                      default and maximum 98304)\n"
+        "  --verbose           log progress on stderr\n"
+        "\n"
+        "CA options (discovery and EAB):\n",
+        out);
     fputs(cli_ca_usage, out);
 }
 
@@ -69,8 +70,8 @@ static int report_failure(acme_agent_t *agent, acme_status_t st)
         n += snprintf(line + n, sizeof(line) - (size_t)n, ": %s", p->detail);
     }
     for (size_t i = 0; i < p->subproblem_count && n > 0 && (size_t)n < sizeof(line); i++) {
-        n += snprintf(line + n, sizeof(line) - (size_t)n, " [%s: %s]",
-                      p->subproblems[i].identifier, p->subproblems[i].detail);
+        n += snprintf(line + n, sizeof(line) - (size_t)n, " [%s: %s]", p->subproblems[i].identifier,
+                      p->subproblems[i].detail);
     }
     if (p->http_status != 0 && n > 0 && (size_t)n < sizeof(line)) {
         n += snprintf(line + n, sizeof(line) - (size_t)n, " (HTTP %u)", p->http_status);
@@ -218,9 +219,8 @@ int cmd_issue(int argc, char **argv)
                "\"http01_served\":%u,\"caa_lookups\":%u,\"ca_failures\":%u,"
                "\"arena_peak\":%zu,\"arena_leaked\":%zu,\"agent_size\":%zu,"
                "\"issue_ms\":%llu}\n",
-               s.http_requests, s.tls_handshakes, s.tcp_connects, s.dns_queries,
-               s.badnonce_retries, s.store_commits, s.http01_served, s.caa_lookups,
-               s.ca_failures, s.arena_peak, leaked,
+               s.http_requests, s.tls_handshakes, s.tcp_connects, s.dns_queries, s.badnonce_retries,
+               s.store_commits, s.http01_served, s.caa_lookups, s.ca_failures, s.arena_peak, leaked,
                sizeof(acme_agent_t), (unsigned long long)s.issue_ms);
     } else if (rc == CLI_EXIT_OK) {
         printf("certificate installed in %s\n", state);

@@ -84,11 +84,11 @@ typedef struct acme_agent_config {
     /* https://.../directory, or NULL to discover the CA from the names' CAA
      * records (draft-vanbrouwershaven-acme-auto-discovery-03). */
     const char *directory_url;
-    const char *const *names;       /* DNS names for the certificate */
-    size_t name_count;              /* 1..ACME_MAX_IDENTIFIERS */
-    const char *contact;            /* "mailto:..." or NULL */
-    acme_key_type_t key_type;       /* device key: ACME_KEY_P256 (default) or RSA2048 */
-    bool terms_of_service_agreed;   /* sent in newAccount; CAs require true */
+    const char *const *names;     /* DNS names for the certificate */
+    size_t name_count;            /* 1..ACME_MAX_IDENTIFIERS */
+    const char *contact;          /* "mailto:..." or NULL */
+    acme_key_type_t key_type;     /* device key: ACME_KEY_P256 (default) or RSA2048 */
+    bool terms_of_service_agreed; /* sent in newAccount; CAs require true */
 
     /* Trust anchors for the ACME server's TLS certificate: PEM text of one
      * or more CA certificates. Verification cannot be turned off. */
@@ -117,24 +117,24 @@ typedef struct acme_agent_config {
     uint32_t ca_cooldown_s;
     uint32_t discovery_seed;
 
-    acme_event_fn on_event;         /* optional */
+    acme_event_fn on_event; /* optional */
     void *event_ctx;
 } acme_agent_config_t;
 
 /* ---- Statistics --------------------------------------------------------------------- */
 
 typedef struct acme_agent_stats {
-    uint32_t http_requests;   /* of the last issuance */
+    uint32_t http_requests; /* of the last issuance */
     uint32_t tls_handshakes;
     uint32_t tcp_connects;
     uint32_t dns_queries;
     uint32_t badnonce_retries;
     uint32_t store_commits;
     uint32_t http01_served;
-    uint32_t ca_failures;     /* discovered CAs that failed (fallback taken) */
+    uint32_t ca_failures; /* discovered CAs that failed (fallback taken) */
     uint32_t caa_lookups;
-    size_t arena_peak;        /* high-water mark of the arena, bytes */
-    uint64_t issue_ms;        /* duration of the last issuance */
+    size_t arena_peak; /* high-water mark of the arena, bytes */
+    uint64_t issue_ms; /* duration of the last issuance */
 } acme_agent_stats_t;
 
 /* ---- The agent (fields are private) ---------------------------------------------- */
@@ -153,32 +153,36 @@ typedef struct acme_agent {
     struct acme_agent_crypto *crypto;
     uint8_t state;
     acme_status_t last_status;
-    acme_problem_t problem;       /* kept after the order is gone */
+    acme_problem_t problem; /* kept after the order is gone */
 
     acme_store_t store;
     acme_order_t order;
     acme_http_client_t http;
+#if ACME_ENABLE_DNS_CLIENT
     acme_dns_client_t dns;
+#endif
     acme_http01_server_t http01;
 
-    acme_discovery_t discovery;
-    bool discover_only;     /* resolve candidates, issue nothing */
-    bool discovered;        /* this run chooses its CA by discovery */
+    bool discover_only;                      /* resolve candidates, issue nothing */
+    bool discovered;                         /* this run chooses its CA by discovery */
     char ca_issuer[ACME_CAA_ISSUER_MAX + 1]; /* CA in use ("" when configured) */
     char ca_directory[ACME_URL_MAX + 1];
-    char account_scratch[ACME_URL_MAX + 1];  /* answers discovery's account lookups */
+#if ACME_ENABLE_DISCOVERY
+    acme_discovery_t discovery;
+    char account_scratch[ACME_URL_MAX + 1]; /* answers discovery's account lookups */
     struct acme_agent_cooldown {
         char issuer[ACME_CAA_ISSUER_MAX + 1];
         int64_t until_wall_s; /* 0: unknown wall clock, RAM only */
         uint64_t until_ms;
     } cooldown[ACME_CA_COOLDOWN_MAX];
+#endif
 
     char nonce[ACME_NONCE_MAX + 1];
     char jwk[160];
     char thumbprint[48];
     uint8_t csr[ACME_CSR_MAX];
     size_t csr_len;
-    uint8_t exchange;            /* what the HTTP client is doing */
+    uint8_t exchange; /* what the HTTP client is doing */
     bool order_announced;
     uint8_t badnonce_left;
     uint8_t tx[ACME_HTTP_TX_MAX];
@@ -251,6 +255,7 @@ acme_status_t acme_agent_account_url(acme_agent_t *agent, char *out, size_t cap)
 /* The CA that issued the installed certificate. ACME_ERR_NOT_FOUND when none. */
 acme_status_t acme_agent_ca_info(acme_agent_t *agent, acme_ca_info_t *info);
 
+#if ACME_ENABLE_DISCOVERY
 /* ---- Discovery only ----------------------------------------------------------------- */
 
 /* Find and rank the CAs for cfg->names without issuing: CAA lookups and
@@ -260,6 +265,7 @@ acme_status_t acme_agent_start_discover(acme_agent_t *agent, uint64_t now_ms);
 const acme_discovery_t *acme_agent_discovery(const acme_agent_t *agent);
 /* Blocking helper for discovery only (like acme_agent_run). */
 acme_status_t acme_agent_run_discover(acme_agent_t *agent);
+#endif /* ACME_ENABLE_DISCOVERY */
 
 /* Release everything the agent holds in the arena and close connections. */
 void acme_agent_deinit(acme_agent_t *agent);

@@ -13,6 +13,47 @@
 #include ACME_CONFIG_FILE
 #endif
 
+/* ---- Features -------------------------------------------------------------
+ * Each is 1 (compiled in) or 0 (compiled out, with its code and its state in
+ * acme_agent_t). A device that is given its directory URL and resolves names
+ * through its IP stack needs neither discovery nor the own DNS client; the
+ * README's budget table is measured with the firmware's choice. */
+
+/* CAA auto-discovery of the CA (needs ACME_ENABLE_DNS_CLIENT). */
+#ifndef ACME_ENABLE_DISCOVERY
+#define ACME_ENABLE_DISCOVERY 1
+#endif
+/* The agent's own stub resolver (CAA lookups, --dns-server). Without it the
+ * port resolves host names (getaddrinfo, lwIP DNS). */
+#ifndef ACME_ENABLE_DNS_CLIENT
+#define ACME_ENABLE_DNS_CLIENT 1
+#endif
+/* External account binding in newAccount. */
+#ifndef ACME_ENABLE_EAB
+#define ACME_ENABLE_EAB 1
+#endif
+/* RSA-2048 device keys (P-256 is always available). */
+#ifndef ACME_ENABLE_RSA_KEYS
+#define ACME_ENABLE_RSA_KEYS 1
+#endif
+/* IPv6 literals in URLs and addresses. */
+#ifndef ACME_ENABLE_IPV6
+#define ACME_ENABLE_IPV6 1
+#endif
+/* Sentences for acme_strerror() and the agent's own problem details. With 0,
+ * acme_strerror() returns the status name (e.g. "ACME_ERR_TLS_VERIFY") and
+ * the details are empty: ~5 KiB less text on a device. */
+#ifndef ACME_ERROR_TEXT
+#define ACME_ERROR_TEXT 1
+#endif
+
+/* A human sentence in the agent: kept with ACME_ERROR_TEXT, "" without. */
+#if ACME_ERROR_TEXT
+#define ACME_TEXT(s) s
+#else
+#define ACME_TEXT(s) ""
+#endif
+
 /* ---- ACME objects ------------------------------------------------------- */
 
 /* Longest URL the agent stores (directory endpoints, account, order,
@@ -267,6 +308,9 @@
 #endif
 #if ACME_DNS_CNAME_MAX < 0 || ACME_DNS_CNAME_MAX > 64
 #error "ACME_DNS_CNAME_MAX must be in 0..64"
+#endif
+#if ACME_ENABLE_DISCOVERY && !ACME_ENABLE_DNS_CLIENT
+#error "ACME_ENABLE_DISCOVERY needs ACME_ENABLE_DNS_CLIENT: CAA lookups use the own resolver"
 #endif
 #if ACME_LOG_LEVEL < 0 || ACME_LOG_LEVEL > 4
 #error "ACME_LOG_LEVEL must be in 0..4"

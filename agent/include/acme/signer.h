@@ -29,8 +29,8 @@ typedef struct acme_signer {
     /* Sign a SHA-256 digest. ES256 writes exactly 64 bytes, r then s, each
      * big-endian and left-padded to 32 bytes (the JWS form, RFC 7518 §3.4).
      * RS256 writes the modulus-length PKCS#1 v1.5 signature. */
-    acme_status_t (*sign_digest)(void *ctx, const uint8_t digest[32], uint8_t *sig,
-                                 size_t cap, size_t *sig_len);
+    acme_status_t (*sign_digest)(void *ctx, const uint8_t digest[32], uint8_t *sig, size_t cap,
+                                 size_t *sig_len);
     void *ctx;
 } acme_signer_t;
 

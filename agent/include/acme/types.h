@@ -32,8 +32,8 @@ typedef struct acme_subproblem {
 } acme_subproblem_t;
 
 typedef struct acme_problem {
-    uint16_t http_status; /* 0 when no problem is held */
-    char type[ACME_PROBLEM_TYPE_MAX + 1];   /* e.g. urn:ietf:params:acme:error:badNonce */
+    uint16_t http_status;                 /* 0 when no problem is held */
+    char type[ACME_PROBLEM_TYPE_MAX + 1]; /* e.g. urn:ietf:params:acme:error:badNonce */
     char detail[ACME_PROBLEM_DETAIL_MAX + 1];
     uint8_t subproblem_count;
     acme_subproblem_t subproblems[ACME_PROBLEM_SUBPROBLEMS_MAX];
@@ -46,22 +46,22 @@ typedef struct acme_problem {
 
 typedef struct acme_cert_info {
     char subject_cn[ACME_CERT_NAME_MAX + 1];
-    char issuer[ACME_CERT_NAME_MAX + 1];   /* issuer DN, one line */
+    char issuer[ACME_CERT_NAME_MAX + 1]; /* issuer DN, one line */
     char serial_hex[ACME_CERT_SERIAL_MAX + 1];
-    int64_t not_before;                    /* Unix seconds */
+    int64_t not_before; /* Unix seconds */
     int64_t not_after;
-    size_t name_count;                     /* DNS SANs */
+    size_t name_count; /* DNS SANs */
     char names[ACME_MAX_IDENTIFIERS][ACME_DNS_NAME_MAX + 1];
-    size_t chain_certs;                    /* certificates in the chain */
+    size_t chain_certs; /* certificates in the chain */
 } acme_cert_info_t;
 
 /* The CA that issued the installed certificate (found by discovery or
  * configured), and its terms of service, as draft-03 §7.2 asks clients to
  * show. */
 typedef struct acme_ca_info {
-    char issuer[ACME_CAA_ISSUER_MAX + 1];      /* "" when configured directly */
+    char issuer[ACME_CAA_ISSUER_MAX + 1]; /* "" when configured directly */
     char directory[ACME_URL_MAX + 1];
-    char terms_of_service[ACME_URL_MAX + 1];   /* "" when the CA names none */
+    char terms_of_service[ACME_URL_MAX + 1]; /* "" when the CA names none */
 } acme_ca_info_t;
 
 #ifdef __cplusplus

@@ -11,10 +11,10 @@
 #define ACME_ERROR_NS "urn:ietf:params:acme:error:"
 
 static const char *const status_names[] = {
-    [ACME_OBJ_UNKNOWN] = "unknown",       [ACME_OBJ_PENDING] = "pending",
-    [ACME_OBJ_READY] = "ready",           [ACME_OBJ_PROCESSING] = "processing",
-    [ACME_OBJ_VALID] = "valid",           [ACME_OBJ_INVALID] = "invalid",
-    [ACME_OBJ_EXPIRED] = "expired",       [ACME_OBJ_DEACTIVATED] = "deactivated",
+    [ACME_OBJ_UNKNOWN] = "unknown", [ACME_OBJ_PENDING] = "pending",
+    [ACME_OBJ_READY] = "ready",     [ACME_OBJ_PROCESSING] = "processing",
+    [ACME_OBJ_VALID] = "valid",     [ACME_OBJ_INVALID] = "invalid",
+    [ACME_OBJ_EXPIRED] = "expired", [ACME_OBJ_DEACTIVATED] = "deactivated",
     [ACME_OBJ_REVOKED] = "revoked",
 };
 
@@ -128,8 +128,8 @@ acme_status_t acme_directory_read(const uint8_t *json, size_t len, acme_director
     }
     st = require(acme_json_copy_string(root, "newNonce", out->new_nonce, sizeof(out->new_nonce)));
     if (st == ACME_OK) {
-        st = require(acme_json_copy_string(root, "newAccount", out->new_account,
-                                           sizeof(out->new_account)));
+        st = require(
+            acme_json_copy_string(root, "newAccount", out->new_account, sizeof(out->new_account)));
     }
     if (st == ACME_OK) {
         st = require(
@@ -140,8 +140,7 @@ acme_status_t acme_directory_read(const uint8_t *json, size_t len, acme_director
         if (!cJSON_IsObject(meta)) {
             st = ACME_ERR_MALFORMED;
         } else {
-            acme_status_t tos = acme_json_copy_string(meta, "termsOfService",
-                                                      out->terms_of_service,
+            acme_status_t tos = acme_json_copy_string(meta, "termsOfService", out->terms_of_service,
                                                       sizeof(out->terms_of_service));
             if (tos == ACME_ERR_MALFORMED || tos == ACME_ERR_NO_MEMORY) {
                 st = tos;
@@ -182,8 +181,8 @@ acme_status_t acme_order_object_read(const uint8_t *json, size_t len, acme_order
         st = require(acme_json_copy_string(root, "finalize", out->finalize, sizeof(out->finalize)));
     }
     if (st == ACME_OK) {
-        acme_status_t cert = acme_json_copy_string(root, "certificate", out->certificate,
-                                                   sizeof(out->certificate));
+        acme_status_t cert =
+            acme_json_copy_string(root, "certificate", out->certificate, sizeof(out->certificate));
         if (cert != ACME_OK && cert != ACME_ERR_NOT_FOUND) {
             st = cert;
         }
@@ -244,8 +243,8 @@ acme_status_t acme_authz_object_read(const uint8_t *json, size_t len, acme_authz
         }
     }
     if (st == ACME_OK) {
-        st = require(acme_json_copy_string(ident, "value", out->identifier,
-                                           sizeof(out->identifier)));
+        st = require(
+            acme_json_copy_string(ident, "value", out->identifier, sizeof(out->identifier)));
     }
     if (st == ACME_OK) {
         st = acme_json_get_bool(root, "wildcard", false, &out->wildcard);
@@ -276,8 +275,8 @@ acme_status_t acme_authz_object_read(const uint8_t *json, size_t len, acme_authz
             if (is_http01 && !out->has_http01) {
                 st = read_status(ch, &out->http01_status);
                 if (st == ACME_OK) {
-                    st = require(acme_json_copy_string(ch, "url", out->http01_url,
-                                                       sizeof(out->http01_url)));
+                    st = require(
+                        acme_json_copy_string(ch, "url", out->http01_url, sizeof(out->http01_url)));
                 }
                 if (st == ACME_OK) {
                     st = require(acme_json_copy_string(ch, "token", out->http01_token,
@@ -337,6 +336,5 @@ acme_status_t acme_problem_read(const uint8_t *json, size_t len, uint16_t http_s
 bool acme_problem_is(const acme_problem_t *problem, const char *name)
 {
     size_t ns = sizeof(ACME_ERROR_NS) - 1;
-    return strncmp(problem->type, ACME_ERROR_NS, ns) == 0 &&
-           strcmp(problem->type + ns, name) == 0;
+    return strncmp(problem->type, ACME_ERROR_NS, ns) == 0 && strcmp(problem->type + ns, name) == 0;
 }

@@ -39,8 +39,8 @@ acme_status_t acme_wire_request_write(const acme_wire_request_t *req, uint8_t *o
         return st;
     }
     size_t head_len = 0;
-    st = acme_http_request_write(text, HEAD_RESERVE, &head_len, "POST", url_out,
-                                 ACME_USER_AGENT, "application/jose+json", body_len);
+    st = acme_http_request_write(text, HEAD_RESERVE, &head_len, "POST", url_out, ACME_USER_AGENT,
+                                 "application/jose+json", body_len);
     if (st != ACME_OK) {
         return st;
     }

@@ -12,8 +12,8 @@ static const char alphabet_std[65] =
 static const char alphabet_url[65] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-static acme_status_t encode(const char *alphabet, bool pad, const uint8_t *in, size_t n,
-                            char *out, size_t cap, size_t *out_len)
+static acme_status_t encode(const char *alphabet, bool pad, const uint8_t *in, size_t n, char *out,
+                            size_t cap, size_t *out_len)
 {
     size_t need = pad ? ACME_BASE64_LEN(n) : ACME_BASE64URL_LEN(n);
     if (n > (SIZE_MAX / 4u) * 3u - 3u || cap < need) {
@@ -96,10 +96,10 @@ static acme_status_t decode(bool url, const char *in, size_t n, uint8_t *out, si
                             size_t *out_len)
 {
     uint32_t acc = 0;
-    size_t quad = 0;     /* sextets in the current group */
+    size_t quad = 0; /* sextets in the current group */
     size_t o = 0;
-    size_t padding = 0;  /* '=' seen (standard only) */
-    size_t symbols = 0;  /* non-whitespace characters */
+    size_t padding = 0; /* '=' seen (standard only) */
+    size_t symbols = 0; /* non-whitespace characters */
 
     for (size_t i = 0; i < n; i++) {
         char c = in[i];

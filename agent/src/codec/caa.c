@@ -12,6 +12,8 @@
  */
 #include "acme/codec/caa.h"
 
+#if ACME_ENABLE_DISCOVERY
+
 #include <string.h>
 
 #define CAA_LABEL_MAX 63u /* RFC 1035 §2.3.4 */
@@ -421,3 +423,5 @@ bool acme_caa_methods_allow(const char *list, size_t len, const char *method)
     }
     return false;
 }
+
+#endif /* ACME_ENABLE_DISCOVERY */

@@ -209,7 +209,7 @@ acme_status_t acme_csr_write(const uint8_t *spki_der, size_t spki_len, const cha
                              size_t name_count, const acme_signer_t *signer, uint8_t *out,
                              size_t cap, size_t *len)
 {
-    csr_layout_t l;
+    csr_layout_t l = {0};
     if (spki_der == NULL || spki_len < 2 || spki_der[0] != ACME_DER_SEQUENCE || names == NULL ||
         name_count == 0 || name_count > ACME_MAX_IDENTIFIERS || signer == NULL ||
         signer->sign_digest == NULL || out == NULL || len == NULL) {

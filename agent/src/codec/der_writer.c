@@ -74,7 +74,10 @@ void acme_der_put_header(acme_der_writer_t *w, uint8_t tag, size_t content_len)
 {
     uint8_t hdr[2 + sizeof(size_t)];
     size_t n = 0;
-    if ((uint64_t)content_len > ACME_DER_CONTENT_MAX) {
+    /* On 32-bit targets size_t cannot exceed the limit; the test is for
+     * 64-bit hosts (written so that neither compiler sees a constant). */
+    uint64_t wide = content_len;
+    if (wide > (uint64_t)ACME_DER_CONTENT_MAX) {
         w->overflow = true;
         return;
     }

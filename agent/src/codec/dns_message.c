@@ -12,6 +12,8 @@
  */
 #include "acme/codec/dns_message.h"
 
+#if ACME_ENABLE_DNS_CLIENT
+
 #include <string.h>
 
 #define DNS_LABEL_MAX 63u
@@ -336,3 +338,5 @@ bool acme_dns_name_equal(const char *a, const char *b)
     }
     return true;
 }
+
+#endif /* ACME_ENABLE_DNS_CLIENT */

@@ -16,6 +16,8 @@
  */
 #include "acme/codec/eab.h"
 
+#if ACME_ENABLE_EAB
+
 #include <stdbool.h>
 #include <string.h>
 
@@ -173,3 +175,5 @@ acme_status_t acme_eab_write(const char *kid, const uint8_t *mac_key, size_t key
     }
     return st;
 }
+
+#endif /* ACME_ENABLE_EAB */

@@ -13,6 +13,7 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
+#if ACME_ENABLE_IPV6
 static int hex_value(char c)
 {
     if (c >= '0' && c <= '9') {
@@ -26,6 +27,7 @@ static int hex_value(char c)
     }
     return -1;
 }
+#endif
 
 /* Exactly four decimal parts 0..255. Leading zeros are refused because
  * inet_aton() and friends read "010" as octal 8: one text, one meaning. */
@@ -54,6 +56,7 @@ static bool parse_ipv4(const char *s, size_t len, uint8_t bytes[4])
     return i == len;
 }
 
+#if ACME_ENABLE_IPV6
 /* RFC 4291 §2.2 forms 1-3: hex groups of 1..4 digits, at most one "::"
  * standing for one or more zero groups, an optional dotted quad as the
  * last 32 bits. Every loop advances i, so the parse is bounded by len. */
@@ -146,6 +149,7 @@ static bool parse_ipv6(const char *s, size_t len, uint8_t bytes[16])
     }
     return true;
 }
+#endif
 
 acme_status_t acme_ip_parse(const char *text, size_t len, acme_ip_addr_t *out)
 {
@@ -158,12 +162,14 @@ acme_status_t acme_ip_parse(const char *text, size_t len, acme_ip_addr_t *out)
     }
     /* A ':' anywhere means IPv6; otherwise only a dotted quad will do. */
     if (memchr(text, ':', len) != NULL) {
-        if (!parse_ipv6(text, len, out->bytes)) {
-            memset(out, 0, sizeof(*out));
-            return ACME_ERR_MALFORMED;
+#if ACME_ENABLE_IPV6
+        if (parse_ipv6(text, len, out->bytes)) {
+            out->family = ACME_IP_V6;
+            return ACME_OK;
         }
-        out->family = ACME_IP_V6;
-        return ACME_OK;
+#endif
+        memset(out, 0, sizeof(*out));
+        return ACME_ERR_MALFORMED;
     }
     if (!parse_ipv4(text, len, out->bytes)) {
         memset(out, 0, sizeof(*out));
@@ -284,6 +290,7 @@ static void put_ipv4(char *out, size_t cap, size_t *o, const uint8_t *b)
     }
 }
 
+#if ACME_ENABLE_IPV6
 static void put_hex_group(char *out, size_t cap, size_t *o, uint16_t group)
 {
     static const char hex[] = "0123456789abcdef";
@@ -346,6 +353,8 @@ static void put_ipv6(char *out, size_t cap, size_t *o, const uint8_t *b)
     }
 }
 
+#endif
+
 static acme_status_t finish_text(char *out, size_t cap, size_t o, size_t *len)
 {
     if (o >= cap) {
@@ -369,8 +378,10 @@ acme_status_t acme_ip_format(const acme_ip_addr_t *ip, char *out, size_t cap, si
     size_t o = 0;
     if (ip->family == ACME_IP_V4) {
         put_ipv4(out, cap, &o, ip->bytes);
+#if ACME_ENABLE_IPV6
     } else if (ip->family == ACME_IP_V6) {
         put_ipv6(out, cap, &o, ip->bytes);
+#endif
     } else {
         return ACME_ERR_INVALID_ARG;
     }
@@ -386,10 +397,12 @@ acme_status_t acme_ip_format_endpoint(const acme_ip_addr_t *ip, uint16_t port, c
     size_t o = 0;
     if (ip->family == ACME_IP_V4) {
         put_ipv4(out, cap, &o, ip->bytes);
+#if ACME_ENABLE_IPV6
     } else if (ip->family == ACME_IP_V6) {
         put_char(out, cap, &o, '[');
         put_ipv6(out, cap, &o, ip->bytes);
         put_char(out, cap, &o, ']');
+#endif
     } else {
         return ACME_ERR_INVALID_ARG;
     }

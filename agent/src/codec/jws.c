@@ -193,8 +193,7 @@ static acme_status_t sign_and_encode(const acme_signer_t *signer, const uint8_t 
                                      char *out, size_t cap, size_t *pos)
 {
     size_t sig_len = 0;
-    acme_status_t st =
-        acme_signer_sign_to_end(signer, digest, (uint8_t *)out, *pos, cap, &sig_len);
+    acme_status_t st = acme_signer_sign_to_end(signer, digest, (uint8_t *)out, *pos, cap, &sig_len);
     if (st != ACME_OK) {
         return st;
     }

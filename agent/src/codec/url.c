@@ -105,7 +105,6 @@ static acme_status_t check_host(const char *s, size_t n)
     return ACME_OK;
 }
 
-
 /* Path and query: pchars, '/', '?' and well-formed percent escapes. */
 static bool check_path(const char *s, size_t n)
 {

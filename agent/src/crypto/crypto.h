@@ -39,8 +39,8 @@ void acme_sha256_finish(acme_sha256_t *h, uint8_t digest[32]);
 void acme_sha256(const void *data, size_t len, uint8_t digest[32]);
 
 /* HMAC-SHA-256 (EAB, store integrity). */
-acme_status_t acme_hmac_sha256(const uint8_t *key, size_t key_len, const void *data,
-                               size_t len, uint8_t mac[32]);
+acme_status_t acme_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t len,
+                               uint8_t mac[32]);
 
 /* ---- Deterministic random bit generator ------------------------------------ */
 

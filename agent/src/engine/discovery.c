@@ -5,16 +5,11 @@
  */
 #include "acme/engine/discovery.h"
 
+#if ACME_ENABLE_DISCOVERY
+
 #include <string.h>
 
-enum phase {
-    PHASE_IDLE = 0,
-    PHASE_CAA,
-    PHASE_FETCH,
-    PHASE_READY,
-    PHASE_DONE,
-    PHASE_FAILED
-};
+enum phase { PHASE_IDLE = 0, PHASE_CAA, PHASE_FETCH, PHASE_READY, PHASE_DONE, PHASE_FAILED };
 
 #define WELL_KNOWN_PATH "/.well-known/acme"
 
@@ -34,8 +29,7 @@ static const char *const skip_names[] = {
 
 const char *acme_ca_skip_name(acme_ca_skip_t skip)
 {
-    return (size_t)skip < sizeof(skip_names) / sizeof(skip_names[0]) ? skip_names[skip]
-                                                                      : "unknown";
+    return (size_t)skip < sizeof(skip_names) / sizeof(skip_names[0]) ? skip_names[skip] : "unknown";
 }
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -418,8 +412,10 @@ static void finish_selection(acme_discovery_t *d)
 {
     if (!d->any_caa) {
         if (d->params.default_directory == NULL) {
-            fail(d, ACME_ERR_CONFIG, "no CAA records for the names and no default directory "
-                                     "configured", NULL, NULL);
+            fail(d, ACME_ERR_CONFIG,
+                 "no CAA records for the names and no default directory "
+                 "configured",
+                 NULL, NULL);
             return;
         }
         acme_ca_candidate_t *c = &d->candidates[0];
@@ -447,7 +443,8 @@ static void finish_selection(acme_discovery_t *d)
         if (c->skip != ACME_CA_USABLE) {
             continue;
         }
-        if (d->params.issuer_cooling != NULL && d->params.issuer_cooling(d->params.ctx, c->issuer)) {
+        if (d->params.issuer_cooling != NULL &&
+            d->params.issuer_cooling(d->params.ctx, c->issuer)) {
             c->skip = ACME_CA_SKIP_COOLDOWN;
             continue;
         }
@@ -693,3 +690,5 @@ const acme_ca_candidate_t *acme_discovery_current(const acme_discovery_t *d)
     }
     return &d->candidates[d->order[d->current]];
 }
+
+#endif /* ACME_ENABLE_DISCOVERY */

@@ -49,8 +49,8 @@ static acme_status_t copy_url(char *dst, const char *src)
 
 static bool is_base64url_char(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 static bool token_is_valid(const char *token)
@@ -96,15 +96,21 @@ static acme_status_t write_new_account(acme_order_t *o, size_t *len)
 {
     char eab[ACME_EAB_JWS_MAX];
     size_t eab_len = 0;
+#if ACME_ENABLE_EAB
     if (o->params.eab_kid != NULL) {
         const char *jwk = o->params.account_jwk != NULL ? o->params.account_jwk : "";
-        acme_status_t st = acme_eab_write(o->params.eab_kid, o->params.eab_key,
-                                          o->params.eab_key_len, o->directory.new_account, jwk,
-                                          strlen(jwk), eab, sizeof(eab), &eab_len);
+        acme_status_t st =
+            acme_eab_write(o->params.eab_kid, o->params.eab_key, o->params.eab_key_len,
+                           o->directory.new_account, jwk, strlen(jwk), eab, sizeof(eab), &eab_len);
         if (st != ACME_OK) {
             return st;
         }
     }
+#else
+    if (o->params.eab_kid != NULL) {
+        return ACME_ERR_UNSUPPORTED; /* EAB not compiled in */
+    }
+#endif
     acme_json_writer_t w;
     acme_jw_init(&w, o->payload, sizeof(o->payload));
     acme_jw_object_begin(&w);
@@ -215,8 +221,7 @@ static void start_polling(acme_order_t *o, uint8_t phase, const acme_http_respon
 /* Move on according to an order's status (after newOrder, a poll, or
  * finalize). */
 static acme_status_t follow_order(acme_order_t *o, const acme_order_object_t *order,
-                                  const acme_http_response_t *resp, uint64_t now_ms,
-                                  int64_t wall_s)
+                                  const acme_http_response_t *resp, uint64_t now_ms, int64_t wall_s)
 {
     switch (order->status) {
     case ACME_OBJ_PENDING:
@@ -227,19 +232,21 @@ static acme_status_t follow_order(acme_order_t *o, const acme_order_object_t *or
         }
         if (o->phase == ACME_PHASE_POLL_READY) {
             if (++o->polls > ACME_POLL_MAX_COUNT) {
-                return fail_detail(o, ACME_ERR_TIMEOUT, "order still pending after max polls");
+                return fail_detail(o, ACME_ERR_TIMEOUT,
+                                   ACME_TEXT("order still pending after max polls"));
             }
             schedule_poll(o, resp, now_ms, wall_s);
             return ACME_WOULD_BLOCK;
         }
-        return fail_detail(o, ACME_ERR_MALFORMED, "order went back to pending");
+        return fail_detail(o, ACME_ERR_MALFORMED, ACME_TEXT("order went back to pending"));
     case ACME_OBJ_READY:
         if (o->phase == ACME_PHASE_FINALIZE || o->phase == ACME_PHASE_POLL_VALID) {
             /* Finalize accepted but not started yet: wait for processing. */
             if (o->phase == ACME_PHASE_FINALIZE) {
                 start_polling(o, ACME_PHASE_POLL_VALID, resp, now_ms, wall_s);
             } else if (++o->polls > ACME_POLL_MAX_COUNT) {
-                return fail_detail(o, ACME_ERR_TIMEOUT, "order not issued after max polls");
+                return fail_detail(o, ACME_ERR_TIMEOUT,
+                                   ACME_TEXT("order not issued after max polls"));
             } else {
                 schedule_poll(o, resp, now_ms, wall_s);
             }
@@ -250,7 +257,8 @@ static acme_status_t follow_order(acme_order_t *o, const acme_order_object_t *or
     case ACME_OBJ_PROCESSING:
         if (o->phase == ACME_PHASE_POLL_VALID) {
             if (++o->polls > ACME_POLL_MAX_COUNT) {
-                return fail_detail(o, ACME_ERR_TIMEOUT, "order not issued after max polls");
+                return fail_detail(o, ACME_ERR_TIMEOUT,
+                                   ACME_TEXT("order not issued after max polls"));
             }
             schedule_poll(o, resp, now_ms, wall_s);
         } else {
@@ -259,14 +267,14 @@ static acme_status_t follow_order(acme_order_t *o, const acme_order_object_t *or
         return ACME_WOULD_BLOCK;
     case ACME_OBJ_VALID:
         if (order->certificate[0] == '\0') {
-            return fail_detail(o, ACME_ERR_MALFORMED, "valid order without a certificate URL");
+            return fail_detail(o, ACME_ERR_MALFORMED,
+                               ACME_TEXT("valid order without a certificate URL"));
         }
         memcpy(o->certificate_url, order->certificate, sizeof(o->certificate_url));
         o->phase = ACME_PHASE_CERTIFICATE;
         return ACME_WOULD_BLOCK;
     case ACME_OBJ_INVALID:
-        if (o->problem.type[0] == '\0' && o->authz_count > 0 &&
-            o->phase == ACME_PHASE_POLL_READY) {
+        if (o->problem.type[0] == '\0' && o->authz_count > 0 && o->phase == ACME_PHASE_POLL_READY) {
             /* The order says invalid without a reason: the failed
              * authorization holds it. */
             o->phase = ACME_PHASE_AUTHZ_ERROR;
@@ -275,7 +283,7 @@ static acme_status_t follow_order(acme_order_t *o, const acme_order_object_t *or
         }
         return fail(o, ACME_ERR_ORDER_INVALID);
     default:
-        return fail_detail(o, ACME_ERR_MALFORMED, "unexpected order status");
+        return fail_detail(o, ACME_ERR_MALFORMED, ACME_TEXT("unexpected order status"));
     }
 }
 
@@ -285,8 +293,8 @@ static acme_status_t directory_known(acme_order_t *o)
     if (o->directory.external_account_required && o->params.eab_kid == NULL &&
         o->account_url[0] == '\0') {
         return fail_detail(o, ACME_ERR_UNSUPPORTED,
-                           "the CA requires external account binding (EAB) and none is "
-                           "configured for it");
+                           ACME_TEXT("the CA requires external account binding (EAB) and none is "
+                                     "configured for it"));
     }
     o->phase = o->account_url[0] != '\0' ? ACME_PHASE_NEW_ORDER : ACME_PHASE_ACCOUNT;
     return ACME_WOULD_BLOCK;
@@ -296,7 +304,7 @@ static acme_status_t on_directory(acme_order_t *o, const acme_http_response_t *r
 {
     acme_status_t st = acme_directory_read(resp->body, resp->body_len, &o->directory);
     if (st != ACME_OK) {
-        return fail_detail(o, st, "unusable directory");
+        return fail_detail(o, st, ACME_TEXT("unusable directory"));
     }
     return directory_known(o);
 }
@@ -304,15 +312,16 @@ static acme_status_t on_directory(acme_order_t *o, const acme_http_response_t *r
 static acme_status_t on_account(acme_order_t *o, const acme_http_response_t *resp)
 {
     if (resp->location[0] == '\0') {
-        return fail_detail(o, ACME_ERR_MALFORMED, "newAccount response without Location");
+        return fail_detail(o, ACME_ERR_MALFORMED,
+                           ACME_TEXT("newAccount response without Location"));
     }
     acme_object_status_t status = ACME_OBJ_UNKNOWN;
     acme_status_t st = acme_account_read(resp->body, resp->body_len, &status);
     if (st != ACME_OK) {
-        return fail_detail(o, st, "unusable account object");
+        return fail_detail(o, st, ACME_TEXT("unusable account object"));
     }
     if (status != ACME_OBJ_VALID) {
-        return fail_detail(o, ACME_ERR_SERVER_PROBLEM, "the account is not valid");
+        return fail_detail(o, ACME_ERR_SERVER_PROBLEM, ACME_TEXT("the account is not valid"));
     }
     memcpy(o->account_url, resp->location, sizeof(o->account_url));
     o->account_is_new = resp->status == 201;
@@ -320,20 +329,22 @@ static acme_status_t on_account(acme_order_t *o, const acme_http_response_t *res
     return ACME_WOULD_BLOCK;
 }
 
-static acme_status_t on_order(acme_order_t *o, const acme_http_response_t *resp,
-                              uint64_t now_ms, int64_t wall_s)
+static acme_status_t on_order(acme_order_t *o, const acme_http_response_t *resp, uint64_t now_ms,
+                              int64_t wall_s)
 {
     acme_order_object_t order;
     acme_status_t st = acme_order_object_read(resp->body, resp->body_len, &order, &o->problem);
     if (st != ACME_OK) {
-        return fail_detail(o, st, "unusable order object");
+        return fail_detail(o, st, ACME_TEXT("unusable order object"));
     }
     if (o->phase == ACME_PHASE_NEW_ORDER) {
         if (resp->location[0] == '\0') {
-            return fail_detail(o, ACME_ERR_MALFORMED, "newOrder response without Location");
+            return fail_detail(o, ACME_ERR_MALFORMED,
+                               ACME_TEXT("newOrder response without Location"));
         }
         if (order.authz_count == 0 || order.authz_count > o->params.name_count) {
-            return fail_detail(o, ACME_ERR_MALFORMED, "order has a wrong authorization count");
+            return fail_detail(o, ACME_ERR_MALFORMED,
+                               ACME_TEXT("order has a wrong authorization count"));
         }
         memcpy(o->order_url, resp->location, sizeof(o->order_url));
         memcpy(o->finalize_url, order.finalize, sizeof(o->finalize_url));
@@ -367,17 +378,17 @@ static void next_authz(acme_order_t *o, const acme_http_response_t *resp, uint64
     }
 }
 
-static acme_status_t on_authz(acme_order_t *o, const acme_http_response_t *resp,
-                              uint64_t now_ms, int64_t wall_s)
+static acme_status_t on_authz(acme_order_t *o, const acme_http_response_t *resp, uint64_t now_ms,
+                              int64_t wall_s)
 {
     acme_authz_object_t authz;
     acme_status_t st = acme_authz_object_read(resp->body, resp->body_len, &authz, &o->problem);
     if (st != ACME_OK) {
-        return fail_detail(o, st, "unusable authorization object");
+        return fail_detail(o, st, ACME_TEXT("unusable authorization object"));
     }
     if (!name_is_requested(o, authz.identifier) || authz.wildcard) {
         return fail_detail(o, ACME_ERR_MALFORMED,
-                           "authorization for an identifier that was not requested");
+                           ACME_TEXT("authorization for an identifier that was not requested"));
     }
     acme_order_authz_t *slot = &o->authz[o->authz_index];
     if (o->phase == ACME_PHASE_AUTHZ_ERROR) {
@@ -386,7 +397,8 @@ static acme_status_t on_authz(acme_order_t *o, const acme_http_response_t *resp,
         }
         memset(&o->problem, 0, sizeof(o->problem));
         if (++o->authz_index >= o->authz_count) {
-            return fail_detail(o, ACME_ERR_ORDER_INVALID, "order invalid, no reason given");
+            return fail_detail(o, ACME_ERR_ORDER_INVALID,
+                               ACME_TEXT("order invalid, no reason given"));
         }
         return ACME_WOULD_BLOCK;
     }
@@ -402,13 +414,14 @@ static acme_status_t on_authz(acme_order_t *o, const acme_http_response_t *resp,
     case ACME_OBJ_REVOKED:
         return fail(o, ACME_ERR_ORDER_INVALID);
     default:
-        return fail_detail(o, ACME_ERR_MALFORMED, "unexpected authorization status");
+        return fail_detail(o, ACME_ERR_MALFORMED, ACME_TEXT("unexpected authorization status"));
     }
     if (!authz.has_http01) {
-        return fail_detail(o, ACME_ERR_UNSUPPORTED, "the CA offers no http-01 challenge");
+        return fail_detail(o, ACME_ERR_UNSUPPORTED,
+                           ACME_TEXT("the CA offers no http-01 challenge"));
     }
     if (!token_is_valid(authz.http01_token)) {
-        return fail_detail(o, ACME_ERR_MALFORMED, "challenge token is not base64url");
+        return fail_detail(o, ACME_ERR_MALFORMED, ACME_TEXT("challenge token is not base64url"));
     }
     memcpy(slot->token, authz.http01_token, sizeof(slot->token));
     slot->served = false;
@@ -429,10 +442,9 @@ static acme_status_t on_challenge(acme_order_t *o, const acme_http_response_t *r
                                   uint64_t now_ms, int64_t wall_s)
 {
     acme_object_status_t status = ACME_OBJ_UNKNOWN;
-    acme_status_t st = acme_challenge_object_read(resp->body, resp->body_len, &status,
-                                                  &o->problem);
+    acme_status_t st = acme_challenge_object_read(resp->body, resp->body_len, &status, &o->problem);
     if (st != ACME_OK) {
-        return fail_detail(o, st, "unusable challenge object");
+        return fail_detail(o, st, ACME_TEXT("unusable challenge object"));
     }
     if (status == ACME_OBJ_INVALID) {
         return fail(o, ACME_ERR_ORDER_INVALID);
@@ -444,8 +456,7 @@ static acme_status_t on_challenge(acme_order_t *o, const acme_http_response_t *r
 static acme_status_t on_error_response(acme_order_t *o, const acme_http_response_t *resp)
 {
     if (resp->body_len > 0) {
-        acme_status_t st = acme_problem_read(resp->body, resp->body_len, resp->status,
-                                             &o->problem);
+        acme_status_t st = acme_problem_read(resp->body, resp->body_len, resp->status, &o->problem);
         if (st == ACME_ERR_NO_MEMORY) {
             return fail(o, st);
         }
@@ -466,8 +477,7 @@ static acme_status_t on_error_response(acme_order_t *o, const acme_http_response
 
 /* ---- public ---------------------------------------------------------------------- */
 
-acme_status_t acme_order_start(acme_order_t *o, const acme_order_params_t *params,
-                               uint64_t now_ms)
+acme_status_t acme_order_start(acme_order_t *o, const acme_order_params_t *params, uint64_t now_ms)
 {
     if (o == NULL || params == NULL || params->directory_url == NULL || params->names == NULL ||
         params->name_count == 0 || params->name_count > ACME_MAX_IDENTIFIERS ||
@@ -501,7 +511,7 @@ acme_action_t acme_order_next(acme_order_t *o, uint64_t now_ms)
 {
     acme_action_t act = {ACME_ACTION_SEND, 0};
     if (!is_terminal(o) && now_ms >= o->deadline_ms) {
-        fail_detail(o, ACME_ERR_TIMEOUT, "issuance did not complete in time");
+        fail_detail(o, ACME_ERR_TIMEOUT, ACME_TEXT("issuance did not complete in time"));
     }
     size_t len = 0;
     acme_status_t st = ACME_OK;
@@ -555,7 +565,8 @@ acme_action_t acme_order_next(acme_order_t *o, uint64_t now_ms)
     }
     if (st != ACME_OK) {
         /* A payload that does not fit is a configuration limit. */
-        fail_detail(o, ACME_ERR_BUFFER_TOO_SMALL, "request payload exceeds ACME_PAYLOAD_MAX");
+        fail_detail(o, ACME_ERR_BUFFER_TOO_SMALL,
+                    ACME_TEXT("request payload exceeds ACME_PAYLOAD_MAX"));
         act.kind = ACME_ACTION_FAILED;
     }
     return act;
@@ -570,11 +581,11 @@ acme_status_t acme_order_on_response(acme_order_t *o, const acme_http_response_t
     if (resp->status >= 400) {
         return on_error_response(o, resp);
     }
-    bool created_ok = resp->status == 201 &&
-                      (o->phase == ACME_PHASE_ACCOUNT || o->phase == ACME_PHASE_NEW_ORDER);
+    bool created_ok =
+        resp->status == 201 && (o->phase == ACME_PHASE_ACCOUNT || o->phase == ACME_PHASE_NEW_ORDER);
     if (resp->status != 200 && !created_ok) {
         o->problem.http_status = resp->status;
-        return fail_detail(o, ACME_ERR_HTTP_STATUS, "unexpected HTTP status");
+        return fail_detail(o, ACME_ERR_HTTP_STATUS, ACME_TEXT("unexpected HTTP status"));
     }
     switch (o->phase) {
     case ACME_PHASE_DIRECTORY:
@@ -593,7 +604,7 @@ acme_status_t acme_order_on_response(acme_order_t *o, const acme_http_response_t
         return on_challenge(o, resp, now_ms, wall_s);
     case ACME_PHASE_CERTIFICATE:
         if (resp->body_len == 0) {
-            return fail_detail(o, ACME_ERR_MALFORMED, "empty certificate download");
+            return fail_detail(o, ACME_ERR_MALFORMED, ACME_TEXT("empty certificate download"));
         }
         o->phase = ACME_PHASE_DONE;
         o->status = ACME_OK;
@@ -617,8 +628,7 @@ void acme_order_account_saved(acme_order_t *o)
     }
 }
 
-bool acme_order_on_served(acme_order_t *o, const char *token, size_t token_len,
-                          uint64_t now_ms)
+bool acme_order_on_served(acme_order_t *o, const char *token, size_t token_len, uint64_t now_ms)
 {
     for (size_t i = 0; i < o->authz_count; i++) {
         acme_order_authz_t *a = &o->authz[i];

@@ -29,6 +29,7 @@ static int32_t port_entropy(void *ctx, uint8_t *buf, size_t len)
     return a->port->rng->fill(a->port->rng_ctx, buf, len);
 }
 
+#if ACME_ENABLE_DNS_CLIENT
 static uint16_t random16(void *ctx)
 {
     acme_agent_t *a = ctx;
@@ -36,6 +37,7 @@ static uint16_t random16(void *ctx)
     (void)acme_drbg_fill(a->crypto->drbg, b, sizeof(b));
     return (uint16_t)((b[0] << 8) | b[1]);
 }
+#endif
 
 /* ---- configuration ------------------------------------------------------------- */
 
@@ -87,6 +89,9 @@ static acme_status_t check_config(const acme_agent_config_t *cfg, const acme_por
     if (cfg->directory_url != NULL && !valid_https_url(cfg->directory_url)) {
         return ACME_ERR_CONFIG;
     }
+    if (cfg->directory_url == NULL && !ACME_ENABLE_DISCOVERY) {
+        return ACME_ERR_CONFIG; /* no directory and no discovery compiled in */
+    }
     if (cfg->default_directory != NULL && !valid_https_url(cfg->default_directory)) {
         return ACME_ERR_CONFIG;
     }
@@ -109,7 +114,8 @@ static acme_status_t check_config(const acme_agent_config_t *cfg, const acme_por
     if (cfg->contact != NULL && strlen(cfg->contact) > ACME_CONTACT_MAX) {
         return ACME_ERR_CONFIG;
     }
-    if (cfg->dns_server != NULL && (port->udp == NULL || cfg->dns_port == 0)) {
+    if (cfg->dns_server != NULL &&
+        (!ACME_ENABLE_DNS_CLIENT || port->udp == NULL || cfg->dns_port == 0)) {
         return ACME_ERR_CONFIG;
     }
     return ACME_OK;
@@ -149,10 +155,14 @@ acme_status_t acme_agent_init(acme_agent_t *a, const acme_agent_config_t *cfg,
     }
     /* The own resolver: the configured server, or the port's system
      * resolver (CAA lookups need one even when the port resolves A). */
+#if ACME_ENABLE_DNS_CLIENT
     acme_dns_client_init(&a->dns, port, cfg->dns_server, cfg->dns_port, random16, a);
+#endif
     acme_http_client_init(&a->http, port, NULL, NULL);
     acme_http01_server_init(&a->http01);
+#if ACME_ENABLE_DISCOVERY
     acme_ag_state_load_cooldowns(a);
+#endif
     a->state = AGENT_IDLE;
     a->last_status = ACME_ERR_BAD_STATE; /* nothing has run yet */
     return ACME_OK;
@@ -207,7 +217,9 @@ static void release_run_objects(acme_agent_t *a)
     struct acme_agent_crypto *c = a->crypto;
     acme_http_client_close(&a->http);
     acme_http01_server_stop(&a->http01);
+#if ACME_ENABLE_DNS_CLIENT
     acme_dns_client_close(&a->dns);
+#endif
     acme_key_free(&c->account_key);
     acme_key_free(&c->device_key);
     acme_tls_config_free(&c->tls);
@@ -235,7 +247,7 @@ static acme_status_t finish_run(acme_agent_t *a, acme_status_t status)
         ACME_LOGE(a->port, "issuance failed: %s (%s)", acme_status_name(status),
                   a->problem.detail[0] != '\0' ? a->problem.detail : a->problem.type);
         acme_ag_emit(a, ACME_EVENT_ISSUE_FAILED, status,
-                   a->problem.detail[0] != '\0' ? a->problem.detail : acme_strerror(status));
+                     a->problem.detail[0] != '\0' ? a->problem.detail : acme_strerror(status));
     }
     return status;
 }
@@ -268,11 +280,15 @@ static acme_status_t begin_run(acme_agent_t *a, uint64_t now_ms, bool discover_o
     a->discovered = false;
     a->ca_issuer[0] = '\0';
     a->state = AGENT_DISCOVERING; /* running: refuse a second start */
+#if ACME_ENABLE_DNS_CLIENT
     acme_http_client_init(&a->http, a->port, NULL, a->cfg->dns_server != NULL ? &a->dns : NULL);
+#else
+    acme_http_client_init(&a->http, a->port, NULL, NULL);
+#endif
     acme_status_t st = acme_tls_config_new(&a->crypto->tls, a->cfg->trust_pem,
                                            a->cfg->trust_pem_len, a->crypto->drbg);
     if (st != ACME_OK) {
-        acme_ag_set_problem_detail(a, "no usable trust anchor in the configured PEM");
+        acme_ag_set_problem_detail(a, ACME_TEXT("no usable trust anchor in the configured PEM"));
         return st;
     }
     a->http.tls_cfg = a->crypto->tls;
@@ -294,7 +310,7 @@ acme_status_t acme_agent_start_issue(acme_agent_t *a, uint64_t now_ms)
     }
     for (size_t i = 0; i < a->cfg->name_count; i++) {
         if (a->cfg->names[i][0] == '*') {
-            acme_ag_set_problem_detail(a, "http-01 cannot validate wildcard names");
+            acme_ag_set_problem_detail(a, ACME_TEXT("http-01 cannot validate wildcard names"));
             return finish_run(a, ACME_ERR_CONFIG);
         }
     }
@@ -305,22 +321,27 @@ acme_status_t acme_agent_start_issue(acme_agent_t *a, uint64_t now_ms)
         st = prepare_csr(a);
     }
     if (st == ACME_OK && a->cfg->http01_port != 0) {
-        st = acme_http01_server_start(&a->http01, a->port->net, a->port->net_ctx,
-                                      a->cfg->http01_bind, a->cfg->http01_port, http01_lookup_cb,
-                                      a);
+        st =
+            acme_http01_server_start(&a->http01, a->port->net, a->port->net_ctx,
+                                     a->cfg->http01_bind, a->cfg->http01_port, http01_lookup_cb, a);
         if (st != ACME_OK) {
-            acme_ag_set_problem_detail(a, "cannot listen on the http-01 port");
+            acme_ag_set_problem_detail(a, ACME_TEXT("cannot listen on the http-01 port"));
         }
     }
     if (st == ACME_OK) {
         ACME_LOGI(a->port, "issuing for %s (%u name%s)", a->cfg->names[0],
                   (unsigned)a->cfg->name_count, a->cfg->name_count == 1 ? "" : "s");
+#if ACME_ENABLE_DISCOVERY
         st = a->cfg->directory_url != NULL ? acme_ag_order_begin(a, a->cfg->directory_url, NULL)
                                            : acme_ag_discovery_begin(a, false);
+#else
+        st = acme_ag_order_begin(a, a->cfg->directory_url, NULL);
+#endif
     }
     return st == ACME_OK ? ACME_WOULD_BLOCK : finish_run(a, st);
 }
 
+#if ACME_ENABLE_DISCOVERY
 acme_status_t acme_agent_start_discover(acme_agent_t *a, uint64_t now_ms)
 {
     acme_status_t st = begin_run(a, now_ms, true);
@@ -335,6 +356,7 @@ const acme_discovery_t *acme_agent_discovery(const acme_agent_t *a)
 {
     return &a->discovery;
 }
+#endif /* ACME_ENABLE_DISCOVERY */
 
 /* ---- the poll loop ---------------------------------------------------------------------- */
 
@@ -343,24 +365,32 @@ static void dispatch_exchange(acme_agent_t *a, acme_status_t st)
 {
     uint8_t which = a->exchange;
     a->exchange = XCHG_NONE;
+#if ACME_ENABLE_DISCOVERY
     if (which == XCHG_FETCH) {
         acme_ag_discovery_exchange_done(a, st);
-    } else {
-        acme_ag_order_exchange_done(a, which, st);
+        return;
     }
+#endif
+    acme_ag_order_exchange_done(a, which, st);
 }
 
 /* One engine action. ACME_WOULD_BLOCK to continue, else the final status. */
 static acme_status_t step(acme_agent_t *a, uint64_t *wait_until, bool *waiting)
 {
+#if ACME_ENABLE_DISCOVERY
     if (a->state == AGENT_DISCOVERING) {
         return acme_ag_discovery_step(a);
     }
+#endif
     acme_status_t st = acme_ag_order_step(a, wait_until, waiting);
     if (st == ACME_WOULD_BLOCK || st == ACME_OK) {
         return st;
     }
+#if ACME_ENABLE_DISCOVERY
     return acme_ag_discovery_order_failed(a, st); /* another CA, or the end */
+#else
+    return st;
+#endif
 }
 
 acme_status_t acme_agent_poll(acme_agent_t *a, uint64_t now_ms, uint32_t *sleep_ms)
@@ -383,6 +413,7 @@ acme_status_t acme_agent_poll(acme_agent_t *a, uint64_t now_ms, uint32_t *sleep_
     bool waiting = false;
     bool network_busy = false;
     for (unsigned n = 0; n < AGENT_STEPS_PER_POLL; n++) {
+#if ACME_ENABLE_DISCOVERY
         if (a->exchange == XCHG_CAA) {
             acme_ag_discovery_dns_poll(a, now_ms);
             if (a->exchange == XCHG_CAA) {
@@ -391,6 +422,7 @@ acme_status_t acme_agent_poll(acme_agent_t *a, uint64_t now_ms, uint32_t *sleep_
             }
             continue;
         }
+#endif
         if (a->exchange != XCHG_NONE) {
             acme_status_t st = acme_http_client_poll(&a->http, now_ms);
             if (st == ACME_WOULD_BLOCK) {
@@ -425,9 +457,9 @@ static acme_status_t run_until_done(acme_agent_t *a, acme_status_t st)
 {
     const acme_port_t *port = a->port;
     /* Discovery may try every candidate, each within the issue timeout. */
-    uint64_t give_up = port->clock->now_ms(port->clock_ctx) +
-                       (uint64_t)(ACME_DISCOVERY_CANDIDATES_MAX + 1) *
-                           (ACME_ISSUE_TIMEOUT_MS + ACME_IO_TIMEOUT_MS);
+    uint64_t give_up =
+        port->clock->now_ms(port->clock_ctx) + (uint64_t)(ACME_DISCOVERY_CANDIDATES_MAX + 1) *
+                                                   (ACME_ISSUE_TIMEOUT_MS + ACME_IO_TIMEOUT_MS);
     while (st == ACME_WOULD_BLOCK) {
         uint32_t sleep_ms = 0;
         uint64_t now = port->clock->now_ms(port->clock_ctx);
@@ -455,6 +487,7 @@ acme_status_t acme_agent_run(acme_agent_t *a)
     return run_until_done(a, acme_agent_start_issue(a, now));
 }
 
+#if ACME_ENABLE_DISCOVERY
 acme_status_t acme_agent_run_discover(acme_agent_t *a)
 {
     if (a == NULL || a->port == NULL || a->port->wait == NULL) {
@@ -463,6 +496,7 @@ acme_status_t acme_agent_run_discover(acme_agent_t *a)
     uint64_t now = a->port->clock->now_ms(a->port->clock_ctx);
     return run_until_done(a, acme_agent_start_discover(a, now));
 }
+#endif
 
 /* ---- http-01 ------------------------------------------------------------------------- */
 
@@ -539,13 +573,11 @@ acme_status_t acme_agent_read_chain(acme_agent_t *a, char *out, size_t cap, size
     return st;
 }
 
-acme_status_t acme_agent_read_device_key_pem(acme_agent_t *a, char *out, size_t cap,
-                                             size_t *len)
+acme_status_t acme_agent_read_device_key_pem(acme_agent_t *a, char *out, size_t cap, size_t *len)
 {
     uint8_t der[ACME_KEY_DER_MAX];
     size_t der_len = 0;
-    acme_status_t st = acme_store_read(&a->store, ACME_REC_DEVICE_KEY, der, sizeof(der),
-                                       &der_len);
+    acme_status_t st = acme_store_read(&a->store, ACME_REC_DEVICE_KEY, der, sizeof(der), &der_len);
     acme_key_t *key = NULL;
     if (st == ACME_OK) {
         st = acme_key_parse_der(&key, der, der_len);

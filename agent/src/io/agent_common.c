@@ -31,7 +31,7 @@ void acme_ag_set_problem_detail(acme_agent_t *a, const char *detail)
 }
 
 acme_status_t acme_ag_begin_exchange(acme_agent_t *a, uint8_t which, const acme_url_t *url,
-                                   size_t len, bool head_only)
+                                     size_t len, bool head_only)
 {
     acme_status_t st = acme_http_client_begin(&a->http, url, a->tx, len, head_only, a->now_ms);
     a->exchange = st == ACME_OK ? which : XCHG_NONE;
@@ -45,7 +45,7 @@ acme_status_t acme_ag_exchange_status(acme_agent_t *a, acme_status_t st)
         /* mbedTLS reports a signature check that ran out of memory as an
          * untrusted chain. With the arena full to (nearly) the top that is
          * the likelier cause; with room left it cannot be. */
-        acme_ag_set_problem_detail(a, "the arena ran out during the TLS handshake");
+        acme_ag_set_problem_detail(a, ACME_TEXT("the arena ran out during the TLS handshake"));
         return ACME_ERR_NO_MEMORY;
     }
     return st;
@@ -66,7 +66,7 @@ static bool same_name(const char *a, const char *b)
 }
 
 const acme_ca_entry_t *acme_ag_ca_entry(const acme_agent_t *a, const char *issuer,
-                                      const char *directory_url)
+                                        const char *directory_url)
 {
     for (size_t i = 0; i < a->cfg->ca_count; i++) {
         const acme_ca_entry_t *e = &a->cfg->cas[i];

@@ -10,6 +10,8 @@
 #include "acme/codec/caa.h"
 #include "io/agent_internal.h"
 
+#if ACME_ENABLE_DISCOVERY
+
 /* ---- callbacks the engine asks ------------------------------------------------------ */
 
 static const char *cb_issuer_directory(void *ctx, const char *issuer)
@@ -227,10 +229,10 @@ void acme_ag_discovery_exchange_done(acme_agent_t *a, acme_status_t st)
         /* A CA that wants EAB is not failing: no cool-down, but the user
          * should know why it was passed over. */
         bool eab = c->skip == ACME_CA_SKIP_EAB_REQUIRED;
-        const char *why = eab                     ? "it requires external account binding and "
-                                                    "none is configured for it"
-                          : c->skip_why != NULL   ? c->skip_why
-                                                  : acme_strerror(c->skip_status);
+        const char *why = eab                   ? "it requires external account binding and "
+                                                  "none is configured for it"
+                          : c->skip_why != NULL ? c->skip_why
+                                                : acme_strerror(c->skip_status);
         notice_ca_failure(a, c->issuer, c->skip_status, why, !eab);
     }
 }
@@ -257,3 +259,5 @@ acme_status_t acme_ag_discovery_order_failed(acme_agent_t *a, acme_status_t st)
     memset(&a->problem, 0, sizeof(a->problem));
     return ACME_WOULD_BLOCK;
 }
+
+#endif /* ACME_ENABLE_DISCOVERY */

@@ -59,13 +59,13 @@ struct acme_agent_crypto {
 /* ---- agent_common.c ------------------------------------------------------------ */
 
 void acme_ag_emit(acme_agent_t *a, acme_event_type_t type, acme_status_t status,
-                const char *detail);
+                  const char *detail);
 int64_t acme_ag_wall_now(const acme_agent_t *a);
 void acme_ag_set_problem_detail(acme_agent_t *a, const char *detail);
 /* Start an HTTPS exchange of a->tx[0..len) for url; `which` says who gets
  * the response. */
 acme_status_t acme_ag_begin_exchange(acme_agent_t *a, uint8_t which, const acme_url_t *url,
-                                   size_t len, bool head_only);
+                                     size_t len, bool head_only);
 /* Turn a TLS failure under arena pressure into ACME_ERR_NO_MEMORY. */
 acme_status_t acme_ag_exchange_status(acme_agent_t *a, acme_status_t st);
 /* The configured CA entry for an issuer or a directory URL (NULL: none). */
@@ -77,7 +77,7 @@ const acme_ca_entry_t *acme_ag_ca_entry(const acme_agent_t *a, const char *issue
 /* Start the order engine against directory_url (prefetched: already
  * fetched by discovery, or NULL). */
 acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
-                                const acme_directory_t *prefetched);
+                                  const acme_directory_t *prefetched);
 /* One engine action. ACME_WOULD_BLOCK to go on (*waiting set with
  * *wait_until when the engine waits); anything else ends the order. */
 acme_status_t acme_ag_order_step(acme_agent_t *a, uint64_t *wait_until, bool *waiting);
@@ -102,11 +102,10 @@ acme_status_t acme_ag_state_load_account_key(acme_agent_t *a);
 acme_status_t acme_ag_state_save_account_key(acme_agent_t *a);
 /* Our account URL at a directory or at an issuer ("" when unknown). */
 void acme_ag_state_account_for_directory(acme_agent_t *a, const char *directory, char *url,
-                                       size_t cap);
-void acme_ag_state_account_for_issuer(acme_agent_t *a, const char *issuer, char *url,
-                                    size_t cap);
-acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer,
-                                       const char *directory, const char *account_url);
+                                         size_t cap);
+void acme_ag_state_account_for_issuer(acme_agent_t *a, const char *issuer, char *url, size_t cap);
+acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer, const char *directory,
+                                         const char *account_url);
 /* Store the checked chain with the device key and the CA that issued it. */
 acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t len);
 /* Cool-downs: load at init, add after a CA failure (persisted when the

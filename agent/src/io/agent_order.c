@@ -12,7 +12,7 @@
 #include "io/agent_internal.h"
 
 acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
-                                const acme_directory_t *prefetched)
+                                  const acme_directory_t *prefetched)
 {
     size_t n = strlen(directory_url);
     if (n > ACME_URL_MAX) {
@@ -71,7 +71,7 @@ static acme_status_t send_request(acme_agent_t *a)
         if (req->sign_with_jwk && c->account_key_unsaved) {
             acme_status_t st = acme_ag_state_save_account_key(a);
             if (st != ACME_OK) {
-                acme_ag_set_problem_detail(a, "cannot store the account key");
+                acme_ag_set_problem_detail(a, ACME_TEXT("cannot store the account key"));
                 return st;
             }
         }
@@ -100,7 +100,7 @@ static acme_status_t send_request(acme_agent_t *a)
     }
     if (st != ACME_OK) {
         acme_ag_set_problem_detail(a, st == ACME_ERR_MALFORMED ? "the server gave an unusable URL"
-                                                             : "cannot build the request");
+                                                               : "cannot build the request");
         return st;
     }
     return acme_ag_begin_exchange(a, which, &url, len, wire.method == ACME_WIRE_HEAD);
@@ -188,7 +188,8 @@ void acme_ag_order_exchange_done(acme_agent_t *a, uint8_t which, acme_status_t s
             return;
         }
         if (a->nonce[0] == '\0') {
-            acme_ag_set_problem_detail(a, "newNonce answered without a usable Replay-Nonce");
+            acme_ag_set_problem_detail(
+                a, ACME_TEXT("newNonce answered without a usable Replay-Nonce"));
             acme_order_on_error(&a->order, ACME_ERR_MALFORMED);
             return;
         }
@@ -198,8 +199,7 @@ void acme_ag_order_exchange_done(acme_agent_t *a, uint8_t which, acme_status_t s
         }
         return;
     }
-    if (a->order.request.method == ACME_REQ_POST && is_bad_nonce(a, resp) &&
-        a->badnonce_left > 0) {
+    if (a->order.request.method == ACME_REQ_POST && is_bad_nonce(a, resp) && a->badnonce_left > 0) {
         /* RFC 8555 §6.5: retry with the fresh nonce from the error. */
         a->badnonce_left--;
         a->stats.badnonce_retries++;
@@ -225,24 +225,26 @@ static acme_status_t install_certificate(acme_agent_t *a)
     const acme_http_response_t *resp = &a->http.resp;
     const char *chain = (const char *)resp->body;
     if (resp->body_len > ACME_CHAIN_MAX) {
-        acme_ag_set_problem_detail(a, "certificate chain larger than ACME_CHAIN_MAX");
+        acme_ag_set_problem_detail(a, ACME_TEXT("certificate chain larger than ACME_CHAIN_MAX"));
         return ACME_ERR_OVERSIZE;
     }
     /* The request buffer is idle now: scratch for one decoded certificate. */
     size_t certs = 0;
     acme_status_t st = acme_pem_chain_check(chain, resp->body_len, a->tx, sizeof(a->tx), &certs);
     if (st != ACME_OK) {
-        acme_ag_set_problem_detail(a, "the certificate download is not a PEM certificate chain");
+        acme_ag_set_problem_detail(
+            a, ACME_TEXT("the certificate download is not a PEM certificate chain"));
         return st == ACME_ERR_BUFFER_TOO_SMALL ? ACME_ERR_OVERSIZE : ACME_ERR_BAD_CERT;
     }
-    st = acme_cert_chain_check_issued(chain, resp->body_len, a->tx, sizeof(a->tx),
-                                      c->device_key, a->cfg->names, a->cfg->name_count);
+    st = acme_cert_chain_check_issued(chain, resp->body_len, a->tx, sizeof(a->tx), c->device_key,
+                                      a->cfg->names, a->cfg->name_count);
     if (st == ACME_ERR_KEY_MISMATCH) {
-        acme_ag_set_problem_detail(a, "its public key is not the key of the CSR");
+        acme_ag_set_problem_detail(a, ACME_TEXT("its public key is not the key of the CSR"));
         return ACME_ERR_BAD_CERT;
     }
     if (st == ACME_ERR_BAD_CERT) {
-        acme_ag_set_problem_detail(a, "its DNS names are not exactly the requested names");
+        acme_ag_set_problem_detail(a,
+                                   ACME_TEXT("its DNS names are not exactly the requested names"));
         return st;
     }
     if (st != ACME_OK) {
@@ -250,7 +252,7 @@ static acme_status_t install_certificate(acme_agent_t *a)
     }
     st = acme_ag_state_install(a, chain, resp->body_len);
     if (st != ACME_OK) {
-        acme_ag_set_problem_detail(a, "cannot store the new certificate");
+        acme_ag_set_problem_detail(a, ACME_TEXT("cannot store the new certificate"));
         return st;
     }
     ACME_LOGI(a->port, "certificate installed (%u-byte chain)", (unsigned)resp->body_len);
@@ -288,7 +290,7 @@ acme_status_t acme_ag_order_step(acme_agent_t *a, uint64_t *wait_until, bool *wa
     case ACME_ACTION_SAVE_ACCOUNT: {
         acme_status_t st = save_account_url(a);
         if (st != ACME_OK) {
-            acme_ag_set_problem_detail(a, "cannot store the account URL");
+            acme_ag_set_problem_detail(a, ACME_TEXT("cannot store the account URL"));
             return st;
         }
         acme_order_account_saved(&a->order);

@@ -121,7 +121,7 @@ static void copy_out(char *dst, size_t cap, const char *src)
 }
 
 void acme_ag_state_account_for_directory(acme_agent_t *a, const char *directory, char *url,
-                                       size_t cap)
+                                         size_t cap)
 {
     url[0] = '\0';
     account_record_t r;
@@ -133,6 +133,7 @@ void acme_ag_state_account_for_directory(acme_agent_t *a, const char *directory,
     }
 }
 
+#if ACME_ENABLE_DISCOVERY
 void acme_ag_state_account_for_issuer(acme_agent_t *a, const char *issuer, char *url, size_t cap)
 {
     url[0] = '\0';
@@ -145,8 +146,10 @@ void acme_ag_state_account_for_issuer(acme_agent_t *a, const char *issuer, char 
     }
 }
 
-acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer,
-                                       const char *directory, const char *account_url)
+#endif
+
+acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer, const char *directory,
+                                         const char *account_url)
 {
     /* Same directory: replace; else the first free slot; else slot 0. */
     size_t target = ACME_STORE_ACCOUNTS_MAX;
@@ -215,6 +218,7 @@ acme_status_t acme_ag_state_read_ca_info(acme_agent_t *a, acme_ca_info_t *out)
     return ACME_OK;
 }
 
+#if ACME_ENABLE_DISCOVERY
 /* ---- cool-downs ------------------------------------------------------------------------ */
 
 /* Record: per CA, issuer (NUL-terminated) then the end as 8 bytes LE. */
@@ -321,3 +325,4 @@ bool acme_ag_state_cooling(const acme_agent_t *a, const char *issuer)
     }
     return false;
 }
+#endif /* ACME_ENABLE_DISCOVERY */

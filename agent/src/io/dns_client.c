@@ -7,6 +7,8 @@
  */
 #include "acme/io/dns_client.h"
 
+#if ACME_ENABLE_DNS_CLIENT
+
 #include <string.h>
 
 #include "acme/codec/ip_addr.h"
@@ -762,3 +764,5 @@ acme_status_t acme_dns_client_addresses(const acme_dns_client_t *c, acme_ip_addr
     }
     return (st == ACME_OK || st == ACME_ERR_NOT_FOUND) ? ACME_OK : st;
 }
+
+#endif /* ACME_ENABLE_DNS_CLIENT */

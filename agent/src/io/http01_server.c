@@ -7,11 +7,7 @@
 
 #include "acme/codec/http_request.h"
 
-enum conn_state {
-    CONN_FREE = 0,
-    CONN_READING,
-    CONN_WRITING
-};
+enum conn_state { CONN_FREE = 0, CONN_READING, CONN_WRITING };
 
 /* Accepts and reads per poll are bounded so that a flood of connections
  * cannot keep the agent from its own work. */
@@ -36,9 +32,8 @@ void acme_http01_server_init(acme_http01_server_t *s)
 }
 
 acme_status_t acme_http01_server_start(acme_http01_server_t *s, const acme_net_ops_t *net,
-                                       void *net_ctx, const acme_ip_addr_t *bind_ip,
-                                       uint16_t port, acme_http01_lookup_fn lookup,
-                                       void *lookup_ctx)
+                                       void *net_ctx, const acme_ip_addr_t *bind_ip, uint16_t port,
+                                       acme_http01_lookup_fn lookup, void *lookup_ctx)
 {
     acme_http01_server_init(s);
     if (net == NULL || net->listen == NULL || net->accept == NULL) {
@@ -99,8 +94,8 @@ static void prepare_answer(acme_http01_server_t *s, acme_http01_conn_t *c)
         s->served++;
     }
     size_t len = 0;
-    if (acme_http_response_write((char *)c->buf, sizeof(c->buf), &len, status, "text/plain",
-                                 body, body_len, head_only) != ACME_OK) {
+    if (acme_http_response_write((char *)c->buf, sizeof(c->buf), &len, status, "text/plain", body,
+                                 body_len, head_only) != ACME_OK) {
         len = 0;
     }
     c->tx_len = len;
@@ -120,8 +115,8 @@ static void conn_step(acme_http01_server_t *s, acme_http01_conn_t *c, uint64_t n
             prepare_answer(s, c); /* oversize head: parse fails -> 400 */
             return;
         }
-        int32_t n = s->net->recv(s->net_ctx, c->handle, c->buf + c->rx_len,
-                                 sizeof(c->buf) - c->rx_len);
+        int32_t n =
+            s->net->recv(s->net_ctx, c->handle, c->buf + c->rx_len, sizeof(c->buf) - c->rx_len);
         if (n == ACME_WOULD_BLOCK) {
             return;
         }
@@ -138,8 +133,8 @@ static void conn_step(acme_http01_server_t *s, acme_http01_conn_t *c, uint64_t n
     }
     if (c->state == CONN_WRITING) {
         if (c->tx_sent < c->tx_len) {
-            int32_t n = s->net->send(s->net_ctx, c->handle, c->buf + c->tx_sent,
-                                     c->tx_len - c->tx_sent);
+            int32_t n =
+                s->net->send(s->net_ctx, c->handle, c->buf + c->tx_sent, c->tx_len - c->tx_sent);
             if (n == ACME_WOULD_BLOCK) {
                 return;
             }

@@ -9,20 +9,9 @@
 #include "acme/codec/ip_addr.h"
 #include "io/tls.h"
 
-enum conn_state {
-    CONN_NONE = 0,
-    CONN_RESOLVING,
-    CONN_HANDSHAKE,
-    CONN_READY
-};
+enum conn_state { CONN_NONE = 0, CONN_RESOLVING, CONN_HANDSHAKE, CONN_READY };
 
-enum xfer_state {
-    XFER_IDLE = 0,
-    XFER_CONNECT,
-    XFER_SEND,
-    XFER_RECV,
-    XFER_DONE
-};
+enum xfer_state { XFER_IDLE = 0, XFER_CONNECT, XFER_SEND, XFER_RECV, XFER_DONE };
 
 /* Work per poll is bounded: at most this many send/recv steps. */
 #define HTTP_STEPS_PER_POLL 64u
@@ -46,9 +35,11 @@ void acme_http_client_close(acme_http_client_t *c)
         c->port->net->close(c->port->net_ctx, c->handle);
         c->handle = -1;
     }
+#if ACME_ENABLE_DNS_CLIENT
     if (c->dns != NULL && c->conn_state == CONN_RESOLVING) {
         acme_dns_client_close(c->dns);
     }
+#endif
     c->conn_state = CONN_NONE;
 }
 
@@ -93,8 +84,7 @@ static acme_status_t open_connection(acme_http_client_t *c, const char *target)
 }
 
 /* Start a new connection for url (the old one, if any, is closed). */
-static acme_status_t start_connection(acme_http_client_t *c, const acme_url_t *url,
-                                      uint64_t now_ms)
+static acme_status_t start_connection(acme_http_client_t *c, const acme_url_t *url, uint64_t now_ms)
 {
     acme_http_client_close(c);
     if (url->host_len > ACME_DNS_NAME_MAX) {
@@ -106,10 +96,11 @@ static acme_status_t start_connection(acme_http_client_t *c, const acme_url_t *u
     c->host_is_ip = acme_ip_parse(c->host, url->host_len, &c->host_ip) == ACME_OK;
 
     if (c->host_is_ip) {
-        acme_status_t st = acme_ip_format(&c->host_ip, c->connect_host,
-                                          sizeof(c->connect_host), NULL);
+        acme_status_t st =
+            acme_ip_format(&c->host_ip, c->connect_host, sizeof(c->connect_host), NULL);
         return st == ACME_OK ? open_connection(c, c->connect_host) : st;
     }
+#if ACME_ENABLE_DNS_CLIENT
     if (c->dns == NULL) {
         return open_connection(c, c->host); /* the port resolves the name */
     }
@@ -120,6 +111,10 @@ static acme_status_t start_connection(acme_http_client_t *c, const acme_url_t *u
     c->stats.dns_queries++;
     c->conn_state = CONN_RESOLVING;
     return ACME_OK;
+#else
+    (void)now_ms;
+    return open_connection(c, c->host); /* the port resolves the name */
+#endif
 }
 
 acme_status_t acme_http_client_begin(acme_http_client_t *c, const acme_url_t *url,
@@ -157,6 +152,8 @@ acme_status_t acme_http_client_begin(acme_http_client_t *c, const acme_url_t *ur
 /* Advance resolution and handshake. OK when the connection is ready. */
 static acme_status_t step_connect(acme_http_client_t *c, uint64_t now_ms)
 {
+    (void)now_ms; /* only the own resolver needs the time */
+#if ACME_ENABLE_DNS_CLIENT
     if (c->conn_state == CONN_RESOLVING) {
         acme_status_t st = acme_dns_client_poll(c->dns, now_ms, NULL);
         if (st != ACME_OK) {
@@ -179,6 +176,7 @@ static acme_status_t step_connect(acme_http_client_t *c, uint64_t now_ms)
             return st;
         }
     }
+#endif
     if (c->conn_state == CONN_HANDSHAKE) {
         acme_status_t st = acme_tls_handshake(c->tls);
         if (st != ACME_OK) {
@@ -197,8 +195,8 @@ static acme_status_t step_connect(acme_http_client_t *c, uint64_t now_ms)
  * fired while the request was in flight): send once more on a new one. */
 static bool retry_on_fresh_connection(acme_http_client_t *c, acme_status_t st, uint64_t now_ms)
 {
-    bool connection_lost = st == ACME_ERR_CLOSED || st == ACME_ERR_TRANSPORT ||
-                           st == ACME_ERR_TRUNCATED;
+    bool connection_lost =
+        st == ACME_ERR_CLOSED || st == ACME_ERR_TRANSPORT || st == ACME_ERR_TRUNCATED;
     if (!c->conn_reused || c->retried || c->response_started || !connection_lost) {
         return false;
     }

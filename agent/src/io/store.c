@@ -44,8 +44,7 @@ static uint16_t get_le16(const uint8_t *p)
 
 static uint32_t get_le32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static uint32_t slot_base(const acme_store_t *s, int slot)
@@ -135,8 +134,7 @@ static acme_status_t walk(const acme_store_t *s, record_visitor visit, void *ctx
     }
     uint32_t base = slot_base(s, s->current) + ACME_STORE_HEADER_AREA;
     uint32_t off = 0;
-    for (unsigned i = 0; i < ACME_STORE_MAX_RECORDS && off + STORE_REC_HDR <= s->payload_len;
-         i++) {
+    for (unsigned i = 0; i < ACME_STORE_MAX_RECORDS && off + STORE_REC_HDR <= s->payload_len; i++) {
         uint8_t hdr[STORE_REC_HDR];
         if (flash_read(s, base + off, hdr, sizeof(hdr)) != ACME_OK) {
             return ACME_ERR_FLASH;
@@ -340,8 +338,7 @@ static acme_status_t barrier(acme_store_t *s)
     return s->flash->sync(s->flash_ctx) == ACME_OK ? ACME_OK : ACME_ERR_FLASH;
 }
 
-acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *changes,
-                                size_t count)
+acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *changes, size_t count)
 {
     if (s->flash == NULL || (count > 0 && changes == NULL)) {
         return ACME_ERR_BAD_STATE;

@@ -23,8 +23,8 @@ typedef struct acme_tls acme_tls_t;
 
 /* Trust anchors: one or more PEM certificates (trust_len bytes; need not be
  * NUL-terminated). ACME_ERR_CONFIG when none parses. */
-acme_status_t acme_tls_config_new(acme_tls_config_t **cfg, const char *trust_pem,
-                                  size_t trust_len, acme_drbg_t *drbg);
+acme_status_t acme_tls_config_new(acme_tls_config_t **cfg, const char *trust_pem, size_t trust_len,
+                                  acme_drbg_t *drbg);
 void acme_tls_config_free(acme_tls_config_t **cfg);
 
 /* A session on an already started connection `handle`. For a DNS name, host
@@ -32,8 +32,8 @@ void acme_tls_config_free(acme_tls_config_t **cfg);
  * NULL) no SNI is sent (RFC 6066 §3) and the leaf must carry that address as
  * an iPAddress SAN. */
 acme_status_t acme_tls_new(acme_tls_t **tls, acme_tls_config_t *cfg, const char *host,
-                           const acme_ip_addr_t *host_ip, const acme_net_ops_t *net,
-                           void *net_ctx, int32_t handle);
+                           const acme_ip_addr_t *host_ip, const acme_net_ops_t *net, void *net_ctx,
+                           int32_t handle);
 
 /* ACME_OK when done, ACME_WOULD_BLOCK, ACME_ERR_TLS_VERIFY (untrusted chain
  * or wrong identity), ACME_ERR_TLS, or the transport's error. */

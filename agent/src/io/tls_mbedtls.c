@@ -19,7 +19,7 @@
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
 
-#if !defined(MBEDTLS_SSL_CLI_C) || !defined(MBEDTLS_SSL_PROTO_TLS1_2) || \
+#if !defined(MBEDTLS_SSL_CLI_C) || !defined(MBEDTLS_SSL_PROTO_TLS1_2) ||                           \
     !defined(MBEDTLS_X509_CRT_PARSE_C) || !defined(MBEDTLS_SSL_SERVER_NAME_INDICATION)
 #error "the agent needs a TLS 1.2 client with X.509 and SNI in the mbedTLS config"
 #endif
@@ -49,7 +49,7 @@ struct acme_tls {
 static bool is_alloc_failure(int rc)
 {
     static const int alloc_high[] = {
-        MBEDTLS_ERR_SSL_ALLOC_FAILED, MBEDTLS_ERR_X509_ALLOC_FAILED, MBEDTLS_ERR_PK_ALLOC_FAILED,
+        MBEDTLS_ERR_SSL_ALLOC_FAILED, MBEDTLS_ERR_X509_ALLOC_FAILED,   MBEDTLS_ERR_PK_ALLOC_FAILED,
         MBEDTLS_ERR_ECP_ALLOC_FAILED, MBEDTLS_ERR_CIPHER_ALLOC_FAILED, MBEDTLS_ERR_MD_ALLOC_FAILED,
         MBEDTLS_ERR_PEM_ALLOC_FAILED,
     };
@@ -74,8 +74,9 @@ static bool is_alloc_failure(int rc)
 
 static int tls_rng(void *drbg, unsigned char *out, size_t len)
 {
-    return acme_drbg_fill((acme_drbg_t *)drbg, out, len) == ACME_OK ? 0
-                                                                     : MBEDTLS_ERR_SSL_INTERNAL_ERROR;
+    return acme_drbg_fill((acme_drbg_t *)drbg, out, len) == ACME_OK
+               ? 0
+               : MBEDTLS_ERR_SSL_INTERNAL_ERROR;
 }
 
 /* Leaf check for IP-literal hosts: some iPAddress SAN must equal the address.
@@ -87,8 +88,7 @@ static int tls_verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *
         return 0;
     }
     size_t addr_len = tls->host_ip.family == ACME_IP_V4 ? 4u : 16u;
-    for (const mbedtls_x509_sequence *san = &crt->subject_alt_names; san != NULL;
-         san = san->next) {
+    for (const mbedtls_x509_sequence *san = &crt->subject_alt_names; san != NULL; san = san->next) {
         unsigned tag = (unsigned)san->buf.tag & MBEDTLS_ASN1_TAG_VALUE_MASK;
         bool context_specific =
             ((unsigned)san->buf.tag & MBEDTLS_ASN1_TAG_CLASS_MASK) == MBEDTLS_ASN1_CONTEXT_SPECIFIC;
@@ -101,8 +101,8 @@ static int tls_verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *
     return 0;
 }
 
-acme_status_t acme_tls_config_new(acme_tls_config_t **out, const char *trust_pem,
-                                  size_t trust_len, acme_drbg_t *drbg)
+acme_status_t acme_tls_config_new(acme_tls_config_t **out, const char *trust_pem, size_t trust_len,
+                                  acme_drbg_t *drbg)
 {
     *out = NULL;
     acme_tls_config_t *cfg = mbedtls_calloc(1, sizeof(*cfg));
@@ -213,8 +213,8 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 }
 
 acme_status_t acme_tls_new(acme_tls_t **out, acme_tls_config_t *cfg, const char *host,
-                           const acme_ip_addr_t *host_ip, const acme_net_ops_t *net,
-                           void *net_ctx, int32_t handle)
+                           const acme_ip_addr_t *host_ip, const acme_net_ops_t *net, void *net_ctx,
+                           int32_t handle)
 {
     *out = NULL;
     acme_tls_t *tls = mbedtls_calloc(1, sizeof(*tls));
@@ -262,8 +262,7 @@ static acme_status_t tls_status(acme_tls_t *tls, int rc)
     }
     tls->last_error = rc;
     if (rc == MBEDTLS_ERR_NET_SEND_FAILED || rc == MBEDTLS_ERR_NET_RECV_FAILED) {
-        return tls->transport_error < 0 ? (acme_status_t)tls->transport_error
-                                        : ACME_ERR_TRANSPORT;
+        return tls->transport_error < 0 ? (acme_status_t)tls->transport_error : ACME_ERR_TRANSPORT;
     }
     if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
         return ACME_ERR_TLS_VERIFY;

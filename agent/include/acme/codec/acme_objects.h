@@ -45,7 +45,7 @@ typedef struct acme_directory {
     char new_account[ACME_URL_MAX + 1];
     char new_order[ACME_URL_MAX + 1];
     char terms_of_service[ACME_URL_MAX + 1]; /* meta.termsOfService, may be "" */
-    bool external_account_required;         /* meta.externalAccountRequired */
+    bool external_account_required;          /* meta.externalAccountRequired */
 } acme_directory_t;
 
 /* newNonce, newAccount and newOrder are required. A terms-of-service URL

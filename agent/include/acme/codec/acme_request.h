@@ -29,13 +29,13 @@ typedef enum acme_wire_method {
 } acme_wire_method_t;
 
 typedef struct acme_wire_request {
-    uint8_t method;       /* acme_wire_method_t */
-    const char *url;      /* absolute https URL (also the JWS "url") */
-    const char *payload;  /* POST: JSON text; length 0 = POST-as-GET */
+    uint8_t method;      /* acme_wire_method_t */
+    const char *url;     /* absolute https URL (also the JWS "url") */
+    const char *payload; /* POST: JSON text; length 0 = POST-as-GET */
     size_t payload_len;
-    const char *nonce;    /* POST: the Replay-Nonce to use */
-    const char *kid;      /* POST: account URL, or NULL to embed jwk */
-    const char *jwk;      /* POST: canonical JWK when kid is NULL */
+    const char *nonce;           /* POST: the Replay-Nonce to use */
+    const char *kid;             /* POST: account URL, or NULL to embed jwk */
+    const char *jwk;             /* POST: canonical JWK when kid is NULL */
     const acme_signer_t *signer; /* POST */
 } acme_wire_request_t;
 

@@ -37,9 +37,9 @@ typedef enum acme_caa_tag {
 
 typedef struct acme_caa_record {
     uint8_t flags;
-    uint8_t tag_kind;                 /* acme_caa_tag_t (case-insensitive match) */
-    char tag[ACME_CAA_TAG_MAX + 1];   /* as on the wire, NUL-terminated */
-    const uint8_t *value;             /* points into the RDATA */
+    uint8_t tag_kind;               /* acme_caa_tag_t (case-insensitive match) */
+    char tag[ACME_CAA_TAG_MAX + 1]; /* as on the wire, NUL-terminated */
+    const uint8_t *value;           /* points into the RDATA */
     size_t value_len;
 } acme_caa_record_t;
 
@@ -55,7 +55,6 @@ static inline bool acme_caa_is_critical(const acme_caa_record_t *r)
     return (r->flags & ACME_CAA_FLAG_CRITICAL) != 0;
 }
 
-
 /* An issue/issuewild value (RFC 8659 §4.2):
  *   issue-value = *WSP [issuer-domain-name *WSP] [";" *WSP [parameters *WSP]]
  *   parameters  = (parameter *WSP ";" *WSP parameters) / parameter
@@ -66,14 +65,14 @@ typedef struct acme_caa_issue {
     char issuer[ACME_CAA_ISSUER_MAX + 1]; /* lower-cased; "" = no issuer (";" alone) */
 
     bool has_priority;
-    bool priority_valid;        /* false: present but not an integer >= 1 */
-    uint32_t priority;          /* 1 = highest; valid when priority_valid */
+    bool priority_valid; /* false: present but not an integer >= 1 */
+    uint32_t priority;   /* 1 = highest; valid when priority_valid */
 
-    bool discovery;             /* true when absent or "true"; false for "false"
-                                   and for an invalid value */
-    bool discovery_valid;       /* false: present but neither "true" nor "false" */
+    bool discovery;       /* true when absent or "true"; false for "false"
+                             and for an invalid value */
+    bool discovery_valid; /* false: present but neither "true" nor "false" */
 
-    const char *accounturi;     /* points into the value; NULL when absent */
+    const char *accounturi; /* points into the value; NULL when absent */
     size_t accounturi_len;
     const char *validationmethods; /* comma-separated list; NULL when absent */
     size_t validationmethods_len;

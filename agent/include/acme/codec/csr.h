@@ -23,10 +23,9 @@ extern "C" {
 
 /* Writes the CSR DER at the start of out. Names must be non-empty DNS names
  * of at most 253 characters (ACME_ERR_INVALID_ARG otherwise). */
-acme_status_t acme_csr_write(const uint8_t *spki_der, size_t spki_len,
-                             const char *const *names, size_t name_count,
-                             const acme_signer_t *signer, uint8_t *out, size_t cap,
-                             size_t *len);
+acme_status_t acme_csr_write(const uint8_t *spki_der, size_t spki_len, const char *const *names,
+                             size_t name_count, const acme_signer_t *signer, uint8_t *out,
+                             size_t cap, size_t *len);
 
 #ifdef __cplusplus
 }

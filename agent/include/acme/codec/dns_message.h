@@ -49,7 +49,7 @@ typedef struct acme_dns_reader {
     const uint8_t *msg;
     size_t len;
     uint16_t id;
-    uint16_t flags;   /* QR, opcode, AA, TC, RD, RA, rcode bits as on the wire */
+    uint16_t flags; /* QR, opcode, AA, TC, RD, RA, rcode bits as on the wire */
     uint16_t qdcount;
     uint16_t ancount;
     uint16_t nscount;
@@ -84,7 +84,7 @@ typedef struct acme_dns_rr {
     uint32_t ttl;
     const uint8_t *rdata; /* points into the message */
     uint16_t rdlen;
-    size_t rdata_off;     /* offset of rdata in the message (for names in rdata) */
+    size_t rdata_off; /* offset of rdata in the message (for names in rdata) */
 } acme_dns_rr_t;
 
 /* Read the next record of the answer section. ACME_ERR_NOT_FOUND after the
@@ -93,8 +93,8 @@ acme_status_t acme_dns_next_answer(acme_dns_reader_t *r, acme_dns_rr_t *rr);
 
 /* Decode the (possibly compressed) name at off into text form. *next_off is
  * the offset just past the name where it starts (not where a pointer led). */
-acme_status_t acme_dns_read_name(const uint8_t *msg, size_t len, size_t off, char *out,
-                                 size_t cap, size_t *next_off);
+acme_status_t acme_dns_read_name(const uint8_t *msg, size_t len, size_t off, char *out, size_t cap,
+                                 size_t *next_off);
 
 /* Compare two text names without regard to ASCII case or a final dot. */
 bool acme_dns_name_equal(const char *a, const char *b);

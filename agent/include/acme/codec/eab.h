@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acme/config_defaults.h"
 #include "acme/status.h"
 
 #ifdef __cplusplus

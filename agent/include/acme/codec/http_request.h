@@ -34,10 +34,10 @@ typedef enum acme_http_method {
 } acme_http_method_t;
 
 typedef struct acme_http_request {
-    uint8_t method;      /* acme_http_method_t */
-    const char *path;    /* points into the parsed buffer */
+    uint8_t method;   /* acme_http_method_t */
+    const char *path; /* points into the parsed buffer */
     size_t path_len;
-    size_t head_len;     /* bytes up to and including the blank line */
+    size_t head_len; /* bytes up to and including the blank line */
 } acme_http_request_t;
 
 /* Server side. Parse a request head held in buf[0..len). ACME_WOULD_BLOCK
@@ -47,16 +47,15 @@ typedef struct acme_http_request {
  * ACME_ERR_MALFORMED too, since validation requests have none. The target
  * must be origin-form ("/..."); absolute-form is accepted and reduced to its
  * path. */
-acme_status_t acme_http_request_parse(const uint8_t *buf, size_t len,
-                                      acme_http_request_t *out);
+acme_status_t acme_http_request_parse(const uint8_t *buf, size_t len, acme_http_request_t *out);
 
 /* Server side. A complete response with "Connection: close":
  *   HTTP/1.1 <status> <reason>\r\nContent-Type: <ct>\r\nContent-Length: <n>\r\n
  *   Connection: close\r\n\r\n<body>
  * (body omitted when head_only). */
 acme_status_t acme_http_response_write(char *out, size_t cap, size_t *len, int status,
-                                       const char *content_type, const char *body,
-                                       size_t body_len, bool head_only);
+                                       const char *content_type, const char *body, size_t body_len,
+                                       bool head_only);
 
 #ifdef __cplusplus
 }

@@ -30,11 +30,11 @@ extern "C" {
 #endif
 
 typedef enum acme_http_content_type {
-    ACME_CT_NONE = 0,      /* no Content-Type header */
+    ACME_CT_NONE = 0, /* no Content-Type header */
     ACME_CT_OTHER,
-    ACME_CT_JSON,          /* application/json */
-    ACME_CT_PROBLEM_JSON,  /* application/problem+json */
-    ACME_CT_PEM_CHAIN      /* application/pem-certificate-chain */
+    ACME_CT_JSON,         /* application/json */
+    ACME_CT_PROBLEM_JSON, /* application/problem+json */
+    ACME_CT_PEM_CHAIN     /* application/pem-certificate-chain */
 } acme_http_content_type_t;
 
 typedef struct acme_http_response {
@@ -47,7 +47,7 @@ typedef struct acme_http_response {
     char location[ACME_URL_MAX + 1];
     char nonce[ACME_NONCE_MAX + 1];
     char link_up[ACME_URL_MAX + 1]; /* Link: <...>;rel="up" (issuer chain) */
-    uint8_t *body;             /* the caller's buffer */
+    uint8_t *body;                  /* the caller's buffer */
     size_t body_len;
     size_t body_cap;
 } acme_http_response_t;
@@ -67,33 +67,33 @@ typedef struct acme_http_parser {
                                 only if more text follows (trailing OWS) */
     size_t link_len;         /* bytes of the current Link target */
     uint8_t state;
-    uint8_t line_state;      /* position in the current line's grammar */
-    uint8_t header_id;       /* which kept header the current line is */
-    uint8_t link_state;      /* position in a Link value's grammar */
+    uint8_t line_state; /* position in the current line's grammar */
+    uint8_t header_id;  /* which kept header the current line is */
+    uint8_t link_state; /* position in a Link value's grammar */
     uint8_t name_len;
-    bool head_only;          /* response to HEAD: no body whatever it says */
+    bool head_only; /* response to HEAD: no body whatever it says */
     bool chunked;
     bool have_length;
     bool http10;
-    bool conn_keep_alive;    /* "Connection: keep-alive" seen */
-    bool conn_close;         /* "Connection: close" seen */
-    bool cr;                 /* CR read: the next byte must be LF */
+    bool conn_keep_alive; /* "Connection: keep-alive" seen */
+    bool conn_close;      /* "Connection: close" seen */
+    bool cr;              /* CR read: the next byte must be LF */
     bool headers_complete;
-    bool value_overflow;     /* scratch value or token longer than value[] */
-    bool nonce_bad;          /* Replay-Nonce has a non-base64url character */
-    bool link_is_up;         /* current link has rel="up" */
-    bool link_rel_seen;      /* current link had its (first) rel parameter */
-    bool link_overflow;      /* current link target longer than link_up[] */
-    bool link_up_done;       /* a rel="up" link was kept: first one wins */
-    char name[24];           /* header or link parameter name, lower case
-                                (longer names match nothing we keep) */
-    char value[80];          /* scratch for short values (numbers, types) */
+    bool value_overflow; /* scratch value or token longer than value[] */
+    bool nonce_bad;      /* Replay-Nonce has a non-base64url character */
+    bool link_is_up;     /* current link has rel="up" */
+    bool link_rel_seen;  /* current link had its (first) rel parameter */
+    bool link_overflow;  /* current link target longer than link_up[] */
+    bool link_up_done;   /* a rel="up" link was kept: first one wins */
+    char name[24];       /* header or link parameter name, lower case
+                            (longer names match nothing we keep) */
+    char value[80];      /* scratch for short values (numbers, types) */
 } acme_http_parser_t;
 
 /* Prepare to parse one response into resp, with body going to body[0..cap).
  * head_only: the request was HEAD (or the body must be ignored). */
-void acme_http_parser_init(acme_http_parser_t *p, acme_http_response_t *resp,
-                           uint8_t *body, size_t body_cap, bool head_only);
+void acme_http_parser_init(acme_http_parser_t *p, acme_http_response_t *resp, uint8_t *body,
+                           size_t body_cap, bool head_only);
 
 /* Consume bytes. Returns ACME_OK when the response is complete (*consumed
  * tells how many bytes were used; any rest is not part of this response),

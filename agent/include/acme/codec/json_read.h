@@ -41,13 +41,11 @@ acme_status_t acme_json_copy_string(const struct cJSON *obj, const char *key, ch
 
 /* As above, but truncating (for human-readable text such as problem
  * details, which are shown, never acted upon). */
-acme_status_t acme_json_copy_text(const struct cJSON *obj, const char *key, char *dst,
-                                  size_t cap);
+acme_status_t acme_json_copy_text(const struct cJSON *obj, const char *key, char *dst, size_t cap);
 
 /* A boolean member; absent gives dflt; present but not a boolean:
  * ACME_ERR_MALFORMED. */
-acme_status_t acme_json_get_bool(const struct cJSON *obj, const char *key, bool dflt,
-                                 bool *out);
+acme_status_t acme_json_get_bool(const struct cJSON *obj, const char *key, bool dflt, bool *out);
 
 #ifdef __cplusplus
 }

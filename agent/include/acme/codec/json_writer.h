@@ -29,9 +29,9 @@ typedef struct acme_json_writer {
     char *buf;
     size_t cap;
     size_t len;
-    acme_status_t status;       /* sticky: first error */
+    acme_status_t status; /* sticky: first error */
     uint8_t depth;
-    uint8_t after_key;          /* a key was written, a value must follow */
+    uint8_t after_key; /* a key was written, a value must follow */
     uint8_t is_array[ACME_JW_MAX_DEPTH];
     uint8_t has_items[ACME_JW_MAX_DEPTH];
 } acme_json_writer_t;

@@ -30,8 +30,8 @@ acme_status_t acme_jwk_write_ec_p256(const uint8_t x[32], const uint8_t y[32], c
 
 /* {"e":"...","kty":"RSA","n":"..."}: n and e big-endian; leading zero bytes
  * are stripped (RFC 7518 §6.3.1 wants the minimal encoding). */
-acme_status_t acme_jwk_write_rsa(const uint8_t *n, size_t n_len, const uint8_t *e,
-                                 size_t e_len, char *out, size_t cap, size_t *len);
+acme_status_t acme_jwk_write_rsa(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
+                                 char *out, size_t cap, size_t *len);
 
 /* The canonical JWK of a public key in raw form (crypto/crypto.h):
  * dispatches to the EC or RSA writer. */

@@ -31,9 +31,8 @@ typedef struct acme_jws_header {
 /* Writes the JWS JSON and a NUL into out. Errors: ACME_ERR_INVALID_ARG
  * (neither kid nor jwk, missing url), ACME_ERR_BUFFER_TOO_SMALL, or the
  * signer's error. */
-acme_status_t acme_jws_write(const acme_jws_header_t *hdr, const char *payload,
-                             size_t payload_len, const acme_signer_t *signer, char *out,
-                             size_t cap, size_t *len);
+acme_status_t acme_jws_write(const acme_jws_header_t *hdr, const char *payload, size_t payload_len,
+                             const acme_signer_t *signer, char *out, size_t cap, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -31,8 +31,8 @@ acme_status_t acme_pem_chain_check(const char *text, size_t len, uint8_t *scratc
 
 /* Write der as a PEM block with 64-column lines and a final newline, plus a
  * NUL. */
-acme_status_t acme_pem_write(const char *label, const uint8_t *der, size_t der_len,
-                             char *out, size_t cap, size_t *len);
+acme_status_t acme_pem_write(const char *label, const uint8_t *der, size_t der_len, char *out,
+                             size_t cap, size_t *len);
 
 #ifdef __cplusplus
 }

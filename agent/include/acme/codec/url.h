@@ -21,7 +21,7 @@ typedef struct acme_url {
     const char *host; /* points into the parsed string; not NUL-terminated */
     size_t host_len;  /* IPv6 literals are given without their brackets */
     bool host_is_ipv6;
-    uint16_t port;    /* 443 when absent */
+    uint16_t port; /* 443 when absent */
     bool port_explicit;
     const char *path; /* "/..." including any query; "/" when absent */
     size_t path_len;

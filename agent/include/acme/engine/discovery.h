@@ -88,10 +88,10 @@ const char *acme_ca_skip_name(acme_ca_skip_t skip);
 
 typedef struct acme_ca_candidate {
     char issuer[ACME_CAA_ISSUER_MAX + 1]; /* "" for the default directory */
-    uint32_t priority;     /* best explicit priority (first name that has one); 0: none */
+    uint32_t priority; /* best explicit priority (first name that has one); 0: none */
     uint16_t rank_sum;
     uint8_t rank_worst;
-    uint8_t skip;          /* acme_ca_skip_t */
+    uint8_t skip;              /* acme_ca_skip_t */
     acme_status_t skip_status; /* why a fetch or an issuance failed */
     const char *skip_why;      /* static text for a directory failure, or NULL */
     uint32_t tiebreak;
@@ -121,8 +121,8 @@ typedef struct acme_discovery_params {
     /* True while the issuer is in its failure cool-down. */
     bool (*issuer_cooling)(void *ctx, const char *issuer);
     void *ctx;
-    uint32_t seed;   /* tie-break randomness (from the DRBG; tests fix it) */
-    bool fetch_all;  /* resolve every candidate's directory (discover) */
+    uint32_t seed;  /* tie-break randomness (from the DRBG; tests fix it) */
+    bool fetch_all; /* resolve every candidate's directory (discover) */
 } acme_discovery_params_t;
 
 typedef enum acme_discovery_action_kind {
@@ -152,7 +152,7 @@ typedef struct acme_discovery {
     size_t skipped_count;
     uint8_t order[ACME_DISCOVERY_CANDIDATES_MAX]; /* try order (indices) */
     size_t order_count;
-    size_t current;         /* position in order[] */
+    size_t current; /* position in order[] */
 
     /* directory fetch */
     char fetch_url[ACME_URL_MAX + 1];

@@ -79,20 +79,20 @@ typedef struct acme_request {
 } acme_request_t;
 
 typedef struct acme_action {
-    uint8_t kind;          /* acme_action_kind_t */
+    uint8_t kind;           /* acme_action_kind_t */
     uint64_t wait_until_ms; /* ACME_ACTION_WAIT */
 } acme_action_t;
 
 /* What the engine needs to start; pointers must stay valid until done. */
 typedef struct acme_order_params {
     const char *directory_url;
-    const char *const *names;  /* DNS identifiers */
+    const char *const *names; /* DNS identifiers */
     size_t name_count;
-    const char *contact;       /* "mailto:..." or NULL */
-    const char *account_url;   /* stored account for this directory, or NULL */
-    const uint8_t *csr_der;    /* the CSR sent at finalize */
+    const char *contact;     /* "mailto:..." or NULL */
+    const char *account_url; /* stored account for this directory, or NULL */
+    const uint8_t *csr_der;  /* the CSR sent at finalize */
     size_t csr_len;
-    bool terms_agreed;         /* termsOfServiceAgreed in newAccount */
+    bool terms_agreed; /* termsOfServiceAgreed in newAccount */
     /* Already fetched (discovery does): the engine starts without GET. */
     const acme_directory_t *directory;
     /* External account binding for newAccount (RFC 8555 §7.3.4), or NULL
@@ -117,8 +117,8 @@ typedef struct acme_order {
 
     acme_directory_t directory;
     char account_url[ACME_URL_MAX + 1];
-    bool account_is_new;     /* created by this run */
-    bool account_recreated;  /* stored account was unknown to the server */
+    bool account_is_new;    /* created by this run */
+    bool account_recreated; /* stored account was unknown to the server */
     char order_url[ACME_URL_MAX + 1];
     char finalize_url[ACME_URL_MAX + 1];
     char certificate_url[ACME_URL_MAX + 1];
@@ -129,7 +129,7 @@ typedef struct acme_order {
 
     /* Polling */
     uint32_t polls;
-    uint32_t poll_delay_ms;  /* next computed delay */
+    uint32_t poll_delay_ms; /* next computed delay */
     uint64_t wait_until_ms;
     uint64_t retry_not_before_ms; /* from Retry-After: never poll earlier */
     uint64_t last_served_ms;
@@ -141,8 +141,7 @@ typedef struct acme_order {
 
 /* Start a new issuance at now_ms. ACME_ERR_INVALID_ARG for unusable params
  * (no names, too many, a wildcard — http-01 cannot validate those). */
-acme_status_t acme_order_start(acme_order_t *o, const acme_order_params_t *params,
-                               uint64_t now_ms);
+acme_status_t acme_order_start(acme_order_t *o, const acme_order_params_t *params, uint64_t now_ms);
 
 /* What to do now. SEND: o->request is valid until the next call. */
 acme_action_t acme_order_next(acme_order_t *o, uint64_t now_ms);
@@ -162,8 +161,7 @@ void acme_order_account_saved(acme_order_t *o);
 
 /* The http-01 responder served the key authorization for token. Returns
  * true when the token belongs to this order. */
-bool acme_order_on_served(acme_order_t *o, const char *token, size_t token_len,
-                          uint64_t now_ms);
+bool acme_order_on_served(acme_order_t *o, const char *token, size_t token_len, uint64_t now_ms);
 
 /* The token of a pending challenge, by index; NULL past the end. */
 const char *acme_order_token(const acme_order_t *o, size_t index);

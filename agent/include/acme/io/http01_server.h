@@ -31,7 +31,7 @@ typedef acme_status_t (*acme_http01_lookup_fn)(void *ctx, const char *path, size
                                                char *out, size_t cap, size_t *len);
 
 typedef struct acme_http01_conn {
-    int32_t handle;   /* -1: free slot */
+    int32_t handle; /* -1: free slot */
     uint8_t state;
     uint64_t deadline_ms;
     size_t rx_len;
@@ -47,8 +47,8 @@ typedef struct acme_http01_server {
     acme_http01_lookup_fn lookup;
     void *lookup_ctx;
     acme_http01_conn_t conns[ACME_HTTP01_MAX_CONN];
-    uint32_t served;   /* 200 answers */
-    uint32_t refused;  /* 4xx answers and dropped connections */
+    uint32_t served;  /* 200 answers */
+    uint32_t refused; /* 4xx answers and dropped connections */
 } acme_http01_server_t;
 
 /* A stopped server (poll and stop are no-ops until start). */
@@ -57,9 +57,8 @@ void acme_http01_server_init(acme_http01_server_t *s);
 /* Listen on bind_ip (NULL: any):port. ACME_ERR_ADDR_IN_USE when taken,
  * ACME_ERR_UNSUPPORTED when the port has no listener seam. */
 acme_status_t acme_http01_server_start(acme_http01_server_t *s, const acme_net_ops_t *net,
-                                       void *net_ctx, const acme_ip_addr_t *bind_ip,
-                                       uint16_t port, acme_http01_lookup_fn lookup,
-                                       void *lookup_ctx);
+                                       void *net_ctx, const acme_ip_addr_t *bind_ip, uint16_t port,
+                                       acme_http01_lookup_fn lookup, void *lookup_ctx);
 
 /* Accept, read, answer, close: a bounded amount of work per call. */
 void acme_http01_server_poll(acme_http01_server_t *s, uint64_t now_ms);

@@ -22,7 +22,12 @@
 
 #include "acme/codec/http_response.h"
 #include "acme/codec/url.h"
+#include "acme/config_defaults.h"
+#if ACME_ENABLE_DNS_CLIENT
 #include "acme/io/dns_client.h"
+#else
+typedef struct acme_dns_client acme_dns_client_t; /* not compiled in */
+#endif
 #include "acme/port.h"
 #include "acme/status.h"
 
@@ -43,7 +48,7 @@ typedef struct acme_http_stats {
 typedef struct acme_http_client {
     const acme_port_t *port;
     struct acme_tls_config *tls_cfg;
-    acme_dns_client_t *dns;   /* NULL: names are resolved by the port */
+    acme_dns_client_t *dns; /* NULL: names are resolved by the port */
 
     /* connection */
     uint8_t conn_state;
@@ -53,7 +58,7 @@ typedef struct acme_http_client {
     uint16_t port_number;
     bool host_is_ip;
     acme_ip_addr_t host_ip;
-    char connect_host[48];    /* literal actually connected to */
+    char connect_host[48]; /* literal actually connected to */
 
     /* exchange */
     uint8_t xfer_state;
@@ -70,7 +75,7 @@ typedef struct acme_http_client {
     uint8_t body[ACME_HTTP_BODY_MAX];
 
     acme_http_stats_t stats;
-    int32_t tls_error;        /* low-level detail of the last TLS failure */
+    int32_t tls_error; /* low-level detail of the last TLS failure */
     uint32_t verify_flags;
 } acme_http_client_t;
 

@@ -51,11 +51,11 @@ typedef struct acme_store {
     const acme_flash_ops_t *flash;
     void *flash_ctx;
     acme_flash_geometry_t geo;
-    uint32_t slot_size;     /* bytes per slot (whole erase blocks) */
-    int8_t current;         /* slot of the current image, -1 when empty */
-    uint32_t seq;           /* sequence number of the current image */
-    uint32_t payload_len;   /* bytes of records in the current image */
-    uint32_t commits;       /* commits since mount (for tests and stats) */
+    uint32_t slot_size;   /* bytes per slot (whole erase blocks) */
+    int8_t current;       /* slot of the current image, -1 when empty */
+    uint32_t seq;         /* sequence number of the current image */
+    uint32_t payload_len; /* bytes of records in the current image */
+    uint32_t commits;     /* commits since mount (for tests and stats) */
 } acme_store_t;
 
 /* A change for acme_store_commit: set type to data[0..len), or remove it
@@ -83,8 +83,7 @@ bool acme_store_has(const acme_store_t *s, uint16_t type, size_t *len);
 /* Write a new image: the current records with the changes applied.
  * ACME_ERR_STORE_FULL when it does not fit a slot, ACME_ERR_FLASH on a
  * flash error (the previous image stays current). */
-acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *changes,
-                                size_t count);
+acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *changes, size_t count);
 
 #ifdef __cplusplus
 }
