@@ -21,7 +21,9 @@ function(acme_lwip_library target opts_dir arch_dir)
     ${core}/timeouts.c ${core}/udp.c
     ${core}/ipv4/dhcp.c ${core}/ipv4/etharp.c ${core}/ipv4/icmp.c ${core}/ipv4/ip4.c
     ${core}/ipv4/ip4_addr.c ${core}/ipv4/ip4_frag.c
-    ${LWIP_SRC}/src/netif/ethernet.c)
+    ${LWIP_SRC}/src/netif/ethernet.c
+    # Ours: lwIP's assertion handler (see arch/cc.h).
+    ${PROJECT_SOURCE_DIR}/port/lwip/arch/lwip_assert.c)
   target_include_directories(${target} SYSTEM BEFORE PUBLIC
     "${opts_dir}" "${arch_dir}" "${LWIP_SRC}/src/include")
   target_compile_options(${target} PRIVATE -w)
