@@ -15,8 +15,12 @@ set -euo pipefail
 # dnsmasq-base (the binary only, no system service) for tests/integration/test_dns_client.sh
 # and test_discovery.sh, nginx for test_discovery.sh's CA web sites (lib/nginx.sh runs the
 # binary with its own configuration; on a systemd host the package also enables its service).
+# gcc-arm-none-eabi + libnewlib-arm-none-eabi build the Cortex-M firmware (boards/qemu-mps2),
+# qemu-system-arm boots it, iproute2 (network namespace + tap) and iputils-ping for
+# tests/firmware.
 PACKAGES=(build-essential cmake clang libclang-rt-14-dev libcmocka-dev dpkg-dev pebble openssl
-    curl ca-certificates python3 dnsmasq-base nginx)
+    curl ca-certificates python3 dnsmasq-base nginx
+    gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm iproute2 iputils-ping)
 # shellcheck disable=SC2206 # word splitting of the list is intended
 PACKAGES+=(${ACME_EXTRA_PACKAGES:-})
 
