@@ -6,12 +6,17 @@ object it came from, then groups them: the agent (libacme_agent.a, one line per
 module), mbedTLS, lwIP, cJSON, the board, the C library, the rest. Text is
 .text + .rodata (what flash holds); RAM is .data + .bss per module.
 
-  size_report.py FIRMWARE.map [--budget NAME=BYTES ...] [--markdown]
+Also lists the image's large static RAM objects (one per -fdata-sections
+section: the agent object, the arena, the flash image, lwIP's pools, ...), so a
+reader sees sizeof(acme_agent_t) and where the RAM goes.
+
+  size_report.py FIRMWARE.map [--budget NAME=BYTES ...] [--ram-min BYTES] [--markdown]
 
 Budgets (checked, exit status 1 when one is exceeded):
   agent-text      text of every libacme_agent.a member
   image-text      text of the whole image (all groups)
-Exit 0 otherwise. The same numbers are printed either way.
+Exit 0 otherwise. The same numbers are printed either way; --markdown prints
+the groups as a table for the README instead of plain text.
 """
 import argparse
 import collections
@@ -52,11 +57,15 @@ def owner(path):
             return "libc", archive
         return "other", archive
     module = re.sub(r"\.(c|S|s)\.obj$|\.o$|\.obj$", "", path.split("/")[-1])
+    if re.search(r"CMakeFiles/fw-[^/]+\.dir/", path):
+        return "app", module  # the firmware's own main file (e.g. acme_main.c)
     return ("board" if "/boards/" in path or "qemu-mps2" in path else "other"), module
 
 
 def parse(map_path):
+    """({(group, module): Counter(kind -> bytes)}, [(bytes, symbol, group, module)] of RAM)."""
     sizes = collections.defaultdict(lambda: collections.Counter())
+    ram_objects = []
     pending = None
     in_discarded = False
     with open(map_path, errors="replace") as f:
@@ -71,29 +80,42 @@ def parse(map_path):
                 continue
             m = SECTION.match(line)
             if m:
-                kind = kind_of(m.group(1))
                 if m.group(2) is None:
-                    pending = kind
+                    pending = m.group(1)
                     continue
                 pending = None
-                if kind and int(m.group(2), 16) != 0:
-                    sizes[owner(m.group(4))][kind] += int(m.group(3), 16)
+                add(sizes, ram_objects, m.group(1), m.group(2), m.group(3), m.group(4))
                 continue
             if pending:
                 m = CONTINUATION.match(line)
-                if m and int(m.group(1), 16) != 0:
-                    sizes[owner(m.group(3))][pending] += int(m.group(2), 16)
+                if m:
+                    add(sizes, ram_objects, pending, m.group(1), m.group(2), m.group(3))
                 pending = None
-    return sizes
+    return sizes, ram_objects
+
+
+def add(sizes, ram_objects, section, address, size, path):
+    """Count one input section (address 0 = not placed in the image)."""
+    kind = kind_of(section)
+    if kind is None or int(address, 16) == 0:
+        return
+    who = owner(path)
+    sizes[who][kind] += int(size, 16)
+    if kind in ("data", "bss"):
+        # ".bss.agent" -> "agent"; a section without the symbol's name stays as is.
+        symbol = section.split(".", 2)[2] if section.count(".") >= 2 else section
+        ram_objects.append((int(size, 16), symbol, who[0], who[1]))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("map")
     ap.add_argument("--budget", action="append", default=[], metavar="NAME=BYTES")
+    ap.add_argument("--ram-min", type=int, default=1024, metavar="BYTES",
+                    help="list static RAM objects at least this large (default 1024)")
     ap.add_argument("--markdown", action="store_true")
     args = ap.parse_args()
-    sizes = parse(args.map)
+    sizes, ram_objects = parse(args.map)
 
     def text(c):
         return c["text"] + c["rodata"]
@@ -107,15 +129,34 @@ def main():
     totals = {"agent-text": text(groups["agent"]),
               "image-text": sum(text(c) for c in groups.values())}
 
-    print("agent modules (text = .text + .rodata, RAM = .data + .bss):")
-    agent = sorted(((m, c) for (g, m), c in sizes.items() if g == "agent"),
-                   key=lambda mc: -text(mc[1]))
-    for module, c in agent:
-        print("  %-18s %6d text %6d RAM" % (module, text(c), ram(c)))
-    print("groups:")
-    for group in sorted(groups, key=lambda g: -text(groups[g])):
-        print("  %-10s %7d text %7d RAM" % (group, text(groups[group]), ram(groups[group])))
-    print("  %-10s %7d text" % ("image", totals["image-text"]))
+    ordered = sorted(groups, key=lambda g: -text(groups[g]))
+    big = sorted((o for o in ram_objects if o[0] >= args.ram_min), reverse=True)
+    if args.markdown:
+        print("| part | text (B) | static RAM (B) |")
+        print("|---|---:|---:|")
+        for group in ordered:
+            print("| %s | %d | %d |" % (group, text(groups[group]), ram(groups[group])))
+        print("| **image** | **%d** | **%d** |" % (
+            totals["image-text"], sum(ram(c) for c in groups.values())))
+        print()
+        print("| static RAM object | owner | bytes |")
+        print("|---|---|---:|")
+        for size, symbol, group, module in big:
+            print("| `%s` | %s (%s) | %d |" % (symbol, group, module, size))
+    else:
+        print("agent modules (text = .text + .rodata, RAM = .data + .bss):")
+        agent = sorted(((m, c) for (g, m), c in sizes.items() if g == "agent"),
+                       key=lambda mc: -text(mc[1]))
+        for module, c in agent:
+            print("  %-18s %6d text %6d RAM" % (module, text(c), ram(c)))
+        print("groups:")
+        for group in ordered:
+            print("  %-10s %7d text %7d RAM" % (group, text(groups[group]), ram(groups[group])))
+        print("  %-10s %7d text %7d RAM" % ("image", totals["image-text"],
+                                            sum(ram(c) for c in groups.values())))
+        print("static RAM objects of %d bytes or more:" % args.ram_min)
+        for size, symbol, group, module in big:
+            print("  %7d  %-28s %s (%s)" % (size, symbol, group, module))
 
     failed = False
     for b in args.budget:

@@ -331,6 +331,30 @@ static void test_backoff_doubles_and_retry_after_wins(void **state)
     assert_int_equal(expect_wait(), clamped < order.deadline_ms ? clamped : order.deadline_ms);
 }
 
+/* A CA that has fetched the token but keeps answering "pending" (say, one of
+ * several validation perspectives failed and it retries) gets one quick poll
+ * after the fetch and then the backoff -- not a poll every settle time. */
+static void test_served_then_pending_backs_off(void **state)
+{
+    (void)state;
+    to_polling();
+    assert_true(acme_order_on_served(&order, "tok1", 4, now + 5));
+    now = expect_wait();
+    assert_int_equal(order.last_served_ms + ACME_POLL_AFTER_SERVE_MS, now);
+    int polls = 0;
+    uint64_t start = now;
+    while (now - start < 10000u) {
+        expect_send("https://ca.test/order/1");
+        feed(200, NULL, order_json("pending", NULL));
+        polls++;
+        uint64_t until = expect_wait();
+        assert_true(until - now >= ACME_POLL_FIRST_MS);
+        now = until;
+    }
+    /* 250, 500, 1000, 2000, 4000 ms, ...: at most 6 polls in 10 s. */
+    assert_true(polls <= 6);
+}
+
 static void test_retry_after_http_date(void **state)
 {
     (void)state;
@@ -566,6 +590,7 @@ int main(void)
         cmocka_unit_test_setup(test_valid_authz_needs_no_challenge, setup),
         cmocka_unit_test_setup(test_ready_order_goes_straight_to_finalize, setup),
         cmocka_unit_test_setup(test_backoff_doubles_and_retry_after_wins, setup),
+        cmocka_unit_test_setup(test_served_then_pending_backs_off, setup),
         cmocka_unit_test_setup(test_retry_after_http_date, setup),
         cmocka_unit_test_setup(test_polling_is_bounded, setup),
         cmocka_unit_test_setup(test_issue_deadline, setup),

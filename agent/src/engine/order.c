@@ -10,6 +10,7 @@
 #include "acme/codec/eab.h"
 #include "acme/codec/json_writer.h"
 #include "acme/engine/poll_delay.h"
+#include "codec/ascii.h"
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -47,17 +48,11 @@ static acme_status_t copy_url(char *dst, const char *src)
     return ACME_OK;
 }
 
-static bool is_base64url_char(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_';
-}
-
 static bool token_is_valid(const char *token)
 {
     size_t n = 0;
     for (; token[n] != '\0'; n++) {
-        if (!is_base64url_char(token[n])) {
+        if (!acme_ascii_is_b64u((uint8_t)token[n])) {
             return false;
         }
     }
@@ -177,9 +172,11 @@ static bool all_tokens_served(const acme_order_t *o)
     return any;
 }
 
-/* Wait before the next poll of the order. A Retry-After is a floor; when the
- * responder has already served every token, the CA has validated and a
- * short settle time replaces the backoff delay. */
+/* Wait before the next poll of the order. A Retry-After is a floor. When the
+ * last token was served while this answer was on its way, the CA has just
+ * validated and a short settle time replaces the backoff delay; a CA that
+ * still says "pending" on a later poll gets the backoff, not a poll every
+ * settle time (acme_order_on_served covers serves during a wait). */
 static void schedule_poll(acme_order_t *o, const acme_http_response_t *resp, uint64_t now_ms,
                           int64_t wall_s)
 {
@@ -190,7 +187,8 @@ static void schedule_poll(acme_order_t *o, const acme_http_response_t *resp, uin
         o->retry_not_before_ms = now_ms + retry_after;
     }
     o->wait_until_ms = now_ms + delay;
-    if (o->phase == ACME_PHASE_POLL_READY && all_tokens_served(o)) {
+    bool served_in_flight = o->last_served_ms >= o->request_sent_ms;
+    if (o->phase == ACME_PHASE_POLL_READY && served_in_flight && all_tokens_served(o)) {
         uint64_t settle = o->last_served_ms + ACME_POLL_AFTER_SERVE_MS;
         if (settle < now_ms) {
             settle = now_ms;
@@ -562,6 +560,9 @@ acme_action_t acme_order_next(acme_order_t *o, uint64_t now_ms)
     default:
         act.kind = ACME_ACTION_FAILED;
         break;
+    }
+    if (act.kind == ACME_ACTION_SEND) {
+        o->request_sent_ms = now_ms;
     }
     if (st != ACME_OK) {
         /* A payload that does not fit is a configuration limit. */

@@ -54,8 +54,18 @@
 # and ACME_<NAME>_MGMT_PORT (ACME_PEBBLE_PORT for pebble_start). Pebble always runs with
 # PEBBLE_VA_NOSLEEP=1 unless the caller passes another value. Everything binds to 127.0.0.1
 # only, and every wait is bounded.
+#
+# Inside a network namespace a test made itself (tests/firmware: a board behind a tap device),
+# ACME_PEBBLE_BIND=<the namespace's own address> makes every server bind there instead (and
+# the test TLS leaf carry that address), and ACME_CTS_DEFAULT_IPV4=<the client's address> is
+# what challtestsrv answers for every A query, i.e. where the VAs dial for http-01. Both default
+# to 127.0.0.1. ACME_PEBBLE_EXTRA_SANS="IP ..." adds addresses to the TLS leaf, for a client
+# that reaches Pebble through a forwarder (QEMU user networking's guestfwd).
 
 PEBBLE_HOSTNAME=acme.pebble.test
+PEBBLE_BIND_IP=${ACME_PEBBLE_BIND:-127.0.0.1}
+PEBBLE_CLIENT_IP=${ACME_CTS_DEFAULT_IPV4:-127.0.0.1}
+read -r -a PEBBLE_EXTRA_SANS <<<"${ACME_PEBBLE_EXTRA_SANS:-}"
 PEBBLE_START_TIMEOUT_S=${PEBBLE_START_TIMEOUT_S:-10}
 _PEBBLE_PIDS=()              # every process started here, challtestsrv first
 _PEBBLE_CTS_PID=""           # challtestsrv, once pebble_env_start ran
@@ -75,9 +85,9 @@ _pebble_die() {
 # Random in [20000, 32767]: under Linux's default ephemeral range (32768-60999), so an
 # outgoing connection's source port cannot take one between the pick and the bind.
 _pebble_free_ports() {
-    _pebble_python - "$1" <<'EOF'
+    _pebble_python - "$1" "$PEBBLE_BIND_IP" <<'EOF'
 import random, socket, sys
-want, got = int(sys.argv[1]), []
+want, got, bind_ip = int(sys.argv[1]), [], sys.argv[2]
 for _ in range(2000):
     if len(got) == want:
         break
@@ -88,7 +98,7 @@ for _ in range(2000):
         for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
             s = socket.socket(socket.AF_INET, kind)
             try:
-                s.bind(("127.0.0.1", port))
+                s.bind((bind_ip, port))
             finally:
                 s.close()
     except OSError:
@@ -104,11 +114,19 @@ EOF
 # in the same WORKDIR while more than an hour of validity is left. The root key stays in the
 # directory (mode 600) so pebble_tls_leaf can sign more leaves under the same root.
 _pebble_make_tls() {
-    local dir="$1/tls"
+    local dir="$1/tls" ip
+    local sans=(localhost "$PEBBLE_HOSTNAME" 127.0.0.1)
+    [[ $PEBBLE_BIND_IP == 127.0.0.1 ]] || sans+=("$PEBBLE_BIND_IP")
+    sans+=("${PEBBLE_EXTRA_SANS[@]}")
     if [[ -s $dir/root.pem && -s $dir/root.key && -s $dir/leaf.pem && -s $dir/leaf.key ]] &&
         openssl x509 -in "$dir/leaf.pem" -noout -checkend 3600 >/dev/null 2>&1 &&
         openssl x509 -in "$dir/root.pem" -noout -checkend 3600 >/dev/null 2>&1; then
-        return 0
+        local all=1
+        for ip in "${sans[@]:2}"; do
+            openssl x509 -in "$dir/leaf.pem" -noout -checkip "$ip" 2>/dev/null |
+                grep -q 'does match' || all=0
+        done
+        ((all)) && return 0
     fi
     mkdir -p "$dir" || return 1
     (
@@ -122,7 +140,7 @@ _pebble_make_tls() {
             -addext "keyUsage=critical,keyCertSign,cRLSign" -out root.pem 2>/dev/null
         chmod 644 root.pem
     ) || _pebble_die "could not create the test TLS root in $dir" || return 1
-    _pebble_sign_leaf "$dir" "$dir/leaf" localhost "$PEBBLE_HOSTNAME" 127.0.0.1
+    _pebble_sign_leaf "$dir" "$dir/leaf" "${sans[@]}"
 }
 
 # _pebble_sign_leaf TLSDIR OUT_PREFIX SAN... : EC P-256 serverAuth leaf under TLSDIR's root.
@@ -256,13 +274,13 @@ pebble_env_start() {
         read -r -a ports <<<"$list"
         export PEBBLE_HTTP01_PORT=${ACME_PEBBLE_HTTP01_PORT:-${ports[0]}}
         export PEBBLE_TLS_PORT=${ACME_PEBBLE_TLS_PORT:-${ports[1]}}
-        export CHALLTESTSRV_DNS="127.0.0.1:${ACME_CTS_DNS_PORT:-${ports[2]}}"
+        export CHALLTESTSRV_DNS="$PEBBLE_BIND_IP:${ACME_CTS_DNS_PORT:-${ports[2]}}"
         mgmt_port=${ACME_CTS_MGMT_PORT:-${ports[3]}}
-        export CHALLTESTSRV_MGMT="http://127.0.0.1:$mgmt_port"
+        export CHALLTESTSRV_MGMT="http://$PEBBLE_BIND_IP:$mgmt_port"
         # Empty -http01/-https01/-tlsalpn01: challtestsrv must not hold the ports the client
-        # under test answers challenges on. -defaultIPv6 "": a VA must only dial 127.0.0.1.
-        pebble-challtestsrv -dns01 "$CHALLTESTSRV_DNS" -management "127.0.0.1:$mgmt_port" \
-            -defaultIPv4 127.0.0.1 -defaultIPv6 "" -http01 "" -https01 "" -tlsalpn01 "" \
+        # under test answers challenges on. -defaultIPv6 "": a VA must only dial the IPv4 address.
+        pebble-challtestsrv -dns01 "$CHALLTESTSRV_DNS" -management "$PEBBLE_BIND_IP:$mgmt_port" \
+            -defaultIPv4 "$PEBBLE_CLIENT_IP" -defaultIPv6 "" -http01 "" -https01 "" -tlsalpn01 "" \
             >"$CHALLTESTSRV_LOG" 2>&1 </dev/null &
         _PEBBLE_CTS_PID=$!
         _PEBBLE_PIDS+=("$_PEBBLE_CTS_PID")
@@ -294,8 +312,8 @@ _pebble_write_config() {
     cat >"$1" <<EOF
 {
   "pebble": {
-    "listenAddress": "127.0.0.1:$2",
-    "managementListenAddress": "127.0.0.1:$3",
+    "listenAddress": "$PEBBLE_BIND_IP:$2",
+    "managementListenAddress": "$PEBBLE_BIND_IP:$3",
     "certificate": "$PEBBLE_WORKDIR/tls/leaf.pem",
     "privateKey": "$PEBBLE_WORKDIR/tls/leaf.key",
     "httpPort": $PEBBLE_HTTP01_PORT,
@@ -355,9 +373,9 @@ print(json.dumps(dict(a.split("=", 1) for a in sys.argv[1:])))' "${eab[@]}") || 
         mgmt=${!mgmt_var:-${ports[1]}}
         export "${name}_PORT=$port" "${name}_MGMT_PORT=$mgmt" "${name}_LOG=$log"
         export "${name}_CONFIG=$cfg"
-        export "${name}_DIR_URL=https://127.0.0.1:$port/dir"
+        export "${name}_DIR_URL=https://$PEBBLE_BIND_IP:$port/dir"
         export "${name}_DIR_URL_BY_NAME=https://$PEBBLE_HOSTNAME:$port/dir"
-        export "${name}_MGMT_URL=https://127.0.0.1:$mgmt"
+        export "${name}_MGMT_URL=https://$PEBBLE_BIND_IP:$mgmt"
         _pebble_write_config "$cfg" "$port" "$mgmt" "$eab_json"
         env PEBBLE_VA_NOSLEEP=1 "${env_args[@]}" pebble -config "$cfg" \
             -dnsserver "$CHALLTESTSRV_DNS" >"$log" 2>&1 </dev/null &
@@ -366,7 +384,7 @@ print(json.dumps(dict(a.split("=", 1) for a in sys.argv[1:])))' "${eab[@]}") || 
         _PEBBLE_CA_PIDS[$name]=$pid
         _pebble_write_pids
         # Ready when the directory answers over TLS with the test root.
-        _pebble_wait_url "$pid" "https://127.0.0.1:$port/dir" 200 --cacert "$PEBBLE_TRUST" &&
+        _pebble_wait_url "$pid" "https://$PEBBLE_BIND_IP:$port/dir" 200 --cacert "$PEBBLE_TRUST" &&
             return 0
         pebble_stop_ca "$name"
         if grep -qs "address already in use" "$log" && [[ $attempt != 3 && -z $fixed ]]; then

@@ -133,6 +133,7 @@ typedef struct acme_order {
     uint64_t wait_until_ms;
     uint64_t retry_not_before_ms; /* from Retry-After: never poll earlier */
     uint64_t last_served_ms;
+    uint64_t request_sent_ms; /* when the request in flight was handed out */
     uint64_t deadline_ms;
 
     acme_request_t request;

@@ -1,0 +1,225 @@
+/*
+ * fw-acme: the agent on the Cortex-M board. At boot it loads the stored
+ * state from flash; with a certificate already stored (and not expired) it
+ * reports it and stops, otherwise it gets one from the configured ACME
+ * server over http-01 (the board answers the CA's fetches itself), stores
+ * it, and reports it. Everything runs in one super-loop: lwIP NO_SYS, the
+ * agent polled through acme_agent_run() with the board's wait seam.
+ *
+ *   fw-acme --ip A.B.C.D/N|dhcp [--gw A.B.C.D] [--dns A.B.C.D]
+ *           --directory URL --domain NAME [--domain NAME ...] --trust HOSTFILE
+ *           --flash HOSTFILE [--http01-port N] [--contact URI]
+ *
+ * Lines for tests and people (one per fact):
+ *   ACME: stored serial=<hex> not_after=<unix> issuer=<dn>
+ *   ACME: issued serial=<hex> not_after=<unix> issuer=<dn>
+ *   ACME: stats requests=N handshakes=N arena_peak=N agent_size=N issue_ms=N
+ *   ACME: failed status=<name> detail=<text>
+ * Exit status: 0 a certificate is stored; 2 usage; 3 entropy; 4 flash;
+ * 5 network; 6 issuance failed.
+ */
+#include "board.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acme/agent.h"
+#include "acme/port_lwip.h"
+
+#define EXIT_USAGE 2
+#define EXIT_RNG 3
+#define EXIT_FLASH 4
+#define EXIT_NET 5
+#define EXIT_ISSUE 6
+
+#define NET_UP_TIMEOUT_MS 15000u
+#define TRUST_MAX (16u * 1024u)
+
+/* The agent and its arena: static, sized at compile time. The arena is the
+ * 40 KiB budget of the README: an issuance that needed more would fail here
+ * with ACME_ERR_NO_MEMORY instead of passing the firmware test. */
+static acme_agent_t agent;
+static uint8_t arena[40u * 1024u];
+static char trust[TRUST_MAX];
+
+typedef struct options {
+    const char *ip;
+    const char *gw;
+    const char *dns;
+    const char *directory;
+    const char *trust;
+    const char *flash;
+    const char *contact;
+    const char *names[ACME_MAX_IDENTIFIERS];
+    size_t name_count;
+    uint16_t http01_port;
+} options_t;
+
+static int usage(const char *why)
+{
+    printf("fw-acme: %s\n"
+           "usage: fw-acme --ip A.B.C.D/N|dhcp [--gw IP] [--dns IP] --directory URL\n"
+           "               --domain NAME [--domain NAME ...] --trust HOSTFILE --flash HOSTFILE\n"
+           "               [--http01-port N] [--contact URI]\n",
+           why);
+    return EXIT_USAGE;
+}
+
+static bool parse_options(int argc, char **argv, options_t *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->http01_port = 80;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (v == NULL) {
+            return false;
+        }
+        i++;
+        if (strcmp(a, "--ip") == 0) {
+            o->ip = v;
+        } else if (strcmp(a, "--gw") == 0) {
+            o->gw = v;
+        } else if (strcmp(a, "--dns") == 0) {
+            o->dns = v;
+        } else if (strcmp(a, "--directory") == 0) {
+            o->directory = v;
+        } else if (strcmp(a, "--trust") == 0) {
+            o->trust = v;
+        } else if (strcmp(a, "--flash") == 0) {
+            o->flash = v;
+        } else if (strcmp(a, "--contact") == 0) {
+            o->contact = v;
+        } else if (strcmp(a, "--http01-port") == 0) {
+            long port = strtol(v, NULL, 10);
+            if (port < 1 || port > 65535) {
+                return false;
+            }
+            o->http01_port = (uint16_t)port;
+        } else if (strcmp(a, "--domain") == 0 && o->name_count < ACME_MAX_IDENTIFIERS) {
+            o->names[o->name_count++] = v;
+        } else {
+            return false;
+        }
+    }
+    return o->ip != NULL && o->directory != NULL && o->trust != NULL && o->flash != NULL &&
+           o->name_count > 0;
+}
+
+/* Decimal text of v (newlib-nano's printf has no %lld). */
+static const char *int64_text(int64_t v, char buf[21])
+{
+    char *p = buf + 20;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    *p = '\0';
+    do {
+        *--p = (char)('0' + u % 10u);
+        u /= 10u;
+    } while (u != 0);
+    if (v < 0) {
+        *--p = '-';
+    }
+    return p;
+}
+
+static void report_certificate(const char *what)
+{
+    acme_cert_info_t info;
+    char when[21];
+    if (acme_agent_cert_info(&agent, &info) == ACME_OK) {
+        printf("ACME: %s serial=%s not_after=%s issuer=%s\n", what, info.serial_hex,
+               int64_text(info.not_after, when), info.issuer);
+    }
+}
+
+static void report_stats(void)
+{
+    acme_agent_stats_t s;
+    acme_agent_stats(&agent, &s);
+    printf("ACME: stats requests=%lu handshakes=%lu arena_peak=%lu agent_size=%lu "
+           "issue_ms=%lu\n",
+           (unsigned long)s.http_requests, (unsigned long)s.tls_handshakes,
+           (unsigned long)s.arena_peak, (unsigned long)sizeof(acme_agent_t),
+           (unsigned long)s.issue_ms);
+}
+
+/* A stored certificate that is still valid: nothing to do at this boot.
+ * (Renewal before expiry is the lifecycle's job, not this firmware's.) */
+static bool have_valid_certificate(void)
+{
+    acme_cert_info_t info;
+    if (acme_agent_cert_info(&agent, &info) != ACME_OK) {
+        return false;
+    }
+    int64_t now = board_wall_s();
+    return now == ACME_TIME_UNKNOWN || info.not_after > now;
+}
+
+int main(int argc, char **argv)
+{
+    options_t o;
+    if (!parse_options(argc, argv, &o)) {
+        return usage("missing or bad options");
+    }
+    board_net_config_t net;
+    if (board_net_config_parse(&net, o.ip, o.gw, o.dns) != ACME_OK) {
+        return usage("bad --ip/--gw/--dns");
+    }
+    size_t trust_len = 0;
+    if (board_file_read(o.trust, trust, sizeof(trust) - 1, &trust_len) != ACME_OK) {
+        return usage("cannot read --trust");
+    }
+    if (board_flash_open(o.flash) != ACME_OK) {
+        printf("fw-acme: cannot load the flash image %s\n", o.flash);
+        return EXIT_FLASH;
+    }
+
+    static acme_port_t port;
+    if (acme_lwip_port_init(&port, board_wall_s, &board_rng_test_standin_ops, NULL) != ACME_OK) {
+        printf("fw-acme: entropy source failed\n");
+        return EXIT_RNG;
+    }
+    port.rng = &board_rng_test_standin_ops;
+    port.rng_ctx = NULL;
+    board_flash_install(&port);
+    port.wait = &board_wait_ops;
+    port.log = &board_log_ops;
+    if (board_net_up(&net, NET_UP_TIMEOUT_MS) != ACME_OK) {
+        printf("fw-acme: the network did not come up\n");
+        return EXIT_NET;
+    }
+
+    static acme_agent_config_t cfg;
+    cfg.directory_url = o.directory;
+    cfg.names = o.names;
+    cfg.name_count = o.name_count;
+    cfg.contact = o.contact;
+    cfg.key_type = ACME_KEY_P256;
+    cfg.terms_of_service_agreed = true;
+    cfg.trust_pem = trust;
+    cfg.trust_pem_len = trust_len;
+    cfg.http01_port = o.http01_port;
+    acme_status_t st = acme_agent_init(&agent, &cfg, &port, arena, sizeof(arena));
+    if (st != ACME_OK) {
+        printf("ACME: failed status=%s detail=init\n", acme_status_name(st));
+        return st == ACME_ERR_RNG ? EXIT_RNG : st == ACME_ERR_FLASH ? EXIT_FLASH : EXIT_ISSUE;
+    }
+    if (have_valid_certificate()) {
+        report_certificate("stored");
+        acme_agent_deinit(&agent);
+        return 0;
+    }
+    st = acme_agent_run(&agent);
+    report_stats();
+    if (st != ACME_OK) {
+        const acme_problem_t *p = acme_agent_problem(&agent);
+        printf("ACME: failed status=%s detail=%s%s%s\n", acme_status_name(st), p->type,
+               p->type[0] != '\0' ? " " : "", p->detail);
+        acme_agent_deinit(&agent);
+        return EXIT_ISSUE;
+    }
+    report_certificate("issued");
+    acme_agent_deinit(&agent);
+    return 0;
+}

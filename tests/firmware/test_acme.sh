@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# tests/firmware/test_acme.sh -- the agent on the Cortex-M board gets a certificate from a real
+# Pebble over http-01 under QEMU, stores it in (emulated) flash, and a second boot loads it from
+# flash without asking the CA again.
+#
+#   test_acme.sh FIRMWARE_M4_DIR FIRMWARE_M3_DIR BUILD_DIR
+#
+# Namespace mode (root): a throwaway network namespace with a tap device; Pebble and
+# pebble-challtestsrv run inside it on the host side of the tap (10.77.0.1), challtestsrv
+# answers every A query with the board's address (10.77.0.2), so Pebble's VA fetches the
+# http-01 token from the board itself. User mode (when no namespace can be made, and once on
+# the M4 in any case so the fallback keeps working): Pebble on 127.0.0.1, the board on QEMU's
+# user-mode network (restrict=on, DHCP), reaching Pebble through guestfwd (10.0.2.100, relayed
+# to 127.0.0.1) and reached by the VA through hostfwd on 127.0.0.1. Nothing leaves the
+# namespace or loopback.
+#
+# Per core (mps2-an386 Cortex-M4, mps2-an385 Cortex-M3), what a user relies on:
+#   boot 1: exit 0 and "ACME: issued serial=S"; the flash image holds the chain and key:
+#           acme-agent export of that image (the Linux board's state format) verifies against
+#           Pebble's root, carries exactly the board's name, the key matches, and S is a serial
+#           Pebble logged issuing; Pebble validated http-01 (the only listener at the board's
+#           address is the board); the arena peak is within the 40 KiB budget.
+#   boot 2: exit 0, "ACME: stored serial=S" (the same certificate) and no request at Pebble.
+# Writes the measured figures to BUILD_DIR/firmware-work/acme-<machine>.txt (key=value) for
+# tools/size_report.py, and prints them.
+set -uo pipefail
+
+usage="usage: test_acme.sh FIRMWARE_M4_DIR FIRMWARE_M3_DIR BUILD_DIR"
+m4=${1:?$usage}/boards/qemu-mps2
+m3=${2:?$usage}/boards/qemu-mps2
+build=$(cd "${3:?$usage}" && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+integration=$(cd "$here/../integration" && pwd)
+# shellcheck source=SCRIPTDIR/lib/qemu.sh
+. "$here/lib/qemu.sh"
+# shellcheck source=SCRIPTDIR/../integration/lib/pebble.sh
+. "$integration/lib/pebble.sh"
+# shellcheck source=SCRIPTDIR/../integration/lib/cert_check.sh
+. "$integration/lib/cert_check.sh"
+py=python3
+[[ -x /usr/bin/python3 ]] && py=/usr/bin/python3
+
+ARENA_BUDGET=$((40 * 1024))
+BOOT_TIMEOUT_S=${ACME_FW_BOOT_TIMEOUT_S:-120}
+agent_cli=$build/boards/linux/acme-agent
+
+failures=0
+fail() {
+    echo "FAIL: $*"
+    failures=$((failures + 1))
+    return 1
+}
+
+for f in "$m4/fw-acme.elf" "$m3/fw-acme.elf" "$agent_cli"; do
+    [[ -e $f ]] || { echo "FAIL: $f not built"; exit 1; }
+done
+
+# ---- outer run: make the namespace, run the scenario inside it, always remove it -----------
+if [[ ${ACME_FW_INSIDE:-} != 1 ]]; then
+    mkdir -p "$build/firmware-work"
+    work=$(mktemp -d "$build/firmware-work/acme.XXXXXX")
+    trap 'qemu_netns_down' EXIT
+    trap 'exit 1' INT TERM
+    rc=0
+    if qemu_netns_up "acmefw$$"; then
+        echo "test_acme: mode netns (namespace $QEMU_NETNS, tap $QEMU_TAP)"
+        ip netns exec "$QEMU_NETNS" env ACME_FW_INSIDE=1 ACME_FW_WORK="$work/netns" \
+            ACME_FW_MODE=netns QEMU_NETNS="$QEMU_NETNS" \
+            timeout -k 5 600 bash "${BASH_SOURCE[0]}" "$@" || rc=$?
+        qemu_netns_down
+        echo "test_acme: mode user (the fallback path, M4 only)"
+        ACME_FW_INSIDE=1 ACME_FW_WORK="$work/user" ACME_FW_MODE=user ACME_FW_CORES=m4 \
+            timeout -k 5 600 bash "${BASH_SOURCE[0]}" "$@" || rc=$((rc ? rc : $?))
+    else
+        echo "test_acme: mode user (no network namespace could be made here)"
+        ACME_FW_INSIDE=1 ACME_FW_WORK="$work/user" ACME_FW_MODE=user \
+            timeout -k 5 900 bash "${BASH_SOURCE[0]}" "$@" || rc=$?
+    fi
+    ((rc == 0)) && echo "test_acme: PASS"
+    exit "$rc"
+fi
+
+# ---- inner run: one network mode, every core asked for ---------------------------------------
+work=${ACME_FW_WORK:?}
+mode=${ACME_FW_MODE:?}
+mkdir -p "$work"
+trap 'qemu_stop; pebble_stop' EXIT
+trap 'exit 1' INT TERM
+
+case $mode in
+netns)
+    export ACME_PEBBLE_BIND=$QEMU_HOST_IP ACME_CTS_DEFAULT_IPV4=$QEMU_GUEST_IP
+    PEBBLE_BIND_IP=$QEMU_HOST_IP PEBBLE_CLIENT_IP=$QEMU_GUEST_IP
+    ;;
+user)
+    guest_fwd_ip=10.0.2.100
+    export ACME_PEBBLE_EXTRA_SANS=$guest_fwd_ip
+    PEBBLE_EXTRA_SANS=("$guest_fwd_ip")
+    ;;
+esac
+pebble_start "$work/pebble" || { echo "FAIL: Pebble did not start"; exit 1; }
+
+board_args=()
+dir_url=$PEBBLE_DIR_URL
+if [[ $mode == netns ]]; then
+    board_args=(--ip "$QEMU_GUEST_IP/24" --gw "$QEMU_HOST_IP")
+else
+    board_args=(--ip dhcp)
+    dir_url="https://$guest_fwd_ip:$PEBBLE_PORT/dir"
+    QEMU_USER_FWDS=",hostfwd=tcp:127.0.0.1:$PEBBLE_HTTP01_PORT-:$PEBBLE_HTTP01_PORT"
+    QEMU_USER_FWDS+=",guestfwd=tcp:$guest_fwd_ip:$PEBBLE_PORT-cmd:$py"
+    QEMU_USER_FWDS+=" $here/lib/tcp_relay.py 127.0.0.1 $PEBBLE_PORT $BOOT_TIMEOUT_S"
+fi
+QEMU_TIMEOUT_S=$BOOT_TIMEOUT_S
+
+# field LOG KEY: the value of KEY=... on the board's "ACME:" lines
+field() {
+    grep -oE "^ACME: .*\b$2=[^ ]*" "$1" | head -n 1 | sed -E "s/.*\b$2=//"
+}
+
+# boot MACHINE ELF LOG DOMAIN FLASH: one boot; sets boot_rc
+boot() {
+    local machine=$1 elf=$2 log=$3 domain=$4 flash=$5
+    boot_rc=0
+    if [[ $mode == netns ]]; then
+        qemu_run "$elf" "$machine" "${board_args[@]}" --directory "$dir_url" \
+            --domain "$domain" --trust "$PEBBLE_TRUST" --flash "$flash" \
+            --http01-port "$PEBBLE_HTTP01_PORT" >"$log" 2>&1 || boot_rc=$?
+    else
+        qemu_run_user "$elf" "$machine" "${board_args[@]}" --directory "$dir_url" \
+            --domain "$domain" --trust "$PEBBLE_TRUST" --flash "$flash" \
+            --http01-port "$PEBBLE_HTTP01_PORT" >"$log" 2>&1 || boot_rc=$?
+    fi
+}
+
+show_log() {
+    echo "    --- $1"
+    sed 's/^/    /' "$1"
+}
+
+# run_core CORE MACHINE ELF
+run_core() {
+    local core=$1 machine=$2 elf=$3
+    local domain="fw-$core-$mode.acme.test" flash="$work/flash-$machine.bin"
+    local log1="$work/boot1-$machine.log" log2="$work/boot2-$machine.log"
+    local before after serial t0 t1
+
+    # Boot 1: a blank flash chip, so the board creates an account and gets a certificate.
+    before=$(pebble_request_count)
+    t0=${EPOCHREALTIME/./}
+    boot "$machine" "$elf" "$log1" "$domain" "$flash"
+    t1=${EPOCHREALTIME/./}
+    after=$(pebble_request_count)
+    if ((boot_rc != 0)) || ! grep -q '^ACME: issued serial=' "$log1"; then
+        fail "$machine ($mode): boot 1 exited $boot_rc without 'ACME: issued'"
+        show_log "$log1"
+        pebble_logs | tail -n 30
+        return 1
+    fi
+    serial=$(field "$log1" serial | tr 'A-F' 'a-f' | sed 's/^0*//')
+    local requests handshakes arena issue_ms agent_size stack
+    requests=$(field "$log1" requests)
+    handshakes=$(field "$log1" handshakes)
+    arena=$(field "$log1" arena_peak)
+    issue_ms=$(field "$log1" issue_ms)
+    agent_size=$(field "$log1" agent_size)
+    stack=$(grep -oE 'main stack [0-9]+' "$log1" | grep -oE '[0-9]+$')
+    echo "    $machine ($mode): issued serial $serial in $(((t1 - t0) / 1000)) ms wall" \
+        "(agent ${issue_ms} ms): $requests requests ($((after - before)) seen by Pebble)," \
+        "$handshakes TLS handshakes, arena peak $arena B, sizeof(acme_agent_t) $agent_size B," \
+        "main stack high-water $stack B"
+    ((requests == after - before)) ||
+        fail "$machine ($mode): the board counted $requests requests, Pebble saw $((after - before))"
+    ((arena > 0 && arena <= ARENA_BUDGET)) ||
+        fail "$machine ($mode): arena peak $arena B is over the budget of $ARENA_BUDGET B"
+    grep -q "set VALID by completed challenge" "$PEBBLE_LOG" ||
+        fail "$machine ($mode): Pebble never validated a challenge"
+
+    # The certificate is in the flash image, whole: export it with the Linux CLI (same format).
+    local out="$work/export-$machine"
+    if "$agent_cli" export --state "$flash" --out "$out" >"$work/export-$machine.log" 2>&1; then
+        if check_export "$out" "$domain"; then
+            [[ $(cert_serial "$out/leaf.pem") == "$serial" ]] ||
+                fail "$machine ($mode): the flash image holds serial" \
+                    "$(cert_serial "$out/leaf.pem"), the board reported $serial"
+        fi
+    else
+        fail "$machine ($mode): acme-agent export of the board's flash image failed"
+        sed 's/^/    /' "$work/export-$machine.log"
+    fi
+    [[ $mode == netns ]] && {
+        printf '%s\n' "machine=$machine" "requests=$requests" "handshakes=$handshakes" \
+            "arena_peak=$arena" "agent_size=$agent_size" "main_stack=$stack" \
+            "issue_ms=$issue_ms" >"$build/firmware-work/acme-$machine.txt"
+    }
+
+    # Boot 2: the stored certificate, not a new one.
+    before=$(pebble_request_count)
+    boot "$machine" "$elf" "$log2" "$domain" "$flash"
+    after=$(pebble_request_count)
+    if ((boot_rc != 0)) || ! grep -q '^ACME: stored serial=' "$log2"; then
+        fail "$machine ($mode): boot 2 exited $boot_rc without 'ACME: stored'"
+        show_log "$log2"
+        return 1
+    fi
+    local serial2
+    serial2=$(field "$log2" serial | tr 'A-F' 'a-f' | sed 's/^0*//')
+    [[ $serial2 == "$serial" ]] ||
+        fail "$machine ($mode): boot 2 reports serial $serial2, boot 1 got $serial"
+    ((after == before)) ||
+        fail "$machine ($mode): boot 2 sent $((after - before)) requests to Pebble, expected 0"
+    echo "    $machine ($mode): boot 2 loaded serial $serial2 from flash," \
+        "$((after - before)) requests"
+}
+
+cores=${ACME_FW_CORES:-m4 m3}
+for core in $cores; do
+    case $core in
+    m4) run_core m4 mps2-an386 "$m4/fw-acme.elf" ;;
+    m3) run_core m3 mps2-an385 "$m3/fw-acme.elf" ;;
+    esac
+done
+((failures == 0)) || { echo "test_acme ($mode): $failures failure(s); work in $work"; exit 1; }
+exit 0

@@ -1,0 +1,62 @@
+# tests/integration/lib/cert_check.sh -- what a user checks in a certificate the agent got
+# shellcheck shell=bash
+# from Pebble: the chain verifies to Pebble's issuing root, the SANs are exactly the names, the
+# private key matches and is private, and Pebble logged issuing that serial.
+#
+# Source it after lib/pebble.sh (bash only). The caller defines fail MESSAGE (report, return
+# non-zero), as every test script here does.
+#
+#   check_export OUT NAME...    OUT/fullchain.pem and OUT/privkey.pem (acme-agent export)
+#   pebble_issued_serials       serials $PEBBLE_LOG says were issued (cert_serial's form)
+#   cert_serial PEM             a certificate's serial: lower-case hex, no leading zeros
+
+# The checks a user cares about for an exported certificate, given the names it must carry:
+# files present, key private (0600), chain verifies to Pebble's issuing root, SANs exactly
+# the names, private key matches the certificate. Leaves leaf.pem and root.pem in OUT.
+check_export() {
+    local out=$1
+    shift
+    [[ -s $out/fullchain.pem ]] || fail "$out/fullchain.pem missing" || return 1
+    [[ -s $out/privkey.pem ]] || fail "$out/privkey.pem missing" || return 1
+    local mode
+    mode=$(stat -c %a "$out/privkey.pem")
+    [[ $mode == 600 ]] || fail "privkey.pem mode $mode, expected 600" || return 1
+
+    # Split fullchain.pem: the first certificate is the leaf, the rest the chain the server sent.
+    awk -v dir="$out" '/-----BEGIN CERTIFICATE-----/ { n++ }
+        n == 1 { print > (dir "/leaf.pem") } n > 1 { print > (dir "/chain.pem") }
+        END { exit !(n >= 2) }' "$out/fullchain.pem" ||
+        fail "fullchain.pem must hold the leaf and at least one intermediate" || return 1
+    pebble_issuer_root "$out/root.pem" || fail "could not fetch Pebble's root" || return 1
+    openssl verify -CAfile "$out/root.pem" -untrusted "$out/chain.pem" "$out/leaf.pem" \
+        >"$out/verify.txt" 2>&1 || {
+        sed 's/^/      /' "$out/verify.txt"
+        fail "openssl verify of the exported chain against Pebble's root failed"
+        return 1
+    }
+
+    local sans want
+    sans=$(openssl x509 -in "$out/leaf.pem" -noout -ext subjectAltName | tail -n +2 |
+        tr ',' '\n' | sed 's/^ *//; s/ *$//' | sort | paste -sd' ')
+    want=$(printf 'DNS:%s\n' "$@" | sort | paste -sd' ')
+    [[ $sans == "$want" ]] || fail "SANs are '$sans', expected '$want'" || return 1
+
+    cmp -s <(openssl pkey -in "$out/privkey.pem" -pubout 2>/dev/null) \
+        <(openssl x509 -in "$out/leaf.pem" -noout -pubkey) ||
+        fail "privkey.pem does not match the certificate's public key" || return 1
+    local serial
+    serial=$(cert_serial "$out/leaf.pem")
+    pebble_issued_serials | grep -qx "$serial" ||
+        fail "the certificate (serial $serial) is not one this Pebble issued" || return 1
+}
+
+# Serials this Pebble logged as issued, in cert_serial's form (Pebble zero-pads to 16 digits).
+pebble_issued_serials() {
+    { grep -oE 'Issued certificate serial [0-9a-f]+' "$PEBBLE_LOG" || true; } |
+        awk '{ s = $4; sub(/^0+/, "", s); print s }'
+}
+
+# Serial in lower-case hex without leading zeros (the form Pebble logs).
+cert_serial() {
+    openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//'
+}
