@@ -30,8 +30,14 @@ add_library(acme::mbedtls ALIAS acme_mbedtls)
 # --- cJSON: parsing only (requests are written by our bounded JSON writer).
 # Nesting is capped far below the default 1000: cJSON recurses per level, and
 # a hostile server must not be able to run a small device out of stack.
-add_library(acme_cjson STATIC "${CJSON_SRC}/cJSON.c")
+#
+# Its number conversion is ours (cmake/cjson_strtod.c): cJSON needs strtod only
+# to find where a number ends, and newlib's strtod costs ~10 KiB on a device.
+# Host builds use the same shim, so the tests and fuzzers exercise it.
+add_library(acme_cjson STATIC "${CJSON_SRC}/cJSON.c" "${CMAKE_CURRENT_LIST_DIR}/cjson_strtod.c")
 target_include_directories(acme_cjson SYSTEM PUBLIC "${CJSON_SRC}")
 target_compile_definitions(acme_cjson PUBLIC CJSON_NESTING_LIMIT=16)
+set_source_files_properties("${CJSON_SRC}/cJSON.c" PROPERTIES
+  COMPILE_DEFINITIONS "strtod=acme_cjson_strtod")
 target_compile_options(acme_cjson PRIVATE -w)
 add_library(acme::cjson ALIAS acme_cjson)

@@ -40,7 +40,9 @@ failed=0
 for build in $builds; do
     case $build in
     gcc) cc=gcc opts=() ;;
-    clang) cc=clang opts=() ;;
+    # The Cortex-M firmware is cross-built with arm-none-eabi-gcc whatever the host compiler,
+    # so only the gcc build builds and boots it.
+    clang) cc=clang opts=(-DACME_FIRMWARE_TESTS=OFF) ;;
     asan) cc=gcc opts=(-DACME_SANITIZE=ON) ;;
     *)
         echo "test.sh: unknown build '$build' (known: gcc clang asan)" >&2

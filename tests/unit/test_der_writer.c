@@ -1,7 +1,8 @@
 /*
- * Tests for the internal DER writer used by the CSR codec: X.690 length
- * forms at their boundaries, minimal unsigned INTEGERs, and the sticky
- * overflow that keeps writes inside the buffer.
+ * Tests for the internal (backward) DER writer used by the CSR codec: X.690
+ * length forms at their boundaries, minimal unsigned INTEGERs, nesting by
+ * prepending headers, and the sticky overflow that keeps writes inside the
+ * buffer.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,16 +32,16 @@ static void test_length_forms(void **state)
         {65536, 4, {0x83, 0x01, 0x00, 0x00}},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        assert_int_equal(acme_der_len_size(cases[i].len), cases[i].size);
-        assert_int_equal(acme_der_tlv_size(cases[i].len), 1 + cases[i].size + cases[i].len);
         uint8_t buf[8];
         acme_der_writer_t w;
         acme_der_init(&w, buf, sizeof(buf));
         acme_der_put_header(&w, 0x30, cases[i].len);
         assert_int_equal(acme_der_status(&w), ACME_OK);
         assert_int_equal(w.len, 1 + cases[i].size);
-        assert_int_equal(buf[0], 0x30);
-        assert_memory_equal(buf + 1, cases[i].hdr, cases[i].size);
+        /* Written at the end of the buffer. */
+        assert_ptr_equal(acme_der_start(&w), buf + sizeof(buf) - w.len);
+        assert_int_equal(acme_der_start(&w)[0], 0x30);
+        assert_memory_equal(acme_der_start(&w) + 1, cases[i].hdr, cases[i].size);
     }
 }
 
@@ -52,8 +53,7 @@ static void check_uint(const uint8_t *be, size_t n, const uint8_t *expect, size_
     acme_der_put_uint(&w, be, n);
     assert_int_equal(acme_der_status(&w), ACME_OK);
     assert_int_equal(w.len, expect_len);
-    assert_memory_equal(buf, expect, expect_len);
-    assert_int_equal(acme_der_tlv_size(acme_der_uint_content_size(be, n)), expect_len);
+    assert_memory_equal(acme_der_start(&w), expect, expect_len);
 }
 
 static void test_minimal_unsigned_integers(void **state)
@@ -77,6 +77,26 @@ static void test_minimal_unsigned_integers(void **state)
     check_uint(multi, sizeof(multi), multi_der, sizeof(multi_der));
 }
 
+/* Content first, then the headers around it: SEQUENCE { INTEGER 5,
+ * SET { OCTET STRING "ab" } } written innermost first. */
+static void test_nesting_backwards(void **state)
+{
+    (void)state;
+    uint8_t buf[32];
+    acme_der_writer_t w;
+    acme_der_init(&w, buf, sizeof(buf));
+    static const uint8_t five = 5;
+    acme_der_put_tlv(&w, 0x04, "ab", 2);
+    acme_der_put_header(&w, 0x31, w.len);
+    acme_der_put_uint(&w, &five, 1);
+    acme_der_put_header(&w, 0x30, w.len);
+    static const uint8_t expected[] = {0x30, 0x09, 0x02, 0x01, 0x05, 0x31,
+                                       0x04, 0x04, 0x02, 'a',  'b'};
+    assert_int_equal(acme_der_status(&w), ACME_OK);
+    assert_int_equal(w.len, sizeof(expected));
+    assert_memory_equal(acme_der_start(&w), expected, sizeof(expected));
+}
+
 static void test_overflow_is_sticky_and_bounded(void **state)
 {
     (void)state;
@@ -84,7 +104,7 @@ static void test_overflow_is_sticky_and_bounded(void **state)
     memset(buf, 0xEE, sizeof(buf));
     acme_der_writer_t w;
     acme_der_init(&w, buf, 4);
-    acme_der_put_tlv(&w, 0x04, "abc", 3); /* 5 bytes: does not fit */
+    acme_der_put_tlv(&w, 0x04, "abc", 3); /* 5 bytes: the content fits, its header not */
     assert_int_equal(acme_der_status(&w), ACME_ERR_BUFFER_TOO_SMALL);
     acme_der_put_bytes(&w, "x", 1); /* a later small write stays a no-op */
     assert_int_equal(acme_der_status(&w), ACME_ERR_BUFFER_TOO_SMALL);
@@ -98,6 +118,7 @@ static void test_overflow_is_sticky_and_bounded(void **state)
     acme_der_put_tlv(&w, 0x04, "abc", 3);
     assert_int_equal(acme_der_status(&w), ACME_OK);
     assert_int_equal(w.len, 5);
+    assert_ptr_equal(acme_der_start(&w), buf);
     assert_memory_equal(buf,
                         "\x04\x03"
                         "abc",
@@ -114,6 +135,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_length_forms),
         cmocka_unit_test(test_minimal_unsigned_integers),
+        cmocka_unit_test(test_nesting_backwards),
         cmocka_unit_test(test_overflow_is_sticky_and_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -526,10 +526,47 @@ static void test_name_equal(void **state)
 
 /* clang-format on */
 
+/* Host names the agent requests certificates for (CSR and configuration). */
+static void test_name_length(void **state)
+{
+    (void)state;
+    assert_int_equal(acme_dns_name_length("www.example.com"), 15);
+    assert_int_equal(acme_dns_name_length("a"), 1);
+    assert_int_equal(acme_dns_name_length("A-1.b2.EXAMPLE"), 14);
+    assert_int_equal(acme_dns_name_length("*.example.com"), 13);
+    assert_int_equal(acme_dns_name_length(NULL), 0);
+    static const char *const bad[] = {
+        "",      ".",   "a.", ".a", "a..b",  "-a.b", "a-.b", "a.b-", "a.-b",
+        "a_b.c", "a b", "*",  "*.", "a.*.b", "**.a", "x*.a", "a/b",  "\xc3\xa9.example",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (acme_dns_name_length(bad[i]) != 0) {
+            fail_msg("\"%s\" taken for a name", bad[i]);
+        }
+    }
+    /* Labels up to 63 characters, names up to ACME_DNS_NAME_MAX. */
+    char name[ACME_DNS_NAME_MAX + 2];
+    memset(name, 'a', 63);
+    name[63] = '\0';
+    assert_int_equal(acme_dns_name_length(name), 63);
+    name[63] = 'a';
+    name[64] = '\0';
+    assert_int_equal(acme_dns_name_length(name), 0);
+    for (size_t i = 0; i < sizeof(name) - 1; i++) {
+        name[i] = (i % 4 == 3) ? '.' : 'a';
+    }
+    name[ACME_DNS_NAME_MAX] = '\0'; /* 253 characters ending in "a" */
+    assert_int_equal(acme_dns_name_length(name), ACME_DNS_NAME_MAX);
+    name[ACME_DNS_NAME_MAX] = 'b';
+    name[ACME_DNS_NAME_MAX + 1] = '\0';
+    assert_int_equal(acme_dns_name_length(name), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_query_exact_bytes),
+        cmocka_unit_test(test_name_length),
         cmocka_unit_test(test_query_with_edns0),
         cmocka_unit_test(test_query_name_limits),
         cmocka_unit_test(test_answer_a),

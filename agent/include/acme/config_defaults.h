@@ -17,32 +17,41 @@
  * Each is 1 (compiled in) or 0 (compiled out, with its code and its state in
  * acme_agent_t). A device that is given its directory URL and resolves names
  * through its IP stack needs neither discovery nor the own DNS client; the
- * README's budget table is measured with the firmware's choice. */
+ * README's budget table is measured with the firmware's choice. The text
+ * each one costs is measured on Cortex-M4 -Os with --gc-sections against
+ * the device set (all six 0): tools/size_report.py on tests/size's probe. */
 
-/* CAA auto-discovery of the CA (needs ACME_ENABLE_DNS_CLIENT). */
+/* CAA auto-discovery of the CA (needs ACME_ENABLE_DNS_CLIENT). With the DNS
+ * client: +12.0 KiB (the client alone: +4.3 KiB). */
 #ifndef ACME_ENABLE_DISCOVERY
 #define ACME_ENABLE_DISCOVERY 1
 #endif
 /* The agent's own stub resolver (CAA lookups, --dns-server). Without it the
- * port resolves host names (getaddrinfo, lwIP DNS). */
+ * port resolves host names (getaddrinfo, lwIP DNS). +4.3 KiB. */
 #ifndef ACME_ENABLE_DNS_CLIENT
 #define ACME_ENABLE_DNS_CLIENT 1
 #endif
-/* External account binding in newAccount. */
+/* External account binding in newAccount; it is also what makes the agent
+ * read the CA table (acme_agent_config_t.cas) when discovery is off.
+ * +1.2 KiB. */
 #ifndef ACME_ENABLE_EAB
 #define ACME_ENABLE_EAB 1
 #endif
-/* RSA-2048 device keys (P-256 is always available). */
+/* RSA-2048 device keys (P-256 is always available, and the account key is
+ * always P-256). Without it key_type RSA2048 is ACME_ERR_CONFIG, and an RSA
+ * key is neither generated nor loaded (ACME_ERR_UNSUPPORTED). The TLS client
+ * still verifies RSA server chains. +0.6 KiB. */
 #ifndef ACME_ENABLE_RSA_KEYS
 #define ACME_ENABLE_RSA_KEYS 1
 #endif
-/* IPv6 literals in URLs and addresses. */
+/* IPv6 literals in URLs and addresses. +0.6 KiB. */
 #ifndef ACME_ENABLE_IPV6
 #define ACME_ENABLE_IPV6 1
 #endif
 /* Sentences for acme_strerror() and the agent's own problem details. With 0,
  * acme_strerror() returns the status name (e.g. "ACME_ERR_TLS_VERIFY") and
- * the details are empty: ~5 KiB less text on a device. */
+ * the agent's own details are empty (a CA's problem document is still kept
+ * whole): 3.3 KiB less text on a device. */
 #ifndef ACME_ERROR_TEXT
 #define ACME_ERROR_TEXT 1
 #endif

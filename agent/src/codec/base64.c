@@ -6,43 +6,43 @@
 #include "acme/codec/base64.h"
 
 #include <stdbool.h>
+#include <string.h>
 
-static const char alphabet_std[65] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char alphabet_url[65] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/* The url alphabet; the standard one differs in the last two characters. */
+static const char alphabet[64] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char std_62_63[2] = {'+', '/'};
 
-static acme_status_t encode(const char *alphabet, bool pad, const uint8_t *in, size_t n, char *out,
-                            size_t cap, size_t *out_len)
+static char symbol(uint32_t v, bool url)
 {
-    size_t need = pad ? ACME_BASE64_LEN(n) : ACME_BASE64URL_LEN(n);
+    v &= 63u;
+    return (v < 62u || url) ? alphabet[v] : std_62_63[v - 62u];
+}
+
+static acme_status_t encode(bool url, const uint8_t *in, size_t n, char *out, size_t cap,
+                            size_t *out_len)
+{
+    size_t need = url ? ACME_BASE64URL_LEN(n) : ACME_BASE64_LEN(n);
     if (n > (SIZE_MAX / 4u) * 3u - 3u || cap < need) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
     size_t o = 0;
-    size_t i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) | in[i + 2];
-        out[o++] = alphabet[(v >> 18) & 63u];
-        out[o++] = alphabet[(v >> 12) & 63u];
-        out[o++] = alphabet[(v >> 6) & 63u];
-        out[o++] = alphabet[v & 63u];
-    }
-    size_t rest = n - i;
-    if (rest > 0) {
+    /* Groups of three bytes, the last one possibly short: k + 1 characters
+     * for k bytes, then '=' up to four in the padded form. */
+    for (size_t i = 0; i < n; i += 3) {
+        size_t k = n - i < 3 ? n - i : 3;
         uint32_t v = (uint32_t)in[i] << 16;
-        if (rest == 2) {
+        if (k > 1) {
             v |= (uint32_t)in[i + 1] << 8;
         }
-        out[o++] = alphabet[(v >> 18) & 63u];
-        out[o++] = alphabet[(v >> 12) & 63u];
-        if (rest == 2) {
-            out[o++] = alphabet[(v >> 6) & 63u];
-        } else if (pad) {
-            out[o++] = '=';
+        if (k > 2) {
+            v |= in[i + 2];
         }
-        if (pad) {
-            out[o++] = '=';
+        for (size_t c = 0; c < 4; c++) {
+            if (c <= k) {
+                out[o++] = symbol(v >> (18u - 6u * c), url);
+            } else if (!url) {
+                out[o++] = '=';
+            }
         }
     }
     if (o < cap) {
@@ -55,39 +55,25 @@ static acme_status_t encode(const char *alphabet, bool pad, const uint8_t *in, s
 acme_status_t acme_base64url_encode(const uint8_t *in, size_t n, char *out, size_t cap,
                                     size_t *out_len)
 {
-    return encode(alphabet_url, false, in, n, out, cap, out_len);
+    return encode(true, in, n, out, cap, out_len);
 }
 
 acme_status_t acme_base64_encode(const uint8_t *in, size_t n, char *out, size_t cap,
                                  size_t *out_len)
 {
-    return encode(alphabet_std, true, in, n, out, cap, out_len);
+    return encode(false, in, n, out, cap, out_len);
 }
 
 /* Value of c in the alphabet, or -1. */
 static int sextet(char c, bool url)
 {
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
+    const char *hit = memchr(alphabet, c, 62);
+    if (hit != NULL) {
+        return (int)(hit - alphabet);
     }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    if (c == (url ? '-' : '+')) {
-        return 62;
-    }
-    if (c == (url ? '_' : '/')) {
-        return 63;
-    }
-    return -1;
-}
-
-static bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    const char *last = url ? alphabet + 62 : std_62_63;
+    hit = memchr(last, c, 2);
+    return hit != NULL ? 62 + (int)(hit - last) : -1;
 }
 
 /* Shared decoder. url: url alphabet, no padding, no whitespace.
@@ -103,7 +89,7 @@ static acme_status_t decode(bool url, const char *in, size_t n, uint8_t *out, si
 
     for (size_t i = 0; i < n; i++) {
         char c = in[i];
-        if (!url && is_space(c)) {
+        if (!url && (c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
             continue;
         }
         symbols++;
@@ -114,16 +100,12 @@ static acme_status_t decode(bool url, const char *in, size_t n, uint8_t *out, si
             }
             continue;
         }
-        if (padding > 0) {
-            return ACME_ERR_MALFORMED; /* data after padding */
-        }
         int v = sextet(c, url);
-        if (v < 0) {
-            return ACME_ERR_MALFORMED;
+        if (padding > 0 || v < 0) {
+            return ACME_ERR_MALFORMED; /* data after padding, or a foreign character */
         }
         acc = (acc << 6) | (uint32_t)v;
-        quad++;
-        if (quad == 4) {
+        if (++quad == 4) {
             if (o > cap || cap - o < 3) {
                 return ACME_ERR_BUFFER_TOO_SMALL;
             }
@@ -135,32 +117,28 @@ static acme_status_t decode(bool url, const char *in, size_t n, uint8_t *out, si
         }
     }
 
-    if (!url) {
-        /* Padded form: whole groups of four, padding completing the last. */
-        if ((symbols % 4u) != 0 || (padding > 0 && quad + padding != 4)) {
-            return ACME_ERR_MALFORMED;
-        }
+    /* Padded form: whole groups of four, padding completing the last. */
+    if (!url && ((symbols % 4u) != 0 || (padding > 0 && quad + padding != 4))) {
+        return ACME_ERR_MALFORMED;
     }
+    /* A last group of 1 sextet cannot encode a byte; 2 or 3 carry 1 or 2
+     * bytes, and their unused low bits must be zero (canonical form). */
     if (quad == 1) {
-        return ACME_ERR_MALFORMED; /* 4k+1 characters cannot encode bytes */
+        return ACME_ERR_MALFORMED;
     }
-    if (quad == 2) {
-        if ((acc & 0x0Fu) != 0) {
-            return ACME_ERR_MALFORMED; /* non-canonical trailing bits */
-        }
-        if (o > cap || cap - o < 1) {
-            return ACME_ERR_BUFFER_TOO_SMALL;
-        }
-        out[o++] = (uint8_t)(acc >> 4);
-    } else if (quad == 3) {
-        if ((acc & 0x03u) != 0) {
+    if (quad > 1) {
+        unsigned unused = quad == 2 ? 4u : 2u;
+        if ((acc & ((1u << unused) - 1u)) != 0) {
             return ACME_ERR_MALFORMED;
         }
-        if (o > cap || cap - o < 2) {
+        if (o > cap || cap - o < quad - 1) {
             return ACME_ERR_BUFFER_TOO_SMALL;
         }
-        out[o++] = (uint8_t)(acc >> 10);
-        out[o++] = (uint8_t)(acc >> 2);
+        acc >>= unused;
+        if (quad == 3) {
+            out[o++] = (uint8_t)(acc >> 8);
+        }
+        out[o++] = (uint8_t)acc;
     }
     *out_len = o;
     return ACME_OK;

@@ -1,7 +1,6 @@
 /*
- * Forward DER writer with sticky overflow (see der_writer.h). Lengths are
- * computed by the caller beforehand, so each TLV is written once, in order,
- * and the CSR's to-be-signed part ends up contiguous for hashing.
+ * Backward DER writer with sticky overflow (see der_writer.h): content is
+ * written first, its tag and length are prepended once its size is known.
  */
 #include "der_writer.h"
 
@@ -15,65 +14,29 @@ void acme_der_init(acme_der_writer_t *w, uint8_t *buf, size_t cap)
     w->overflow = false;
 }
 
-size_t acme_der_len_size(size_t content_len)
+uint8_t *acme_der_start(const acme_der_writer_t *w)
 {
-    if (content_len < 0x80u) {
-        return 1;
-    }
-    size_t octets = 0;
-    /* At most sizeof(size_t) iterations. */
-    for (size_t v = content_len; v != 0 && octets < sizeof(size_t); v >>= 8) {
-        octets++;
-    }
-    return 1 + octets;
-}
-
-size_t acme_der_tlv_size(size_t content_len)
-{
-    return 1 + acme_der_len_size(content_len) + content_len;
-}
-
-/* Index of the first significant octet of be[0..n) (n when all are zero). */
-static size_t first_significant(const uint8_t *be, size_t n)
-{
-    size_t i = 0;
-    while (i < n && be[i] == 0) {
-        i++;
-    }
-    return i;
-}
-
-size_t acme_der_uint_content_size(const uint8_t *be, size_t n)
-{
-    size_t i = first_significant(be, n);
-    if (i == n) {
-        return 1; /* zero is one 00 octet */
-    }
-    return (n - i) + ((be[i] & 0x80u) ? 1u : 0u);
-}
-
-static bool reserve(acme_der_writer_t *w, size_t n)
-{
-    if (w->overflow || n > w->cap - w->len) {
-        w->overflow = true;
-        return false;
-    }
-    return true;
+    return w->buf + (w->cap - w->len);
 }
 
 void acme_der_put_bytes(acme_der_writer_t *w, const void *data, size_t n)
 {
-    if (n == 0 || !reserve(w, n)) {
+    if (w->overflow || n > w->cap - w->len) {
+        w->overflow = true;
         return;
     }
-    memcpy(w->buf + w->len, data, n);
     w->len += n;
+    if (n > 0) {
+        memmove(acme_der_start(w), data, n); /* data may lie in the buffer */
+    }
 }
 
 void acme_der_put_header(acme_der_writer_t *w, uint8_t tag, size_t content_len)
 {
+    /* Short form below 128, else 0x80|n and n big-endian octets (X.690
+     * §8.1.3.5). Built back to front. */
     uint8_t hdr[2 + sizeof(size_t)];
-    size_t n = 0;
+    size_t at = sizeof(hdr);
     /* On 32-bit targets size_t cannot exceed the limit; the test is for
      * 64-bit hosts (written so that neither compiler sees a constant). */
     uint64_t wide = content_len;
@@ -81,36 +44,39 @@ void acme_der_put_header(acme_der_writer_t *w, uint8_t tag, size_t content_len)
         w->overflow = true;
         return;
     }
-    hdr[n++] = tag;
-    size_t len_size = acme_der_len_size(content_len);
-    if (len_size == 1) {
-        hdr[n++] = (uint8_t)content_len;
-    } else {
-        size_t octets = len_size - 1;
-        hdr[n++] = (uint8_t)(0x80u | octets);
-        for (size_t i = octets; i > 0; i--) {
-            hdr[n++] = (uint8_t)(content_len >> (8u * (i - 1)));
-        }
+    size_t v = content_len;
+    do {
+        hdr[--at] = (uint8_t)v;
+        v >>= 8;
+    } while (v != 0);
+    if (content_len >= 0x80u) {
+        hdr[at - 1] = (uint8_t)(0x80u | (sizeof(hdr) - at));
+        at--;
     }
-    acme_der_put_bytes(w, hdr, n);
+    hdr[--at] = tag;
+    acme_der_put_bytes(w, hdr + at, sizeof(hdr) - at);
 }
 
 void acme_der_put_tlv(acme_der_writer_t *w, uint8_t tag, const void *content, size_t n)
 {
-    acme_der_put_header(w, tag, n);
     acme_der_put_bytes(w, content, n);
+    acme_der_put_header(w, tag, n);
 }
 
 void acme_der_put_uint(acme_der_writer_t *w, const uint8_t *be, size_t n)
 {
     static const uint8_t zero = 0;
-    size_t i = first_significant(be, n);
-    acme_der_put_header(w, ACME_DER_INTEGER, acme_der_uint_content_size(be, n));
-    if (i == n || (be[i] & 0x80u) != 0) {
+    while (n > 0 && be[0] == 0) {
+        be++;
+        n--;
+    }
+    size_t mark = w->len;
+    acme_der_put_bytes(w, be, n);
+    if (n == 0 || (be[0] & 0x80u) != 0) {
         /* Zero itself, or a sign octet so the value stays positive. */
         acme_der_put_bytes(w, &zero, 1);
     }
-    acme_der_put_bytes(w, be + i, n - i);
+    acme_der_put_header(w, ACME_DER_INTEGER, w->len - mark);
 }
 
 acme_status_t acme_der_status(const acme_der_writer_t *w)

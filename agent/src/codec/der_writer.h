@@ -1,11 +1,14 @@
 /*
- * A small forward DER writer (X.690) for the CSR codec: the caller computes
- * content lengths first (acme_der_tlv_size and friends are pure arithmetic),
- * then writes each TLV front to back into a fixed buffer.
+ * A small backward DER writer (X.690) for the CSR codec: each call prepends
+ * to what is already written at the end of a fixed buffer, so a structure is
+ * written innermost first and every SEQUENCE is wrapped around its content
+ * once that content's length is known (the way mbedTLS's asn1write works).
+ * No pass to compute lengths beforehand.
  *
  * Errors are sticky: after the first write that does not fit, every call is a
  * no-op and acme_der_status() reports ACME_ERR_BUFFER_TOO_SMALL, so a caller
- * writes a whole structure and checks once. Nothing is written beyond cap.
+ * writes a whole structure and checks once. Nothing is written outside
+ * buf[0..cap).
  *
  * Internal to the codec layer (not a public header).
  */
@@ -42,27 +45,25 @@ extern "C" {
 typedef struct acme_der_writer {
     uint8_t *buf;
     size_t cap;
-    size_t len;    /* bytes written so far */
+    size_t len;    /* bytes written so far: they are buf[cap - len .. cap) */
     bool overflow; /* sticky: a write did not fit */
 } acme_der_writer_t;
 
 void acme_der_init(acme_der_writer_t *w, uint8_t *buf, size_t cap);
 
-/* Bytes of the length field for content_len (1 for < 128, else 1 + octets). */
-size_t acme_der_len_size(size_t content_len);
-/* Bytes of a whole TLV with a one-byte tag and content_len bytes of content. */
-size_t acme_der_tlv_size(size_t content_len);
-/* Content bytes of the minimal INTEGER for an unsigned big-endian number:
- * leading zero octets dropped, one 0x00 added when the high bit is set, and at
- * least one octet (zero encodes as 00). */
-size_t acme_der_uint_content_size(const uint8_t *be, size_t n);
+/* Where the written bytes start (buf + cap - len). */
+uint8_t *acme_der_start(const acme_der_writer_t *w);
 
-/* Tag and length; the caller writes exactly content_len bytes next. */
-void acme_der_put_header(acme_der_writer_t *w, uint8_t tag, size_t content_len);
+/* Prepends n bytes. */
 void acme_der_put_bytes(acme_der_writer_t *w, const void *data, size_t n);
-/* Header and content in one call. */
+/* Prepends tag and length for the content_len bytes that follow: call it
+ * with w->len - mark, where mark was w->len before the content. */
+void acme_der_put_header(acme_der_writer_t *w, uint8_t tag, size_t content_len);
+/* Content and its header in one call. */
 void acme_der_put_tlv(acme_der_writer_t *w, uint8_t tag, const void *content, size_t n);
-/* A whole INTEGER TLV holding the unsigned big-endian number be[0..n). */
+/* A whole INTEGER TLV holding the unsigned big-endian number be[0..n):
+ * leading zero octets dropped, one 0x00 added when the high bit is set, zero
+ * as a single 00 octet. */
 void acme_der_put_uint(acme_der_writer_t *w, const uint8_t *be, size_t n);
 
 /* ACME_OK, or ACME_ERR_BUFFER_TOO_SMALL after any overflow. */

@@ -12,9 +12,22 @@
  */
 #include "acme/codec/dns_message.h"
 
-#if ACME_ENABLE_DNS_CLIENT
+#include "ascii.h"
 
 #include <string.h>
+
+/* Length of s up to max + 1: a result > max means "too long" without
+ * reading past max + 1 bytes of a string that may lack its NUL. */
+static size_t text_len_bounded(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n <= max && s[n] != '\0') {
+        n++;
+    }
+    return n;
+}
+
+#if ACME_ENABLE_DNS_CLIENT
 
 #define DNS_LABEL_MAX 63u
 #define DNS_WIRE_NAME_MAX 255u
@@ -28,11 +41,6 @@
 static bool label_byte_ok(uint8_t c)
 {
     return c >= 0x21u && c <= 0x7eu && c != '.' && c != '\\';
-}
-
-static uint8_t ascii_lower(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
 }
 
 static uint16_t get16(const uint8_t *p)
@@ -49,17 +57,6 @@ static void put16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)(v >> 8);
     p[1] = (uint8_t)v;
-}
-
-/* Length of s up to max + 1: a result > max means "too long" without
- * reading past max + 1 bytes of a string that may lack its NUL. */
-static size_t text_len_bounded(const char *s, size_t max)
-{
-    size_t n = 0;
-    while (n <= max && s[n] != '\0') {
-        n++;
-    }
-    return n;
 }
 
 /* Validate a text name for a query; on success *text_len is its length
@@ -311,6 +308,10 @@ acme_status_t acme_dns_next_answer(acme_dns_reader_t *r, acme_dns_rr_t *rr)
     return ACME_OK;
 }
 
+#endif /* ACME_ENABLE_DNS_CLIENT */
+
+/* Name comparison is used beyond the resolver (the order engine matches
+ * authorization identifiers with it), so it is always compiled. */
 bool acme_dns_name_equal(const char *a, const char *b)
 {
     if (a == NULL || b == NULL) {
@@ -328,15 +329,42 @@ bool acme_dns_name_equal(const char *a, const char *b)
     if (lb > 0 && b[lb - 1] == '.') {
         lb--;
     }
-    if (la != lb) {
-        return false;
-    }
-    for (size_t i = 0; i < la; i++) {
-        if (ascii_lower((uint8_t)a[i]) != ascii_lower((uint8_t)b[i])) {
-            return false;
-        }
-    }
-    return true;
+    return acme_ascii_eq_nocase(a, la, b, lb);
 }
 
-#endif /* ACME_ENABLE_DNS_CLIENT */
+/* Host names the agent asks certificates for (the CSR, the configuration):
+ * always compiled, like the comparison above. */
+size_t acme_dns_name_length(const char *name)
+{
+    size_t n = 0;
+    size_t label = 0;
+    if (name == NULL) {
+        return 0;
+    }
+    if (name[0] == '*' && name[1] == '.') {
+        n = 2;
+    }
+    while (n <= ACME_DNS_NAME_MAX && name[n] != '\0') {
+        uint8_t c = (uint8_t)name[n];
+        if (c == '.') {
+            if (label == 0 || name[n - 1] == '-') {
+                return 0; /* empty label or trailing hyphen */
+            }
+            label = 0;
+        } else if (acme_ascii_is_alpha(c) || acme_ascii_is_digit(c) || c == '-') {
+            if (label == 0 && c == '-') {
+                return 0; /* leading hyphen */
+            }
+            if (++label > 63u) {
+                return 0; /* RFC 1035 §2.3.4 */
+            }
+        } else {
+            return 0;
+        }
+        n++;
+    }
+    if (n == 0 || n > ACME_DNS_NAME_MAX || label == 0 || name[n - 1] == '-') {
+        return 0;
+    }
+    return n;
+}

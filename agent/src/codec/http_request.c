@@ -8,7 +8,11 @@
  */
 #include "acme/codec/http_request.h"
 
+#include "acme/config_defaults.h"
+
 #include <string.h>
+
+#include "ascii.h"
 
 /* ---- character classes ------------------------------------------------ */
 
@@ -17,16 +21,9 @@ static bool is_ws(uint8_t c)
     return c == ' ' || c == '\t';
 }
 
-static bool is_digit(uint8_t c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* tchar (RFC 9110 §5.6.2) */
 static bool is_tchar(uint8_t c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
-           (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+    return acme_ascii_is_tchar(c);
 }
 
 /* Visible ASCII: what a request-target and a URL host may hold. */
@@ -41,22 +38,9 @@ static bool is_field_char(uint8_t c)
     return c == '\t' || (c >= 0x20 && c != 0x7f);
 }
 
-static uint8_t to_lower(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
-}
-
 static bool equals_nocase(const uint8_t *s, size_t n, const char *lit)
 {
-    if (n != strlen(lit)) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (to_lower(s[i]) != (uint8_t)lit[i]) {
-            return false;
-        }
-    }
-    return true;
+    return acme_ascii_eq_nocase((const char *)s, n, lit, strlen(lit));
 }
 
 static bool all_match(const char *s, size_t n, bool (*allowed)(uint8_t))
@@ -142,13 +126,17 @@ acme_status_t acme_http_request_write(char *out, size_t cap, size_t *len, const 
         put_mem(&o, url->path, url->path_len);
     }
     put_str(&o, " HTTP/1.1\r\nHost: ");
+#if ACME_ENABLE_IPV6
     if (url->host_is_ipv6) {
         put_str(&o, "[");
     }
+#endif
     put_mem(&o, url->host, url->host_len);
+#if ACME_ENABLE_IPV6
     if (url->host_is_ipv6) {
         put_str(&o, "]");
     }
+#endif
     if (url->port != 443) {
         put_str(&o, ":");
         put_uint(&o, url->port);
@@ -263,7 +251,7 @@ static acme_status_t parse_request_line(const uint8_t *l, size_t n, bool complet
     size_t version = ++i;
     for (size_t k = 0; k < 8 && version + k < n; k++) {
         uint8_t c = l[version + k];
-        if (k < 7 ? c != (uint8_t)version_prefix[k] : !is_digit(c)) {
+        if (k < 7 ? c != (uint8_t)version_prefix[k] : !acme_ascii_is_digit(c)) {
             return ACME_ERR_MALFORMED;
         }
     }
@@ -389,28 +377,26 @@ acme_status_t acme_http_request_parse(const uint8_t *buf, size_t len, acme_http_
 
 /* ---- server: response writer ---------------------------------------------- */
 
+/* The reason phrase of a status the responder sends, "" for others (the
+ * phrase is optional, RFC 9112 §4). Entries are "NNNPhrase". */
 static const char *reason_phrase(int status)
 {
-    switch (status) {
-    case 200:
-        return "OK";
-    case 400:
-        return "Bad Request";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 408:
-        return "Request Timeout";
-    case 413:
-        return "Content Too Large";
-    case 500:
-        return "Internal Server Error";
-    case 503:
-        return "Service Unavailable";
-    default:
-        return ""; /* the reason phrase is optional (RFC 9112 §4) */
+    static const char phrases[] = "200OK\0"
+                                  "400Bad Request\0"
+                                  "404Not Found\0"
+                                  "405Method Not Allowed\0"
+                                  "408Request Timeout\0"
+                                  "413Content Too Large\0"
+                                  "500Internal Server Error\0"
+                                  "503Service Unavailable\0";
+    const char *e = phrases;
+    while (*e != '\0') {
+        if ((e[0] - '0') * 100 + (e[1] - '0') * 10 + (e[2] - '0') == status) {
+            return e + 3;
+        }
+        e += strlen(e) + 1;
     }
+    return e;
 }
 
 acme_status_t acme_http_response_write(char *out, size_t cap, size_t *len, int status,

@@ -11,6 +11,9 @@
 
 #include <string.h>
 
+#include "ascii.h"
+#include "crypto/crypto.h"
+
 /* Where the parser is in the message. */
 enum parser_state {
     P_STATUS_LINE = 0,
@@ -40,7 +43,8 @@ enum chunk_line_state {
     CS_EXTENSION     /* skipped up to the end of the line */
 };
 
-/* Headers whose values are used; every other one is HDR_NONE. */
+/* Headers whose values are used, in the order of kept_names; every other
+ * one is HDR_NONE. */
 enum header_id {
     HDR_NONE = 0,
     HDR_CONTENT_LENGTH,
@@ -49,64 +53,25 @@ enum header_id {
     HDR_CONNECTION,
     HDR_RETRY_AFTER,
     HDR_LOCATION,
-    HDR_REPLAY_NONCE,
-    HDR_LINK
+    HDR_REPLAY_NONCE
 };
 
-/* Position within a Link value (RFC 8288 §3):
- *   #( "<" URI-Reference ">" *( OWS ";" OWS token [ "=" ( token / quoted-string ) ] ) ) */
-enum link_state {
-    L_START = 0, /* before "<" (skips OWS and empty list elements) */
-    L_URL,
-    L_AFTER_URL,
-    L_PARAM_START,
-    L_PARAM_NAME,
-    L_PARAM_NAME_END,
-    L_VALUE_START,
-    L_TOKEN_VALUE,
-    L_QUOTED_VALUE,
-    L_QUOTED_ESCAPE,
-    L_PARAM_END,
-    L_BAD /* unparsable: the rest of this header is ignored */
-};
+static const char kept_names[] = "content-length\0transfer-encoding\0content-type\0connection\0"
+                                 "retry-after\0location\0replay-nonce\0";
 
-/* clang-format off: one header per line */
-static const struct {
-    const char *name; /* lower case */
-    uint8_t len;
-    uint8_t id;
-} kept_headers[] = {
-    {"content-length", 14, HDR_CONTENT_LENGTH}, {"transfer-encoding", 17, HDR_TRANSFER_ENCODING},
-    {"content-type", 12, HDR_CONTENT_TYPE},     {"connection", 10, HDR_CONNECTION},
-    {"retry-after", 11, HDR_RETRY_AFTER},       {"location", 8, HDR_LOCATION},
-    {"replay-nonce", 12, HDR_REPLAY_NONCE},     {"link", 4, HDR_LINK},
-};
-/* clang-format on */
+/* Media types told apart, in the order of acme_http_content_type_t from
+ * ACME_CT_JSON on. */
+static const char content_types[] =
+    "application/json\0application/problem+json\0application/pem-certificate-chain\0";
 
 /* RFC 9111 §1.2.2: a delta-seconds too large to represent is taken as this. */
-#define DELTA_SECONDS_CEILING 2147483648LL
+#define DELTA_SECONDS_CEILING 2147483648u
 
 /* ---- character classes ------------------------------------------------ */
 
 static bool is_ws(uint8_t c)
 {
     return c == ' ' || c == '\t';
-}
-
-static bool is_digit(uint8_t c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static bool is_alpha(uint8_t c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* tchar (RFC 9110 §5.6.2) */
-static bool is_tchar(uint8_t c)
-{
-    return is_alpha(c) || is_digit(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 /* field-vchar / SP / HTAB (RFC 9110 §5.5), obs-text included: anything but
@@ -116,129 +81,69 @@ static bool is_field_char(uint8_t c)
     return c == '\t' || (c >= 0x20 && c != 0x7f);
 }
 
-static bool is_base64url(uint8_t c)
+/* ---- dates (RFC 9110 §5.6.7, IMF-fixdate only) ------------------------- */
+
+static bool is_leap_year(uint32_t y)
 {
-    return is_alpha(c) || is_digit(c) || c == '-' || c == '_';
+    return (y % 4u == 0 && y % 100u != 0) || y % 400u == 0;
 }
 
-static uint8_t to_lower(uint8_t c)
+/* Index of the three letters at s in a run of three-letter names, or -1.
+ * Case-sensitive, as RFC 9110 §5.6.7 has them. */
+static int name3_index(const char *names, size_t count, const char *s)
 {
-    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
-}
-
-static int hex_value(uint8_t c)
-{
-    if (is_digit(c)) {
-        return c - '0';
-    }
-    c = to_lower(c);
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
+    for (size_t i = 0; i < count; i++) {
+        if (memcmp(s, names + 3 * i, 3) == 0) {
+            return (int)i;
+        }
     }
     return -1;
 }
 
-static bool equals_nocase(const char *s, size_t n, const char *lit)
-{
-    size_t lit_len = strlen(lit);
-    if (n != lit_len) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (to_lower((uint8_t)s[i]) != (uint8_t)lit[i]) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* ---- dates (RFC 9110 §5.6.7, IMF-fixdate only) ------------------------- */
-
-static bool is_leap_year(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Leap years in 1..y (y >= 0). */
-static int64_t leap_years_through(int64_t y)
-{
-    return y / 4 - y / 100 + y / 400;
-}
-
-/* Days from 1970-01-01 to y-m-d (y >= 1970, m 1..12, d valid for the month). */
-static int64_t days_since_epoch(int64_t y, int m, int d)
-{
-    static const int16_t days_before_month[12] = {0,   31,  59,  90,  120, 151,
-                                                  181, 212, 243, 273, 304, 334};
-    int64_t days = 365 * (y - 1970) + leap_years_through(y - 1) - leap_years_through(1969);
-    days += days_before_month[m - 1] + ((m > 2 && is_leap_year(y)) ? 1 : 0);
-    return days + d - 1;
-}
-
-static int two_digits(const char *s)
-{
-    if (!is_digit((uint8_t)s[0]) || !is_digit((uint8_t)s[1])) {
-        return -1;
-    }
-    return (s[0] - '0') * 10 + (s[1] - '0');
-}
-
-/* "Sun, 06 Nov 1994 08:49:37 GMT" -> Unix seconds, or -1. Names are
- * case-sensitive (RFC 9110 §5.6.7). The weekday is checked for being a
- * weekday name, not for agreeing with the date: a server's arithmetic slip
- * should not cost the client its Retry-After. */
+/* "Sun, 06 Nov 1994 08:49:37 GMT" -> Unix seconds, or -1. The weekday is
+ * checked for being a weekday name, not for agreeing with the date: a
+ * server's arithmetic slip should not cost the client its Retry-After. */
 static int64_t parse_imf_fixdate(const char *s, size_t n)
 {
-    static const char day_names[] = "MonTueWedThuFriSatSun";
-    static const char month_names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    /* '#' is a digit, 'a' a letter of a name checked below, the rest literal. */
+    static const char shape[] = "aaa, ## aaa #### ##:##:## GMT";
+    static const char names[] = "MonTueWedThuFriSatSun"
+                                "JanFebMarAprMayJunJulAugSepOctNovDec";
     static const uint8_t month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (n != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
-        s[19] != ':' || s[22] != ':' || s[25] != ' ' || memcmp(s + 26, "GMT", 3) != 0) {
+    uint32_t num[5] = {0, 0, 0, 0, 0}; /* day, year, hour, minute, second */
+    size_t field = 0;
+    if (n != sizeof(shape) - 1u) {
         return -1;
     }
-    bool day_name_ok = false;
-    for (size_t i = 0; i < 7; i++) {
-        day_name_ok |= memcmp(s, day_names + 3 * i, 3) == 0;
-    }
-    int month = 0;
-    for (int i = 0; i < 12; i++) {
-        if (memcmp(s + 8, month_names + 3 * i, 3) == 0) {
-            month = i + 1;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = (uint8_t)s[i];
+        if (shape[i] == '#') {
+            if (!acme_ascii_is_digit(c)) {
+                return -1;
+            }
+            num[field] = num[field] * 10u + (uint32_t)(c - '0');
+            field += shape[i + 1] != '#' ? 1u : 0u;
+        } else if (shape[i] != 'a' && c != (uint8_t)shape[i]) {
+            return -1;
         }
     }
-    int day = two_digits(s + 5);
-    int century = two_digits(s + 12);
-    int year_low = two_digits(s + 14);
-    int hour = two_digits(s + 17);
-    int minute = two_digits(s + 20);
-    int second = two_digits(s + 23);
-    if (!day_name_ok || month == 0 || day < 1 || century < 0 || year_low < 0 || hour < 0 ||
-        hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
+    int month = name3_index(names + 21, 12, s + 8);
+    uint32_t day = num[0];
+    uint32_t year = num[1];
+    if (name3_index(names, 7, s) < 0 || month < 0 || day < 1 || num[2] > 23 || num[3] > 59 ||
+        num[4] > 60) {
         return -1;
     }
-    int64_t year = century * 100 + year_low;
-    int max_day = month_days[month - 1] + ((month == 2 && is_leap_year(year)) ? 1 : 0);
     /* Before 1970 would be negative, which the field reserves for "none". */
-    if (year < 1970 || day > max_day) {
+    uint32_t leap_day = (month == 1 && is_leap_year(year)) ? 1u : 0u;
+    if (year < 1970 || day > month_days[month] + leap_day) {
         return -1;
     }
-    return days_since_epoch(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+    int32_t days = acme_days_from_civil((int32_t)year, month + 1, (int32_t)day);
+    return (int64_t)days * 86400 + (int64_t)(num[2] * 3600u + num[3] * 60u + num[4]);
 }
 
 /* ---- resetting ----------------------------------------------------------- */
-
-static void reset_response(acme_http_response_t *r)
-{
-    r->status = 0;
-    r->content_type = ACME_CT_NONE;
-    r->keep_alive = false;
-    r->retry_after_s = -1;
-    r->retry_after_epoch = -1;
-    r->location[0] = '\0';
-    r->nonce[0] = '\0';
-    r->link_up[0] = '\0';
-    r->body_len = 0;
-}
 
 void acme_http_parser_init(acme_http_parser_t *p, acme_http_response_t *resp, uint8_t *body,
                            size_t body_cap, bool head_only)
@@ -251,55 +156,38 @@ void acme_http_parser_init(acme_http_parser_t *p, acme_http_response_t *resp, ui
     p->head_only = head_only;
     p->resp = resp;
     if (resp != NULL) {
-        reset_response(resp);
+        memset(resp, 0, sizeof(*resp));
+        resp->retry_after_s = -1;
+        resp->retry_after_epoch = -1;
         resp->body = body;
         resp->body_cap = body == NULL ? 0 : body_cap;
     }
 }
 
-/* After an interim 1xx response: start again for the real one. The header
- * byte count is kept, so a stream of 1xx responses is bounded by
- * ACME_HTTP_HEADER_MAX like a single header section. */
-static void restart_after_interim(acme_http_parser_t *p)
-{
-    size_t header_bytes = p->header_bytes;
-    acme_http_response_t *resp = p->resp;
-    acme_http_parser_init(p, resp, resp->body, resp->body_cap, p->head_only);
-    p->header_bytes = header_bytes;
-}
-
 /* ---- header values ------------------------------------------------------- */
 
-/* The buffer a captured value goes to: a response field (kept: too long is
- * an error) or the scratch value[] (too long only marks the value unusable). */
-static char *capture_target(acme_http_parser_t *p, size_t *cap, bool *kept)
-{
-    *kept = true;
-    switch (p->header_id) {
-    case HDR_LOCATION:
-        *cap = sizeof(p->resp->location) - 1;
-        return p->resp->location;
-    case HDR_REPLAY_NONCE:
-        *cap = sizeof(p->resp->nonce) - 1;
-        return p->resp->nonce;
-    default:
-        *kept = false;
-        *cap = sizeof(p->value) - 1;
-        return p->value;
-    }
-}
-
 /* One byte of a captured value. Whitespace is held back so that trailing OWS
- * is dropped without look-ahead; held-back whitespace is written as SP. */
+ * is dropped without look-ahead; held-back whitespace is written as SP.
+ * Location and Replay-Nonce go straight to their response fields (too long
+ * is an error); the rest to the scratch value[] (too long only marks the
+ * value unusable). */
 static acme_status_t capture_byte(acme_http_parser_t *p, uint8_t c)
 {
     if (is_ws(c)) {
         p->pending_ws++;
         return ACME_OK;
     }
-    size_t cap;
-    bool kept;
-    char *dst = capture_target(p, &cap, &kept);
+    bool kept = true;
+    char *dst = p->resp->location;
+    size_t cap = sizeof(p->resp->location) - 1;
+    if (p->header_id == HDR_REPLAY_NONCE) {
+        dst = p->resp->nonce;
+        cap = sizeof(p->resp->nonce) - 1;
+    } else if (p->header_id != HDR_LOCATION) {
+        kept = false;
+        dst = p->value;
+        cap = sizeof(p->value) - 1;
+    }
     if (p->value_overflow) {
         return ACME_OK;
     }
@@ -316,7 +204,7 @@ static acme_status_t capture_byte(acme_http_parser_t *p, uint8_t c)
         p->pending_ws = 0;
         p->nonce_bad = true; /* only meaningful for Replay-Nonce */
     }
-    if (!is_base64url(c)) {
+    if (!acme_ascii_is_b64u(c)) {
         p->nonce_bad = true;
     }
     dst[p->value_len++] = (char)c;
@@ -332,7 +220,7 @@ static acme_status_t finish_content_length(acme_http_parser_t *p)
     uint64_t v = 0;
     for (size_t i = 0; i < p->value_len; i++) {
         uint8_t c = (uint8_t)p->value[i];
-        if (!is_digit(c) || v > (UINT64_MAX - (uint64_t)(c - '0')) / 10u) {
+        if (!acme_ascii_is_digit(c) || v > (UINT64_MAX - (uint64_t)(c - '0')) / 10u) {
             return ACME_ERR_MALFORMED;
         }
         v = v * 10u + (uint64_t)(c - '0');
@@ -346,38 +234,22 @@ static acme_status_t finish_content_length(acme_http_parser_t *p)
     return ACME_OK;
 }
 
-static acme_status_t finish_transfer_encoding(acme_http_parser_t *p)
-{
-    /* Only a single "chunked": anything we cannot decode must not be taken
-     * for a body (request smuggling and truncation both start there). */
-    if (p->chunked || p->value_overflow || !equals_nocase(p->value, p->value_len, "chunked")) {
-        return ACME_ERR_MALFORMED;
-    }
-    p->chunked = true;
-    return ACME_OK;
-}
-
 static void finish_content_type(acme_http_parser_t *p)
 {
     size_t n = 0;
     while (n < p->value_len && p->value[n] != ';') {
         n++;
     }
+    p->resp->content_type = ACME_CT_OTHER; /* also a type longer than any we know */
     if (p->value_overflow && n == p->value_len) {
-        p->resp->content_type = ACME_CT_OTHER; /* a type longer than any we know */
         return;
     }
     while (n > 0 && p->value[n - 1] == ' ') {
         n--;
     }
-    if (equals_nocase(p->value, n, "application/json")) {
-        p->resp->content_type = ACME_CT_JSON;
-    } else if (equals_nocase(p->value, n, "application/problem+json")) {
-        p->resp->content_type = ACME_CT_PROBLEM_JSON;
-    } else if (equals_nocase(p->value, n, "application/pem-certificate-chain")) {
-        p->resp->content_type = ACME_CT_PEM_CHAIN;
-    } else {
-        p->resp->content_type = ACME_CT_OTHER;
+    int i = acme_ascii_find_nocase(content_types, p->value, n);
+    if (i >= 0) {
+        p->resp->content_type = (uint8_t)(ACME_CT_JSON + i);
     }
 }
 
@@ -389,20 +261,20 @@ static void finish_retry_after(acme_http_parser_t *p)
     if (p->value_overflow || p->value_len == 0) {
         return;
     }
-    bool all_digits = true;
-    int64_t v = 0;
-    for (size_t i = 0; i < p->value_len && all_digits; i++) {
+    uint32_t v = 0;
+    for (size_t i = 0; i < p->value_len; i++) {
         uint8_t c = (uint8_t)p->value[i];
-        all_digits = is_digit(c);
-        if (all_digits && v < DELTA_SECONDS_CEILING) {
-            v = v * 10 + (c - '0');
+        if (!acme_ascii_is_digit(c)) {
+            r->retry_after_epoch = parse_imf_fixdate(p->value, p->value_len);
+            return;
+        }
+        /* Saturates at the ceiling; v * 10 + 9 cannot wrap below it. */
+        v = v > DELTA_SECONDS_CEILING / 10u ? DELTA_SECONDS_CEILING : v * 10u + (uint32_t)(c - '0');
+        if (v > DELTA_SECONDS_CEILING) {
+            v = DELTA_SECONDS_CEILING;
         }
     }
-    if (all_digits) {
-        r->retry_after_s = v < DELTA_SECONDS_CEILING ? v : DELTA_SECONDS_CEILING;
-        return;
-    }
-    r->retry_after_epoch = parse_imf_fixdate(p->value, p->value_len);
+    r->retry_after_s = v;
 }
 
 /* Connection is a comma list of tokens (RFC 9110 §7.6.1), matched one token
@@ -410,273 +282,15 @@ static void finish_retry_after(acme_http_parser_t *p)
 static void connection_token_end(acme_http_parser_t *p)
 {
     if (!p->value_overflow) {
-        if (equals_nocase(p->value, p->value_len, "close")) {
-            p->conn_close = true;
-        } else if (equals_nocase(p->value, p->value_len, "keep-alive")) {
-            p->conn_keep_alive = true;
-        }
+        int i = acme_ascii_find_nocase("close\0keep-alive\0", p->value, p->value_len);
+        p->conn_close |= i == 0;
+        p->conn_keep_alive |= i == 1;
     }
     p->value_len = 0;
     p->value_overflow = false;
-}
-
-static void connection_byte(acme_http_parser_t *p, uint8_t c)
-{
-    if (c == ',' || is_ws(c)) {
-        connection_token_end(p);
-    } else if (!is_tchar(c) || p->value_len >= sizeof(p->value) - 1) {
-        p->value_overflow = true; /* not a token we know: ignored */
-    } else {
-        p->value[p->value_len++] = (char)c;
-    }
-}
-
-/* ---- Link ------------------------------------------------------------------- */
-
-static void link_begin(acme_http_parser_t *p)
-{
-    p->link_len = 0;
-    p->link_overflow = false;
-    p->link_is_up = false;
-    p->link_rel_seen = false;
-    if (!p->link_up_done) {
-        p->resp->link_up[0] = '\0';
-    }
-}
-
-/* A link that is not kept leaves no trace in link_up. */
-static void link_discard(acme_http_parser_t *p)
-{
-    if (!p->link_up_done) {
-        p->resp->link_up[0] = '\0';
-    }
-}
-
-static void link_param_begin(acme_http_parser_t *p)
-{
-    p->name_len = 0;
-    p->value_len = 0;
-    p->value_overflow = false;
-}
-
-static void link_name_byte(acme_http_parser_t *p, uint8_t c)
-{
-    if (p->name_len < sizeof(p->name)) {
-        p->name[p->name_len++] = (char)to_lower(c);
-    }
-}
-
-static void link_value_byte(acme_http_parser_t *p, uint8_t c)
-{
-    if (p->value_len < sizeof(p->value)) {
-        p->value[p->value_len++] = (char)c;
-    } else {
-        p->value_overflow = true;
-    }
-}
-
-/* rel is a space-separated list of relation types (RFC 8288 §3.3); only the
- * first rel parameter of a link counts. */
-static void link_param_end(acme_http_parser_t *p)
-{
-    if (p->link_rel_seen || p->name_len != 3 || memcmp(p->name, "rel", 3) != 0) {
-        return;
-    }
-    p->link_rel_seen = true;
-    if (p->value_overflow) {
-        return;
-    }
-    size_t i = 0;
-    while (i < p->value_len) {
-        size_t start = i;
-        while (i < p->value_len && !is_ws((uint8_t)p->value[i])) {
-            i++;
-        }
-        if (equals_nocase(p->value + start, i - start, "up")) {
-            p->link_is_up = true;
-        }
-        while (i < p->value_len && is_ws((uint8_t)p->value[i])) {
-            i++;
-        }
-    }
-}
-
-static acme_status_t link_end(acme_http_parser_t *p)
-{
-    if (p->link_is_up && !p->link_up_done) {
-        if (p->link_overflow) {
-            return ACME_ERR_OVERSIZE;
-        }
-        p->resp->link_up[p->link_len] = '\0';
-        p->link_up_done = true;
-    } else {
-        link_discard(p);
-    }
-    return ACME_OK;
-}
-
-/* The separators after a parameter name or value: ";" starts the next
- * parameter, "," the next link. Returns false for any other byte. */
-static bool link_separator(acme_http_parser_t *p, uint8_t c, acme_status_t *st)
-{
-    if (c == ';') {
-        link_param_begin(p);
-        p->link_state = L_PARAM_START;
-        return true;
-    }
-    if (c == ',') {
-        p->link_state = L_START;
-        *st = link_end(p);
-        return true;
-    }
-    return false;
-}
-
-static acme_status_t link_byte(acme_http_parser_t *p, uint8_t c)
-{
-    acme_status_t st = ACME_OK;
-    switch (p->link_state) {
-    case L_START:
-        if (c == '<') {
-            link_begin(p);
-            p->link_state = L_URL;
-        } else if (!is_ws(c) && c != ',') {
-            p->link_state = L_BAD;
-        }
-        return ACME_OK;
-    case L_URL:
-        if (c == '>') {
-            p->link_state = L_AFTER_URL;
-        } else if (!p->link_up_done) {
-            if (p->link_len >= sizeof(p->resp->link_up) - 1) {
-                p->link_overflow = true;
-            } else {
-                p->resp->link_up[p->link_len++] = (char)c;
-                p->resp->link_up[p->link_len] = '\0';
-            }
-        }
-        return ACME_OK;
-    case L_AFTER_URL:
-    case L_PARAM_END:
-        if (!is_ws(c) && !link_separator(p, c, &st)) {
-            p->link_state = L_BAD;
-        }
-        return st;
-    case L_PARAM_START:
-        if (is_tchar(c)) {
-            link_name_byte(p, c);
-            p->link_state = L_PARAM_NAME;
-        } else if (!is_ws(c) && !link_separator(p, c, &st)) {
-            p->link_state = L_BAD;
-        }
-        return st;
-    case L_PARAM_NAME:
-        if (is_tchar(c)) {
-            link_name_byte(p, c);
-            return ACME_OK;
-        }
-        /* BWS, "=", or a separator: handled as after the name */
-        p->link_state = L_PARAM_NAME_END;
-        /* fall through */
-    case L_PARAM_NAME_END:
-        if (c == '=') {
-            p->link_state = L_VALUE_START;
-        } else if (c == ';' || c == ',') {
-            link_param_end(p);
-            (void)link_separator(p, c, &st);
-        } else if (!is_ws(c)) {
-            p->link_state = L_BAD;
-        }
-        return st;
-    case L_VALUE_START:
-        if (c == '"') {
-            p->link_state = L_QUOTED_VALUE;
-        } else if (is_tchar(c)) {
-            link_value_byte(p, c);
-            p->link_state = L_TOKEN_VALUE;
-        } else if (!is_ws(c)) {
-            p->link_state = L_BAD;
-        }
-        return ACME_OK;
-    case L_TOKEN_VALUE:
-        if (is_tchar(c)) {
-            link_value_byte(p, c);
-        } else if (is_ws(c)) {
-            link_param_end(p);
-            p->link_state = L_PARAM_END;
-        } else if (c == ';' || c == ',') {
-            link_param_end(p);
-            (void)link_separator(p, c, &st);
-        } else {
-            p->link_state = L_BAD;
-        }
-        return st;
-    case L_QUOTED_VALUE:
-        if (c == '\\') {
-            p->link_state = L_QUOTED_ESCAPE;
-        } else if (c == '"') {
-            link_param_end(p);
-            p->link_state = L_PARAM_END;
-        } else {
-            link_value_byte(p, c);
-        }
-        return ACME_OK;
-    case L_QUOTED_ESCAPE:
-        link_value_byte(p, c);
-        p->link_state = L_QUOTED_VALUE;
-        return ACME_OK;
-    default: /* L_BAD */
-        return ACME_OK;
-    }
-}
-
-static acme_status_t link_line_end(acme_http_parser_t *p)
-{
-    switch (p->link_state) {
-    case L_AFTER_URL:
-    case L_PARAM_START:
-    case L_PARAM_END:
-        return link_end(p);
-    case L_PARAM_NAME:
-    case L_PARAM_NAME_END:
-    case L_TOKEN_VALUE:
-        link_param_end(p);
-        return link_end(p);
-    default: /* nothing started, or cut off inside a target or quoted string */
-        link_discard(p);
-        return ACME_OK;
-    }
 }
 
 /* ---- header lines -------------------------------------------------------- */
-
-static void identify_header(acme_http_parser_t *p)
-{
-    p->header_id = HDR_NONE;
-    if (p->state != P_HEADER_LINE) {
-        return; /* trailers are checked and dropped */
-    }
-    for (size_t i = 0; i < sizeof(kept_headers) / sizeof(kept_headers[0]); i++) {
-        if (p->name_len == kept_headers[i].len &&
-            memcmp(p->name, kept_headers[i].name, kept_headers[i].len) == 0) {
-            p->header_id = kept_headers[i].id;
-        }
-    }
-}
-
-static void begin_value(acme_http_parser_t *p)
-{
-    p->value_len = 0;
-    p->pending_ws = 0;
-    p->value_overflow = false;
-    p->nonce_bad = false;
-    p->link_state = L_START;
-    if (p->header_id == HDR_LOCATION) {
-        p->resp->location[0] = '\0';
-    } else if (p->header_id == HDR_REPLAY_NONCE) {
-        p->resp->nonce[0] = '\0';
-    }
-}
 
 static acme_status_t value_byte(acme_http_parser_t *p, uint8_t c)
 {
@@ -684,10 +298,14 @@ static acme_status_t value_byte(acme_http_parser_t *p, uint8_t c)
     case HDR_NONE:
         return ACME_OK;
     case HDR_CONNECTION:
-        connection_byte(p, c);
+        if (c == ',' || is_ws(c)) {
+            connection_token_end(p);
+        } else if (!acme_ascii_is_tchar(c) || p->value_len >= sizeof(p->value) - 1) {
+            p->value_overflow = true; /* not a token we know: ignored */
+        } else {
+            p->value[p->value_len++] = (char)c;
+        }
         return ACME_OK;
-    case HDR_LINK:
-        return link_byte(p, c);
     default:
         return capture_byte(p, c);
     }
@@ -699,7 +317,7 @@ static acme_status_t header_line_byte(acme_http_parser_t *p, uint8_t c)
     case HL_NAME_START:
         /* Leading whitespace is obs-fold (or space before the first field):
          * RFC 9112 §5.2 lets us reject it, and we do. */
-        if (!is_tchar(c)) {
+        if (!acme_ascii_is_tchar(c)) {
             return ACME_ERR_MALFORMED;
         }
         p->name_len = 0;
@@ -707,17 +325,30 @@ static acme_status_t header_line_byte(acme_http_parser_t *p, uint8_t c)
         /* fall through */
     case HL_NAME:
         if (c == ':') {
-            identify_header(p);
-            begin_value(p);
+            /* Trailers are checked and dropped. */
+            int i = p->state == P_HEADER_LINE
+                        ? acme_ascii_find_nocase(kept_names, p->name, p->name_len)
+                        : -1;
+            p->header_id = (uint8_t)(i + 1);
+            p->value_len = 0;
+            p->pending_ws = 0;
+            p->value_overflow = false;
+            p->nonce_bad = false;
+            if (p->header_id == HDR_LOCATION) {
+                p->resp->location[0] = '\0';
+            } else if (p->header_id == HDR_REPLAY_NONCE) {
+                p->resp->nonce[0] = '\0';
+            }
             p->line_state = HL_OWS;
             return ACME_OK;
         }
         /* No whitespace between name and colon (RFC 9112 §5.1). */
-        if (!is_tchar(c)) {
+        if (!acme_ascii_is_tchar(c)) {
             return ACME_ERR_MALFORMED;
         }
+        /* Longer names than name[] match nothing we keep. */
         if (p->name_len < sizeof(p->name)) {
-            p->name[p->name_len++] = (char)to_lower(c);
+            p->name[p->name_len++] = (char)c;
         }
         return ACME_OK;
     case HL_OWS:
@@ -740,7 +371,15 @@ static acme_status_t finish_value(acme_http_parser_t *p)
     case HDR_CONTENT_LENGTH:
         return finish_content_length(p);
     case HDR_TRANSFER_ENCODING:
-        return finish_transfer_encoding(p);
+        /* Only a single "chunked": anything we cannot decode must not be
+         * taken for a body (request smuggling and truncation both start
+         * there). */
+        if (p->chunked || p->value_overflow ||
+            !acme_ascii_eq_nocase(p->value, p->value_len, "chunked", 7)) {
+            return ACME_ERR_MALFORMED;
+        }
+        p->chunked = true;
+        return ACME_OK;
     case HDR_CONTENT_TYPE:
         finish_content_type(p);
         return ACME_OK;
@@ -756,8 +395,6 @@ static acme_status_t finish_value(acme_http_parser_t *p)
             p->resp->nonce[0] = '\0';
         }
         return ACME_OK;
-    case HDR_LINK:
-        return link_line_end(p);
     default:
         return ACME_OK;
     }
@@ -769,15 +406,17 @@ static acme_status_t headers_end(acme_http_parser_t *p)
 {
     acme_http_response_t *r = p->resp;
     if (r->status < 200 && r->status != 101) {
-        restart_after_interim(p);
+        /* An interim response: start again for the real one. The header
+         * byte count is kept, so a stream of 1xx responses is bounded by
+         * ACME_HTTP_HEADER_MAX like a single header section. */
+        size_t header_bytes = p->header_bytes;
+        acme_http_parser_init(p, r, r->body, r->body_cap, p->head_only);
+        p->header_bytes = header_bytes;
         return ACME_OK;
     }
-    if (p->have_length && p->chunked) {
-        return ACME_ERR_MALFORMED;
-    }
-    /* An HTTP/1.0 message with Transfer-Encoding has faulty framing
-     * (RFC 9112 §6.1). */
-    if (p->chunked && p->http10) {
+    /* Content-Length with chunked, or Transfer-Encoding in an HTTP/1.0
+     * message: faulty framing (RFC 9112 §6.1, §6.3). */
+    if (p->chunked && (p->have_length || p->http10)) {
         return ACME_ERR_MALFORMED;
     }
     p->headers_complete = true;
@@ -800,22 +439,6 @@ static acme_status_t headers_end(acme_http_parser_t *p)
     return ACME_OK;
 }
 
-static acme_status_t header_line_end(acme_http_parser_t *p)
-{
-    switch (p->line_state) {
-    case HL_NAME_START:
-        if (p->state == P_TRAILER_LINE) {
-            p->state = P_DONE;
-            return ACME_OK;
-        }
-        return headers_end(p);
-    case HL_NAME:
-        return ACME_ERR_MALFORMED; /* no colon */
-    default:
-        return finish_value(p);
-    }
-}
-
 /* ---- status line: "HTTP/1.x NNN[ reason]" ---------------------------------- */
 
 static acme_status_t status_line_byte(acme_http_parser_t *p, uint8_t c)
@@ -828,13 +451,13 @@ static acme_status_t status_line_byte(acme_http_parser_t *p, uint8_t c)
     if (pos == 7) {
         /* A higher 1.x minor version is handled as 1.1 (RFC 9110 §2.5). */
         p->http10 = c == '0';
-        return is_digit(c) ? ACME_OK : ACME_ERR_MALFORMED;
+        return acme_ascii_is_digit(c) ? ACME_OK : ACME_ERR_MALFORMED;
     }
     if (pos == 8 || pos == 12) {
         return c == ' ' ? ACME_OK : ACME_ERR_MALFORMED;
     }
     if (pos <= 11) {
-        if (!is_digit(c) || (pos == 9 && (c < '1' || c > '5'))) {
+        if (!acme_ascii_is_digit(c) || (pos == 9 && (c < '1' || c > '5'))) {
             return ACME_ERR_MALFORMED;
         }
         p->resp->status = (uint16_t)(p->resp->status * 10u + (uint16_t)(c - '0'));
@@ -849,7 +472,7 @@ static acme_status_t chunk_size_byte(acme_http_parser_t *p, uint8_t c)
 {
     switch (p->line_state) {
     case CS_DIGITS: {
-        int v = hex_value(c);
+        int v = acme_ascii_hex(c);
         if (v >= 0) {
             if (p->remaining > (UINT64_MAX >> 4)) {
                 return ACME_ERR_MALFORMED;
@@ -874,22 +497,6 @@ static acme_status_t chunk_size_byte(acme_http_parser_t *p, uint8_t c)
     }
 }
 
-static acme_status_t chunk_size_end(acme_http_parser_t *p)
-{
-    acme_http_response_t *r = p->resp;
-    if (p->line_len == 0) {
-        return ACME_ERR_MALFORMED;
-    }
-    if (p->remaining == 0) {
-        p->state = P_TRAILER_LINE;
-    } else if (p->remaining > r->body_cap - r->body_len) {
-        return ACME_ERR_OVERSIZE;
-    } else {
-        p->state = P_CHUNK_DATA;
-    }
-    return ACME_OK;
-}
-
 /* ---- lines ------------------------------------------------------------------ */
 
 static acme_status_t line_content_byte(acme_http_parser_t *p, uint8_t c)
@@ -909,6 +516,7 @@ static acme_status_t line_content_byte(acme_http_parser_t *p, uint8_t c)
 static acme_status_t line_end(acme_http_parser_t *p)
 {
     acme_status_t st = ACME_OK;
+    acme_http_response_t *r = p->resp;
     switch (p->state) {
     case P_STATUS_LINE:
         if (p->line_len < 12) {
@@ -918,14 +526,32 @@ static acme_status_t line_end(acme_http_parser_t *p)
         }
         break;
     case P_CHUNK_SIZE_LINE:
-        st = chunk_size_end(p);
+        if (p->line_len == 0) {
+            st = ACME_ERR_MALFORMED;
+        } else if (p->remaining == 0) {
+            p->state = P_TRAILER_LINE;
+        } else if (p->remaining > r->body_cap - r->body_len) {
+            st = ACME_ERR_OVERSIZE;
+        } else {
+            p->state = P_CHUNK_DATA;
+        }
         break;
     case P_CHUNK_END_LINE:
         p->state = P_CHUNK_SIZE_LINE;
         p->remaining = 0;
         break;
-    default:
-        st = header_line_end(p);
+    default: /* header or trailer line */
+        if (p->line_state == HL_NAME_START) {
+            if (p->state == P_TRAILER_LINE) {
+                p->state = P_DONE;
+            } else {
+                st = headers_end(p);
+            }
+        } else if (p->line_state == HL_NAME) {
+            st = ACME_ERR_MALFORMED; /* no colon */
+        } else {
+            st = finish_value(p);
+        }
         break;
     }
     p->line_len = 0;
@@ -964,21 +590,6 @@ static acme_status_t line_byte(acme_http_parser_t *p, uint8_t c)
 
 /* ---- body ------------------------------------------------------------------- */
 
-/* Copies up to the remaining count of a Content-Length body or a chunk;
- * returns the bytes used. Sizes were checked against the cap beforehand. */
-static size_t copy_counted(acme_http_parser_t *p, const uint8_t *src, size_t avail)
-{
-    acme_http_response_t *r = p->resp;
-    size_t n = p->remaining < avail ? (size_t)p->remaining : avail;
-    memcpy(r->body + r->body_len, src, n);
-    r->body_len += n;
-    p->remaining -= n;
-    if (p->remaining == 0) {
-        p->state = p->state == P_BODY_LENGTH ? P_DONE : P_CHUNK_END_LINE;
-    }
-    return n;
-}
-
 acme_status_t acme_http_parser_feed(acme_http_parser_t *p, const uint8_t *data, size_t len,
                                     size_t *consumed)
 {
@@ -995,16 +606,24 @@ acme_status_t acme_http_parser_feed(acme_http_parser_t *p, const uint8_t *data, 
     acme_status_t st = ACME_OK;
     size_t used = 0;
     while (used < len && st == ACME_OK && p->state != P_DONE) {
-        if (p->state == P_BODY_LENGTH || p->state == P_CHUNK_DATA) {
-            used += copy_counted(p, data + used, len - used);
-        } else if (p->state == P_BODY_CLOSE) {
-            size_t n = len - used;
-            if (n > r->body_cap - r->body_len) {
+        size_t avail = len - used;
+        if (p->state == P_BODY_LENGTH || p->state == P_CHUNK_DATA || p->state == P_BODY_CLOSE) {
+            /* A run of body bytes: up to the remaining count of a
+             * Content-Length body or a chunk (checked against the cap
+             * beforehand), or everything until the close. */
+            size_t n = avail;
+            if (p->state != P_BODY_CLOSE) {
+                n = p->remaining < avail ? (size_t)p->remaining : avail;
+                p->remaining -= n;
+            } else if (n > r->body_cap - r->body_len) {
                 st = ACME_ERR_OVERSIZE;
-            } else {
-                memcpy(r->body + r->body_len, data + used, n);
-                r->body_len += n;
-                used += n;
+                break;
+            }
+            memcpy(r->body + r->body_len, data + used, n);
+            r->body_len += n;
+            used += n;
+            if (p->state != P_BODY_CLOSE && p->remaining == 0) {
+                p->state = p->state == P_BODY_LENGTH ? P_DONE : P_CHUNK_END_LINE;
             }
         } else {
             st = line_byte(p, data[used]);

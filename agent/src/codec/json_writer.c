@@ -15,37 +15,27 @@ static bool failed(const acme_json_writer_t *w)
     return w->status != ACME_OK;
 }
 
-static void fail(acme_json_writer_t *w, acme_status_t status)
+/* Records the first error; returns false so callers can `return fail(...)`. */
+static bool fail(acme_json_writer_t *w, acme_status_t status)
 {
     if (w->status == ACME_OK) {
         w->status = status;
     }
+    return false;
 }
 
-/* Room for n more bytes, without counting the final NUL (finish checks it). */
-static bool reserve(acme_json_writer_t *w, size_t n)
-{
-    if (failed(w)) {
-        return false;
-    }
-    if (w->len > w->cap || w->cap - w->len < n) {
-        fail(w, ACME_ERR_BUFFER_TOO_SMALL);
-        return false;
-    }
-    return true;
-}
-
+/* Appends n bytes, all or nothing (the final NUL is finish's business). */
 static void put(acme_json_writer_t *w, const char *s, size_t n)
 {
-    if (reserve(w, n)) {
-        memcpy(w->buf + w->len, s, n);
-        w->len += n;
+    if (failed(w)) {
+        return;
     }
-}
-
-static void put_char(acme_json_writer_t *w, char c)
-{
-    put(w, &c, 1);
+    if (n > w->cap - w->len) {
+        fail(w, ACME_ERR_BUFFER_TOO_SMALL);
+        return;
+    }
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
 }
 
 /* Every value (scalar or container opening) goes through here: it checks
@@ -58,23 +48,18 @@ static bool value_begin(acme_json_writer_t *w)
     }
     if (w->depth == 0) {
         /* A document is one value; anything after it is misuse. */
-        if (w->len != 0) {
-            fail(w, ACME_ERR_BAD_STATE);
-            return false;
-        }
-        return true;
+        return w->len == 0 || fail(w, ACME_ERR_BAD_STATE);
     }
     size_t top = (size_t)w->depth - 1u;
     if (!w->is_array[top]) {
         if (!w->after_key) {
-            fail(w, ACME_ERR_BAD_STATE); /* value without key in an object */
-            return false;
+            return fail(w, ACME_ERR_BAD_STATE); /* value without key in an object */
         }
         w->after_key = 0;
         return true;
     }
     if (w->has_items[top]) {
-        put_char(w, ',');
+        put(w, ",", 1);
     }
     w->has_items[top] = 1;
     return !failed(w);
@@ -85,58 +70,30 @@ static bool value_begin(acme_json_writer_t *w)
  * are the caller's UTF-8 and pass through. */
 static void put_escaped(acme_json_writer_t *w, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    put_char(w, '"');
+    static const char short_from[] = "\"\\\b\f\n\r\t";
+    static const char short_to[] = "\"\\bfnrt";
+    put(w, "\"", 1);
     /* Runs of plain bytes are copied in one go; the loop is bounded by n. */
     size_t run = 0;
     for (size_t i = 0; i < n && !failed(w); i++) {
         unsigned char c = (unsigned char)s[i];
-        char esc = 0;
-        switch (c) {
-        case '"':
-            esc = '"';
-            break;
-        case '\\':
-            esc = '\\';
-            break;
-        case '\b':
-            esc = 'b';
-            break;
-        case '\f':
-            esc = 'f';
-            break;
-        case '\n':
-            esc = 'n';
-            break;
-        case '\r':
-            esc = 'r';
-            break;
-        case '\t':
-            esc = 't';
-            break;
-        default:
-            break;
-        }
-        if (esc == 0 && c >= 0x20u) {
+        if (c >= 0x20u && c != '"' && c != '\\') {
             continue;
         }
         put(w, s + run, i - run);
         run = i + 1;
-        if (esc != 0) {
-            char pair[2] = {'\\', esc};
-            put(w, pair, sizeof(pair));
-        } else {
-            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0x0Fu]};
-            put(w, u, sizeof(u));
+        const char *hit = memchr(short_from, c, sizeof(short_from) - 1u);
+        char esc[6] = {'\\', 'u', '0', '0', (char)('0' + (c >> 4)), "0123456789abcdef"[c & 0x0Fu]};
+        if (hit != NULL) {
+            esc[1] = short_to[hit - short_from];
         }
+        put(w, esc, hit != NULL ? 2u : 6u);
     }
-    if (!failed(w)) {
-        put(w, s + run, n - run);
-    }
-    put_char(w, '"');
+    put(w, s + run, n - run);
+    put(w, "\"", 1);
 }
 
-static void open_container(acme_json_writer_t *w, bool array)
+static void open_container(acme_json_writer_t *w, uint8_t array)
 {
     if (!value_begin(w)) {
         return;
@@ -145,26 +102,25 @@ static void open_container(acme_json_writer_t *w, bool array)
         fail(w, ACME_ERR_BAD_STATE);
         return;
     }
-    put_char(w, array ? '[' : '{');
-    if (failed(w)) {
-        return;
+    put(w, array ? "[" : "{", 1);
+    if (!failed(w)) {
+        w->is_array[w->depth] = array;
+        w->has_items[w->depth] = 0;
+        w->depth++;
     }
-    w->is_array[w->depth] = array ? 1u : 0u;
-    w->has_items[w->depth] = 0;
-    w->depth++;
 }
 
-static void close_container(acme_json_writer_t *w, bool array)
+static void close_container(acme_json_writer_t *w, uint8_t array)
 {
     if (failed(w)) {
         return;
     }
     /* end without begin, the wrong kind of end, or a key left dangling */
-    if (w->depth == 0 || (w->is_array[w->depth - 1u] != 0) != array || w->after_key) {
+    if (w->depth == 0 || w->is_array[w->depth - 1u] != array || w->after_key) {
         fail(w, ACME_ERR_BAD_STATE);
         return;
     }
-    put_char(w, array ? ']' : '}');
+    put(w, array ? "]" : "}", 1);
     if (!failed(w)) {
         w->depth--;
     }
@@ -183,22 +139,22 @@ void acme_jw_init(acme_json_writer_t *w, char *buf, size_t cap)
 
 void acme_jw_object_begin(acme_json_writer_t *w)
 {
-    open_container(w, false);
+    open_container(w, 0);
 }
 
 void acme_jw_object_end(acme_json_writer_t *w)
 {
-    close_container(w, false);
+    close_container(w, 0);
 }
 
 void acme_jw_array_begin(acme_json_writer_t *w)
 {
-    open_container(w, true);
+    open_container(w, 1);
 }
 
 void acme_jw_array_end(acme_json_writer_t *w)
 {
-    close_container(w, true);
+    close_container(w, 1);
 }
 
 void acme_jw_key(acme_json_writer_t *w, const char *key)
@@ -217,19 +173,16 @@ void acme_jw_key(acme_json_writer_t *w, const char *key)
     }
     size_t top = (size_t)w->depth - 1u;
     if (w->has_items[top]) {
-        put_char(w, ',');
+        put(w, ",", 1);
     }
     put_escaped(w, key, strlen(key));
-    put_char(w, ':');
+    put(w, ":", 1);
     w->has_items[top] = 1;
     w->after_key = 1;
 }
 
 void acme_jw_string_n(acme_json_writer_t *w, const char *s, size_t n)
 {
-    if (failed(w)) {
-        return;
-    }
     if (s == NULL && n > 0) {
         fail(w, ACME_ERR_INVALID_ARG);
         return;
@@ -241,9 +194,6 @@ void acme_jw_string_n(acme_json_writer_t *w, const char *s, size_t n)
 
 void acme_jw_string(acme_json_writer_t *w, const char *s)
 {
-    if (failed(w)) {
-        return;
-    }
     if (s == NULL) {
         fail(w, ACME_ERR_INVALID_ARG);
         return;
@@ -253,9 +203,6 @@ void acme_jw_string(acme_json_writer_t *w, const char *s)
 
 void acme_jw_base64url(acme_json_writer_t *w, const uint8_t *data, size_t n)
 {
-    if (failed(w)) {
-        return;
-    }
     if (data == NULL && n > 0) {
         fail(w, ACME_ERR_INVALID_ARG);
         return;
@@ -263,24 +210,17 @@ void acme_jw_base64url(acme_json_writer_t *w, const uint8_t *data, size_t n)
     if (!value_begin(w)) {
         return;
     }
-    /* The encoding is never shorter than the input: these checks keep the
-     * length computation below from overflowing. */
-    if (n > SIZE_MAX / 2u) {
+    /* The encoding is never shorter than the input: checking n first keeps
+     * the length computation below from overflowing. */
+    size_t room = w->cap - w->len;
+    if (n > room || n > SIZE_MAX / 2u || ACME_BASE64URL_LEN(n) + 2u > room) {
         fail(w, ACME_ERR_BUFFER_TOO_SMALL);
         return;
     }
-    if (!reserve(w, n) || !reserve(w, ACME_BASE64URL_LEN(n) + 2u)) {
-        return;
-    }
-    size_t need = ACME_BASE64URL_LEN(n);
-    w->buf[w->len++] = '"';
     size_t written = 0;
+    w->buf[w->len++] = '"';
     /* cap is exactly the encoded length, so the encoder writes no NUL past it. */
-    if (acme_base64url_encode(data, n, w->buf + w->len, need, &written) != ACME_OK ||
-        written != need) {
-        fail(w, ACME_ERR_BUFFER_TOO_SMALL);
-        return;
-    }
+    (void)acme_base64url_encode(data, n, w->buf + w->len, ACME_BASE64URL_LEN(n), &written);
     w->len += written;
     w->buf[w->len++] = '"';
 }
@@ -320,9 +260,6 @@ void acme_jw_null(acme_json_writer_t *w)
 
 void acme_jw_raw(acme_json_writer_t *w, const char *json, size_t n)
 {
-    if (failed(w)) {
-        return;
-    }
     /* An empty raw value would leave "key": with nothing after it. */
     if (json == NULL || n == 0) {
         fail(w, ACME_ERR_INVALID_ARG);
@@ -338,13 +275,12 @@ acme_status_t acme_jw_finish(acme_json_writer_t *w, size_t *len)
     if (w == NULL) {
         return ACME_ERR_INVALID_ARG;
     }
-    if (!failed(w) && (w->depth != 0 || w->after_key || w->len == 0)) {
+    if (w->depth != 0 || w->after_key || w->len == 0) {
         fail(w, ACME_ERR_BAD_STATE); /* open containers, dangling key, no value */
     }
-    if (!failed(w) && w->len >= w->cap) {
+    if (w->len >= w->cap) {
         fail(w, ACME_ERR_BUFFER_TOO_SMALL); /* no room for the NUL */
-    }
-    if (w->len < w->cap) {
+    } else {
         w->buf[w->len] = '\0';
     }
     if (len != NULL) {

@@ -9,6 +9,7 @@
 
 #include "acme/codec/base64.h"
 #include "acme/config_defaults.h"
+#include "ascii.h"
 #include "crypto/crypto.h"
 
 #define LIT_LEN(s) (sizeof(s) - 1u)
@@ -117,19 +118,13 @@ acme_status_t acme_jwk_thumbprint(const char *jwk, size_t len, char *out, size_t
     return ACME_OK;
 }
 
-static bool is_b64u_char(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_';
-}
-
 /* Length of a base64url string of at most max characters; 0 when s holds
  * any other character or is longer than max. Scans at most max + 1 bytes. */
 static size_t b64u_length(const char *s, size_t max)
 {
     size_t n = 0;
     while (n <= max && s[n] != '\0') {
-        if (!is_b64u_char(s[n])) {
+        if (!acme_ascii_is_b64u((uint8_t)s[n])) {
             return 0;
         }
         n++;
@@ -170,8 +165,10 @@ acme_status_t acme_jwk_write_key(const acme_public_key_t *pub, char *out, size_t
     if (pub->type == ACME_KEY_P256) {
         return acme_jwk_write_ec_p256(pub->x, pub->y, out, cap, len);
     }
+#if ACME_ENABLE_RSA_KEYS
     if (pub->type == ACME_KEY_RSA2048) {
         return acme_jwk_write_rsa(pub->n, sizeof(pub->n), pub->e, pub->e_len, out, cap, len);
     }
+#endif
     return ACME_ERR_INVALID_ARG;
 }

@@ -12,6 +12,8 @@
 #include "acme/codec/url.h"
 
 #include "acme/codec/ip_addr.h"
+#include "acme/config_defaults.h"
+#include "ascii.h"
 
 #include <string.h>
 
@@ -27,31 +29,17 @@ static const char root_path[] = "/";
 
 static bool is_digit(char c)
 {
-    return c >= '0' && c <= '9';
+    return acme_ascii_is_digit((uint8_t)c);
 }
 
 static bool is_alpha(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return acme_ascii_is_alpha((uint8_t)c);
 }
 
 static int hex_value(char c)
 {
-    if (is_digit(c)) {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-static char lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    return acme_ascii_hex((uint8_t)c);
 }
 
 /* RFC 3986 pchar (without pct-encoded) plus '/' and '?' for path and query. */
@@ -143,10 +131,8 @@ acme_status_t acme_url_parse_https(const char *url, size_t len, acme_url_t *out)
     if (len < SCHEME_PREFIX_LEN) {
         return ACME_ERR_MALFORMED;
     }
-    for (size_t i = 0; i < SCHEME_PREFIX_LEN; i++) {
-        if (lower(url[i]) != scheme_prefix[i]) {
-            return ACME_ERR_MALFORMED;
-        }
+    if (!acme_ascii_eq_nocase(url, SCHEME_PREFIX_LEN, scheme_prefix, SCHEME_PREFIX_LEN)) {
+        return ACME_ERR_MALFORMED;
     }
 
     size_t auth_start = SCHEME_PREFIX_LEN;
@@ -161,6 +147,7 @@ acme_status_t acme_url_parse_https(const char *url, size_t len, acme_url_t *out)
     size_t host_start = auth_start;
     size_t host_end = auth_start;
     size_t port_sep = auth_end; /* index of ':' before the port, or auth_end */
+#if ACME_ENABLE_IPV6
     if (auth_start < auth_end && url[auth_start] == '[') {
         host_start = auth_start + 1u;
         const char *close = memchr(url + host_start, ']', auth_end - host_start);
@@ -179,7 +166,10 @@ acme_status_t acme_url_parse_https(const char *url, size_t len, acme_url_t *out)
             port_sep = host_end + 1u;
         }
         u.host_is_ipv6 = true;
-    } else {
+    } else
+#endif
+    {
+        /* Without IPv6 a '[' is no host character: check_host refuses it. */
         const char *colon = memchr(url + auth_start, ':', auth_end - auth_start);
         host_end = colon != NULL ? (size_t)(colon - url) : auth_end;
         port_sep = host_end;
@@ -221,6 +211,7 @@ bool acme_url_same_origin(const acme_url_t *a, const acme_url_t *b)
         a->host_is_ipv6 != b->host_is_ipv6) {
         return false;
     }
+#if ACME_ENABLE_IPV6
     if (a->host_is_ipv6) {
         /* "::1" and "0:0::1" are one address: compare the bytes. */
         acme_ip_addr_t va;
@@ -228,13 +219,6 @@ bool acme_url_same_origin(const acme_url_t *a, const acme_url_t *b)
         return parse_ip(a->host, a->host_len, ACME_IP_V6, &va) &&
                parse_ip(b->host, b->host_len, ACME_IP_V6, &vb) && acme_ip_equal(&va, &vb);
     }
-    if (a->host_len != b->host_len) {
-        return false;
-    }
-    for (size_t i = 0; i < a->host_len; i++) {
-        if (lower(a->host[i]) != lower(b->host[i])) {
-            return false;
-        }
-    }
-    return true;
+#endif
+    return acme_ascii_eq_nocase(a->host, a->host_len, b->host, b->host_len);
 }

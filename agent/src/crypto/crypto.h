@@ -25,6 +25,16 @@ extern "C" {
 /* Zeroise key material (not optimised away). */
 void acme_zeroize(void *p, size_t len);
 
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d (m 1..12, d
+ * 1..31, y 0..9999; not checked): negative before 1970. */
+int32_t acme_days_from_civil(int32_t y, int32_t m, int32_t d);
+
+/* An mbedTLS error code (any module, io/tls_mbedtls.c's included) as a
+ * status: 0 is ACME_OK; an allocation failure anywhere in the code is
+ * ACME_ERR_NO_MEMORY, a failed entropy source ACME_ERR_RNG, a too small
+ * output ACME_ERR_BUFFER_TOO_SMALL; anything else is `otherwise`. */
+acme_status_t acme_mbedtls_status(int ret, acme_status_t otherwise);
+
 /* ---- SHA-256 ------------------------------------------------------------- */
 
 /* Opaque storage for an incremental SHA-256 (size checked at compile time

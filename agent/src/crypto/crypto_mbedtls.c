@@ -16,16 +16,19 @@
 
 #include "mbedtls/asn1.h"
 #include "mbedtls/bignum.h"
+#include "mbedtls/cipher.h"
 #include "mbedtls/ctr_drbg.h"
 #include "mbedtls/ecdsa.h"
 #include "mbedtls/ecp.h"
 #include "mbedtls/md.h"
 #include "mbedtls/oid.h"
+#include "mbedtls/pem.h"
 #include "mbedtls/pk.h"
 #include "mbedtls/platform.h"
 #include "mbedtls/platform_util.h"
 #include "mbedtls/rsa.h"
 #include "mbedtls/sha256.h"
+#include "mbedtls/ssl.h"
 #include "mbedtls/x509.h"
 #include "mbedtls/x509_crt.h"
 
@@ -100,9 +103,28 @@ CRYPTO_STATIC_ASSERT(sizeof(mbedtls_sha256_context) <= sizeof(acme_sha256_t), sh
 
 /* mbedTLS errors are a high-level (module) part plus a low-level part. The
  * allocation and entropy failures matter to the caller whatever module saw
- * them first; the rest is the caller's fallback for that operation. */
-static acme_status_t status_from(int ret, acme_status_t otherwise)
+ * them first; the rest is the caller's fallback for that operation. Codes
+ * below 0x80 are low-level, the others high-level. */
+acme_status_t acme_mbedtls_status(int ret, acme_status_t otherwise)
 {
+    static const struct {
+        uint16_t code; /* -MBEDTLS_ERR_... */
+        int8_t status;
+    } known[] = {
+        {(uint16_t)-MBEDTLS_ERR_MPI_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
+        {(uint16_t)-MBEDTLS_ERR_ASN1_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
+        {(uint16_t)-MBEDTLS_ERR_PK_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
+        {(uint16_t)-MBEDTLS_ERR_ECP_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
+        {(uint16_t)-MBEDTLS_ERR_X509_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
+        {(uint16_t)-MBEDTLS_ERR_MD_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
+        {(uint16_t)-MBEDTLS_ERR_SSL_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
+        {(uint16_t)-MBEDTLS_ERR_CIPHER_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
+        {(uint16_t)-MBEDTLS_ERR_PEM_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
+        {(uint16_t)-MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED, ACME_ERR_RNG},
+        {(uint16_t)-MBEDTLS_ERR_ASN1_BUF_TOO_SMALL, ACME_ERR_BUFFER_TOO_SMALL},
+        {(uint16_t)-MBEDTLS_ERR_MPI_BUFFER_TOO_SMALL, ACME_ERR_BUFFER_TOO_SMALL},
+        {(uint16_t)-MBEDTLS_ERR_ECP_BUFFER_TOO_SMALL, ACME_ERR_BUFFER_TOO_SMALL},
+    };
     if (ret == 0) {
         return ACME_OK;
     }
@@ -110,23 +132,11 @@ static acme_status_t status_from(int ret, acme_status_t otherwise)
         return otherwise;
     }
     unsigned code = (unsigned)-ret;
-    unsigned low = code & 0x007Fu;
-    unsigned high = code & 0xFF80u;
-    if (low == (unsigned)-MBEDTLS_ERR_MPI_ALLOC_FAILED ||
-        low == (unsigned)-MBEDTLS_ERR_ASN1_ALLOC_FAILED ||
-        high == (unsigned)-MBEDTLS_ERR_PK_ALLOC_FAILED ||
-        high == (unsigned)-MBEDTLS_ERR_ECP_ALLOC_FAILED ||
-        high == (unsigned)-MBEDTLS_ERR_X509_ALLOC_FAILED ||
-        high == (unsigned)-MBEDTLS_ERR_MD_ALLOC_FAILED) {
-        return ACME_ERR_NO_MEMORY;
-    }
-    if (low == (unsigned)-MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED) {
-        return ACME_ERR_RNG;
-    }
-    if (low == (unsigned)-MBEDTLS_ERR_ASN1_BUF_TOO_SMALL ||
-        low == (unsigned)-MBEDTLS_ERR_MPI_BUFFER_TOO_SMALL ||
-        high == (unsigned)-MBEDTLS_ERR_ECP_BUFFER_TOO_SMALL) {
-        return ACME_ERR_BUFFER_TOO_SMALL;
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        unsigned part = code & (known[i].code < 0x80u ? 0x007Fu : 0xFF80u);
+        if (part == known[i].code) {
+            return (acme_status_t)known[i].status;
+        }
     }
     return otherwise;
 }
@@ -192,7 +202,7 @@ acme_status_t acme_hmac_sha256(const uint8_t *key, size_t key_len, const void *d
     }
     const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
     int ret = mbedtls_md_hmac(md, key, key_len, data, len, mac);
-    return status_from(ret, ACME_ERR_CRYPTO);
+    return acme_mbedtls_status(ret, ACME_ERR_CRYPTO);
 }
 
 /* ---- DRBG ------------------------------------------------------------------------ */
@@ -231,7 +241,7 @@ acme_status_t acme_drbg_new(acme_drbg_t **drbg, acme_entropy_fn entropy, void *e
     int ret = mbedtls_ctr_drbg_seed(&d->ctr, drbg_entropy, d, pers, pers_len);
     if (ret != 0) {
         acme_drbg_free(&d);
-        return status_from(ret, ACME_ERR_RNG);
+        return acme_mbedtls_status(ret, ACME_ERR_RNG);
     }
     *drbg = d;
     return ACME_OK;
@@ -252,7 +262,7 @@ acme_status_t acme_drbg_fill(acme_drbg_t *drbg, uint8_t *buf, size_t len)
         int ret = mbedtls_ctr_drbg_random(&drbg->ctr, buf + done, n);
         if (ret != 0) {
             mbedtls_platform_zeroize(buf, len);
-            return status_from(ret, ACME_ERR_RNG);
+            return acme_mbedtls_status(ret, ACME_ERR_RNG);
         }
         done += n;
     }
@@ -324,9 +334,11 @@ static acme_key_type_t classify(const mbedtls_pk_context *pk)
     if (t == MBEDTLS_PK_ECKEY && mbedtls_pk_ec(*pk)->grp.id == MBEDTLS_ECP_DP_SECP256R1) {
         return ACME_KEY_P256;
     }
+#if ACME_ENABLE_RSA_KEYS
     if (t == MBEDTLS_PK_RSA && mbedtls_pk_get_bitlen(pk) == RSA_BITS) {
         return ACME_KEY_RSA2048;
     }
+#endif
     return ACME_KEY_NONE;
 }
 
@@ -335,6 +347,11 @@ acme_status_t acme_key_generate(acme_key_t **key, acme_key_type_t type, acme_drb
     if (key == NULL || drbg == NULL || (type != ACME_KEY_P256 && type != ACME_KEY_RSA2048)) {
         return ACME_ERR_INVALID_ARG;
     }
+#if !ACME_ENABLE_RSA_KEYS
+    if (type == ACME_KEY_RSA2048) {
+        return ACME_ERR_UNSUPPORTED; /* RSA keys are not compiled in */
+    }
+#endif
     *key = NULL;
     acme_key_t *k = key_alloc();
     if (k == NULL) {
@@ -348,15 +365,17 @@ acme_status_t acme_key_generate(acme_key_t **key, acme_key_type_t type, acme_drb
                                       mbedtls_ctr_drbg_random, &drbg->ctr);
         }
     } else {
+#if ACME_ENABLE_RSA_KEYS
         ret = mbedtls_pk_setup(&k->pk, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA));
         if (ret == 0) {
             ret = mbedtls_rsa_gen_key(mbedtls_pk_rsa(k->pk), mbedtls_ctr_drbg_random, &drbg->ctr,
                                       RSA_BITS, RSA_EXPONENT);
         }
+#endif
     }
     if (ret != 0) {
         acme_key_free(&k);
-        return status_from(ret, ACME_ERR_CRYPTO);
+        return acme_mbedtls_status(ret, ACME_ERR_CRYPTO);
     }
     k->type = type;
     *key = k;
@@ -385,7 +404,7 @@ acme_status_t acme_key_parse_der(acme_key_t **key, const uint8_t *der, size_t le
         if (!arena_has_room(KEY_PARSE_HEADROOM)) {
             return ACME_ERR_NO_MEMORY;
         }
-        return status_from(ret, ACME_ERR_MALFORMED);
+        return acme_mbedtls_status(ret, ACME_ERR_MALFORMED);
     }
     k->type = classify(&k->pk);
     if (k->type == ACME_KEY_NONE) {
@@ -418,7 +437,7 @@ acme_status_t acme_key_write_der(const acme_key_t *key, uint8_t *out, size_t cap
     if (ret <= 0) {
         /* A failed write may have left parts of the private key behind. */
         mbedtls_platform_zeroize(out, cap);
-        return status_from(ret, ACME_ERR_CRYPTO);
+        return acme_mbedtls_status(ret, ACME_ERR_CRYPTO);
     }
     move_to_start(out, cap, (size_t)ret);
     /* Do not leave a second copy of the private key in the tail. */
@@ -435,7 +454,7 @@ acme_status_t acme_key_write_spki(const acme_key_t *key, uint8_t *out, size_t ca
     mbedtls_pk_context pk = pk_view(key);
     int ret = mbedtls_pk_write_pubkey_der(&pk, out, cap);
     if (ret <= 0) {
-        return status_from(ret, ACME_ERR_CRYPTO);
+        return acme_mbedtls_status(ret, ACME_ERR_CRYPTO);
     }
     move_to_start(out, cap, (size_t)ret);
     *len = (size_t)ret;
@@ -456,13 +475,14 @@ acme_status_t acme_key_public(const acme_key_t *key, acme_public_key_t *out)
         ret = mbedtls_ecp_point_write_binary(&ec->grp, &ec->Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen,
                                              point, sizeof(point));
         if (ret != 0 || olen != sizeof(point)) {
-            return status_from(ret, ACME_ERR_CRYPTO);
+            return acme_mbedtls_status(ret, ACME_ERR_CRYPTO);
         }
         out->type = ACME_KEY_P256;
         memcpy(out->x, point + 1, 32);
         memcpy(out->y, point + 33, 32);
         return ACME_OK;
     }
+#if ACME_ENABLE_RSA_KEYS
     if (key->type == ACME_KEY_RSA2048) {
         const mbedtls_rsa_context *rsa = mbedtls_pk_rsa(key->pk);
         if (mbedtls_rsa_get_len(rsa) != RSA_BYTES || sizeof(out->n) != RSA_BYTES ||
@@ -472,12 +492,13 @@ acme_status_t acme_key_public(const acme_key_t *key, acme_public_key_t *out)
         ret = mbedtls_rsa_export_raw(rsa, out->n, sizeof(out->n), NULL, 0, NULL, 0, NULL, 0, out->e,
                                      sizeof(out->e));
         if (ret != 0) {
-            return status_from(ret, ACME_ERR_UNSUPPORTED);
+            return acme_mbedtls_status(ret, ACME_ERR_UNSUPPORTED);
         }
         out->type = ACME_KEY_RSA2048;
         out->e_len = sizeof(out->e);
         return ACME_OK;
     }
+#endif
     return ACME_ERR_INVALID_ARG;
 }
 
@@ -517,11 +538,12 @@ static acme_status_t soft_sign_digest(void *ctx, const uint8_t digest[32], uint8
         mbedtls_mpi_free(&r);
         mbedtls_mpi_free(&s);
         if (ret != 0) {
-            return status_from(ret, ACME_ERR_CRYPTO);
+            return acme_mbedtls_status(ret, ACME_ERR_CRYPTO);
         }
         *sig_len = 64;
         return ACME_OK;
     }
+#if ACME_ENABLE_RSA_KEYS
     if (key->type == ACME_KEY_RSA2048) {
         /* mbedtls_pk_sign has no output size in 2.28: check it here. */
         size_t need = mbedtls_pk_get_len(&key->pk);
@@ -532,11 +554,12 @@ static acme_status_t soft_sign_digest(void *ctx, const uint8_t digest[32], uint8
         ret = mbedtls_pk_sign(&key->pk, MBEDTLS_MD_SHA256, digest, 32, sig, &written,
                               mbedtls_ctr_drbg_random, &state->drbg->ctr);
         if (ret != 0) {
-            return status_from(ret, ACME_ERR_CRYPTO);
+            return acme_mbedtls_status(ret, ACME_ERR_CRYPTO);
         }
         *sig_len = written;
         return ACME_OK;
     }
+#endif
     return ACME_ERR_INVALID_ARG;
 }
 
@@ -555,23 +578,11 @@ void acme_soft_signer_init(acme_signer_t *signer, acme_soft_signer_t *state, acm
 /* dNSName in a GeneralName as mbedTLS keeps it in subject_alt_names. */
 #define SAN_TAG_DNS (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_DNS_NAME)
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (the days-from-civil
- * algorithm: shift the year to start in March so the leap day is last). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= (m <= 2) ? 1 : 0;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;                                  /* [0, 399] */
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1; /* [0, 365] */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          /* [0, 146096] */
-    return era * 146097 + doe - 719468;
-}
-
 /* Unix seconds of an X.509 time (mbedTLS has checked the field ranges). */
 static int64_t x509_time_to_unix(const mbedtls_x509_time *t)
 {
-    return days_from_civil(t->year, t->mon, t->day) * 86400 + (int64_t)t->hour * 3600 +
-           (int64_t)t->min * 60 + t->sec;
+    return (int64_t)acme_days_from_civil(t->year, t->mon, t->day) * 86400 +
+           (t->hour * 3600 + t->min * 60 + t->sec);
 }
 
 /* Copies n bytes of certificate text into a NUL-terminated field of cap bytes,
@@ -613,7 +624,7 @@ static acme_status_t parse_der(mbedtls_x509_crt *crt, const uint8_t *der, size_t
     int ret = mbedtls_x509_crt_parse_der_nocopy(crt, der, len);
     if (ret != 0) {
         mbedtls_x509_crt_free(crt);
-        return status_from(ret, ACME_ERR_BAD_CERT);
+        return acme_mbedtls_status(ret, ACME_ERR_BAD_CERT);
     }
     return ACME_OK;
 }
@@ -713,7 +724,7 @@ static acme_status_t check_leaf_key(mbedtls_x509_crt *leaf, const acme_key_t *ke
     }
     int ret = mbedtls_pk_write_pubkey_der(&leaf->pk, buf_b, SPKI_BUF_MAX);
     if (ret <= 0) {
-        st = status_from(ret, ACME_ERR_KEY_MISMATCH);
+        st = acme_mbedtls_status(ret, ACME_ERR_KEY_MISMATCH);
         /* Too big to be ours, or a key type mbedTLS cannot write. */
         return st == ACME_ERR_NO_MEMORY ? st : ACME_ERR_KEY_MISMATCH;
     }

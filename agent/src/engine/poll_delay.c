@@ -21,19 +21,16 @@ static uint32_t clamp_ms(int64_t ms)
 
 uint32_t acme_retry_after_ms(const acme_http_response_t *resp, int64_t wall_s)
 {
+    int64_t s;
     if (resp->retry_after_s >= 0) {
-        /* Saturate before multiplying: the header may carry any number. */
-        int64_t s = resp->retry_after_s > 86400 * 365 ? 86400 * 365 : resp->retry_after_s;
-        return clamp_ms(s * 1000);
+        s = resp->retry_after_s;
+    } else if (resp->retry_after_epoch >= 0 && wall_s != ACME_TIME_UNKNOWN) {
+        s = resp->retry_after_epoch - wall_s;
+    } else {
+        return 0;
     }
-    if (resp->retry_after_epoch >= 0 && wall_s != ACME_TIME_UNKNOWN) {
-        int64_t s = resp->retry_after_epoch - wall_s;
-        if (s > 86400 * 365) {
-            s = 86400 * 365;
-        }
-        return clamp_ms(s * 1000);
-    }
-    return 0;
+    /* Saturate before multiplying: the header may carry any number. */
+    return clamp_ms((s > 86400 * 365 ? 86400 * 365 : s) * 1000);
 }
 
 uint32_t acme_backoff_step(uint32_t *next_ms)

@@ -9,6 +9,7 @@
 
 #include "acme/codec/cert_chain.h"
 #include "acme/codec/csr.h"
+#include "acme/codec/dns_message.h"
 #include "acme/codec/jwk.h"
 #include "acme/codec/pem.h"
 #include "io/agent_internal.h"
@@ -41,31 +42,6 @@ static uint16_t random16(void *ctx)
 
 /* ---- configuration ------------------------------------------------------------- */
 
-static bool valid_dns_name(const char *name)
-{
-    size_t n = name != NULL ? strlen(name) : 0;
-    if (n == 0 || n > ACME_DNS_NAME_MAX) {
-        return false;
-    }
-    size_t label = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (c == '.') {
-            if (label == 0) {
-                return false;
-            }
-            label = 0;
-            continue;
-        }
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || (c == '*' && i == 0 && n > 2 && name[1] == '.');
-        if (!ok || ++label > 63) {
-            return false;
-        }
-    }
-    return label > 0;
-}
-
 static bool valid_https_url(const char *url)
 {
     acme_url_t parsed;
@@ -92,14 +68,19 @@ static acme_status_t check_config(const acme_agent_config_t *cfg, const acme_por
     if (cfg->directory_url == NULL && !ACME_ENABLE_DISCOVERY) {
         return ACME_ERR_CONFIG; /* no directory and no discovery compiled in */
     }
+#if ACME_ENABLE_DISCOVERY
     if (cfg->default_directory != NULL && !valid_https_url(cfg->default_directory)) {
         return ACME_ERR_CONFIG;
     }
+#endif
     for (size_t i = 0; i < cfg->name_count; i++) {
-        if (!valid_dns_name(cfg->names[i])) {
+        /* What the CSR will accept (a wildcard is refused at start). */
+        if (acme_dns_name_length(cfg->names[i]) == 0) {
             return ACME_ERR_CONFIG;
         }
     }
+#if ACME_ENABLE_DISCOVERY || ACME_ENABLE_EAB
+    /* Without discovery and EAB nothing reads the CA table. */
     for (size_t i = 0; i < cfg->ca_count; i++) {
         const acme_ca_entry_t *e = &cfg->cas[i];
         if ((e->directory_url != NULL && !valid_https_url(e->directory_url)) ||
@@ -107,8 +88,9 @@ static acme_status_t check_config(const acme_agent_config_t *cfg, const acme_por
             return ACME_ERR_CONFIG;
         }
     }
+#endif
     if (cfg->key_type != ACME_KEY_NONE && cfg->key_type != ACME_KEY_P256 &&
-        cfg->key_type != ACME_KEY_RSA2048) {
+        (cfg->key_type != ACME_KEY_RSA2048 || !ACME_ENABLE_RSA_KEYS)) {
         return ACME_ERR_CONFIG;
     }
     if (cfg->contact != NULL && strlen(cfg->contact) > ACME_CONTACT_MAX) {

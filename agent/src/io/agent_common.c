@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "codec/ascii.h"
 #include "io/agent_internal.h"
 
 void acme_ag_emit(acme_agent_t *a, acme_event_type_t type, acme_status_t status, const char *detail)
@@ -20,6 +21,7 @@ int64_t acme_ag_wall_now(const acme_agent_t *a)
     return a->port->clock->wall_s(a->port->clock_ctx);
 }
 
+#if ACME_ERROR_TEXT
 void acme_ag_set_problem_detail(acme_agent_t *a, const char *detail)
 {
     memset(&a->problem, 0, sizeof(a->problem));
@@ -29,6 +31,12 @@ void acme_ag_set_problem_detail(acme_agent_t *a, const char *detail)
     }
     memcpy(a->problem.detail, detail, n);
 }
+#else
+void acme_ag_clear_problem(acme_agent_t *a)
+{
+    memset(&a->problem, 0, sizeof(a->problem));
+}
+#endif
 
 acme_status_t acme_ag_begin_exchange(acme_agent_t *a, uint8_t which, const acme_url_t *url,
                                      size_t len, bool head_only)
@@ -53,25 +61,14 @@ acme_status_t acme_ag_exchange_status(acme_agent_t *a, acme_status_t st)
 
 /* ---- the configured CA table ------------------------------------------------------ */
 
-static bool same_name(const char *a, const char *b)
-{
-    for (; *a != '\0' && *b != '\0'; a++, b++) {
-        char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a - 'A' + 'a') : *a;
-        char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b - 'A' + 'a') : *b;
-        if (x != y) {
-            return false;
-        }
-    }
-    return *a == '\0' && *b == '\0';
-}
-
+#if ACME_ENABLE_DISCOVERY || ACME_ENABLE_EAB
 const acme_ca_entry_t *acme_ag_ca_entry(const acme_agent_t *a, const char *issuer,
                                         const char *directory_url)
 {
     for (size_t i = 0; i < a->cfg->ca_count; i++) {
         const acme_ca_entry_t *e = &a->cfg->cas[i];
         if (issuer != NULL && issuer[0] != '\0' && e->issuer != NULL &&
-            same_name(e->issuer, issuer)) {
+            acme_ascii_eq_nocase(e->issuer, strlen(e->issuer), issuer, strlen(issuer))) {
             return e;
         }
         if (directory_url != NULL && e->directory_url != NULL &&
@@ -81,3 +78,4 @@ const acme_ca_entry_t *acme_ag_ca_entry(const acme_agent_t *a, const char *issue
     }
     return NULL;
 }
+#endif /* ACME_ENABLE_DISCOVERY || ACME_ENABLE_EAB */

@@ -61,16 +61,26 @@ struct acme_agent_crypto {
 void acme_ag_emit(acme_agent_t *a, acme_event_type_t type, acme_status_t status,
                   const char *detail);
 int64_t acme_ag_wall_now(const acme_agent_t *a);
+/* Clear the problem and set the agent's own detail. Without
+ * ACME_ERROR_TEXT the detail stays empty and is not even passed. */
+#if ACME_ERROR_TEXT
 void acme_ag_set_problem_detail(acme_agent_t *a, const char *detail);
+#else
+void acme_ag_clear_problem(acme_agent_t *a);
+#define acme_ag_set_problem_detail(a, detail) acme_ag_clear_problem(a)
+#endif
 /* Start an HTTPS exchange of a->tx[0..len) for url; `which` says who gets
  * the response. */
 acme_status_t acme_ag_begin_exchange(acme_agent_t *a, uint8_t which, const acme_url_t *url,
                                      size_t len, bool head_only);
 /* Turn a TLS failure under arena pressure into ACME_ERR_NO_MEMORY. */
 acme_status_t acme_ag_exchange_status(acme_agent_t *a, acme_status_t st);
-/* The configured CA entry for an issuer or a directory URL (NULL: none). */
+/* The configured CA entry for an issuer or a directory URL (NULL: none).
+ * Only discovery and EAB read the CA table. */
+#if ACME_ENABLE_DISCOVERY || ACME_ENABLE_EAB
 const acme_ca_entry_t *acme_ag_ca_entry(const acme_agent_t *a, const char *issuer,
                                         const char *directory_url);
+#endif
 
 /* ---- agent_order.c ------------------------------------------------------------ */
 

@@ -21,7 +21,9 @@ acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
     memmove(a->ca_directory, directory_url, n + 1);
     char account_url[ACME_URL_MAX + 1];
     acme_ag_state_account_for_directory(a, a->ca_directory, account_url, sizeof(account_url));
+#if ACME_ENABLE_EAB
     const acme_ca_entry_t *ca = acme_ag_ca_entry(a, a->ca_issuer, a->ca_directory);
+#endif
     acme_order_params_t params = {
         .directory_url = a->ca_directory,
         .names = a->cfg->names,
@@ -32,9 +34,11 @@ acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
         .csr_len = a->csr_len,
         .terms_agreed = a->cfg->terms_of_service_agreed,
         .directory = prefetched,
+#if ACME_ENABLE_EAB
         .eab_kid = ca != NULL ? ca->eab_kid : NULL,
         .eab_key = ca != NULL ? ca->eab_key : NULL,
         .eab_key_len = ca != NULL ? ca->eab_key_len : 0,
+#endif
         .account_jwk = a->jwk,
     };
     acme_status_t st = acme_order_start(&a->order, &params, a->now_ms);
@@ -99,8 +103,9 @@ static acme_status_t send_request(acme_agent_t *a)
         a->nonce[0] = '\0'; /* single use, whatever happens next */
     }
     if (st != ACME_OK) {
-        acme_ag_set_problem_detail(a, st == ACME_ERR_MALFORMED ? "the server gave an unusable URL"
-                                                               : "cannot build the request");
+        acme_ag_set_problem_detail(a, st == ACME_ERR_MALFORMED
+                                          ? ACME_TEXT("the server gave an unusable URL")
+                                          : ACME_TEXT("cannot build the request"));
         return st;
     }
     return acme_ag_begin_exchange(a, which, &url, len, wire.method == ACME_WIRE_HEAD);
@@ -118,6 +123,7 @@ static bool is_bad_nonce(acme_agent_t *a, const acme_http_response_t *resp)
     return bad;
 }
 
+#if ACME_ERROR_TEXT
 /* What the request in flight was for, to say where a failure happened. */
 static const char *request_name(const acme_agent_t *a, uint8_t which)
 {
@@ -165,6 +171,15 @@ static void set_request_failure(acme_agent_t *a, uint8_t which, uint16_t http_st
     acme_ag_set_problem_detail(a, detail);
     a->problem.http_status = http_status;
 }
+#else
+/* Without sentences the detail stays empty; the HTTP status is still kept. */
+static void set_request_failure(acme_agent_t *a, uint8_t which, uint16_t http_status)
+{
+    (void)which;
+    acme_ag_set_problem_detail(a, "");
+    a->problem.http_status = http_status;
+}
+#endif
 
 void acme_ag_order_exchange_done(acme_agent_t *a, uint8_t which, acme_status_t st)
 {
@@ -229,13 +244,18 @@ static acme_status_t install_certificate(acme_agent_t *a)
         return ACME_ERR_OVERSIZE;
     }
     /* The request buffer is idle now: scratch for one decoded certificate. */
+    acme_status_t st;
+#if ACME_ERROR_TEXT
+    /* The chain check below refuses a bad PEM chain with the same statuses;
+     * this pass only tells that failure apart in the sentence. */
     size_t certs = 0;
-    acme_status_t st = acme_pem_chain_check(chain, resp->body_len, a->tx, sizeof(a->tx), &certs);
+    st = acme_pem_chain_check(chain, resp->body_len, a->tx, sizeof(a->tx), &certs);
     if (st != ACME_OK) {
         acme_ag_set_problem_detail(
             a, ACME_TEXT("the certificate download is not a PEM certificate chain"));
         return st == ACME_ERR_BUFFER_TOO_SMALL ? ACME_ERR_OVERSIZE : ACME_ERR_BAD_CERT;
     }
+#endif
     st = acme_cert_chain_check_issued(chain, resp->body_len, a->tx, sizeof(a->tx), c->device_key,
                                       a->cfg->names, a->cfg->name_count);
     if (st == ACME_ERR_KEY_MISMATCH) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "acme/codec/ip_addr.h"
+#include "codec/ascii.h"
 #include "io/tls.h"
 
 enum conn_state { CONN_NONE = 0, CONN_RESOLVING, CONN_HANDSHAKE, CONN_READY };
@@ -43,29 +44,10 @@ void acme_http_client_close(acme_http_client_t *c)
     c->conn_state = CONN_NONE;
 }
 
-/* ASCII case-blind comparison of a NUL-terminated and a counted string. */
-static bool host_equal(const char *a, const char *b, size_t b_len)
-{
-    size_t i = 0;
-    for (; i < b_len; i++) {
-        char x = a[i];
-        char y = b[i];
-        if (x == '\0') {
-            return false;
-        }
-        x = (x >= 'A' && x <= 'Z') ? (char)(x - 'A' + 'a') : x;
-        y = (y >= 'A' && y <= 'Z') ? (char)(y - 'A' + 'a') : y;
-        if (x != y) {
-            return false;
-        }
-    }
-    return a[i] == '\0';
-}
-
 static bool same_origin(const acme_http_client_t *c, const acme_url_t *url)
 {
     return c->conn_state != CONN_NONE && c->port_number == url->port &&
-           host_equal(c->host, url->host, url->host_len);
+           acme_ascii_eq_nocase(c->host, strlen(c->host), url->host, url->host_len);
 }
 
 /* Open the TCP connection to target (an IP literal, or the name when the
@@ -96,9 +78,8 @@ static acme_status_t start_connection(acme_http_client_t *c, const acme_url_t *u
     c->host_is_ip = acme_ip_parse(c->host, url->host_len, &c->host_ip) == ACME_OK;
 
     if (c->host_is_ip) {
-        acme_status_t st =
-            acme_ip_format(&c->host_ip, c->connect_host, sizeof(c->connect_host), NULL);
-        return st == ACME_OK ? open_connection(c, c->connect_host) : st;
+        /* The literal passed the strict parser: the port can read it. */
+        return open_connection(c, c->host);
     }
 #if ACME_ENABLE_DNS_CLIENT
     if (c->dns == NULL) {

@@ -48,28 +48,7 @@ struct acme_tls {
  * low-level one (MPI, ASN1...): an allocation failure may sit in either. */
 static bool is_alloc_failure(int rc)
 {
-    static const int alloc_high[] = {
-        MBEDTLS_ERR_SSL_ALLOC_FAILED, MBEDTLS_ERR_X509_ALLOC_FAILED,   MBEDTLS_ERR_PK_ALLOC_FAILED,
-        MBEDTLS_ERR_ECP_ALLOC_FAILED, MBEDTLS_ERR_CIPHER_ALLOC_FAILED, MBEDTLS_ERR_MD_ALLOC_FAILED,
-        MBEDTLS_ERR_PEM_ALLOC_FAILED,
-    };
-    static const int alloc_low[] = {MBEDTLS_ERR_MPI_ALLOC_FAILED, MBEDTLS_ERR_ASN1_ALLOC_FAILED};
-    if (rc >= 0) {
-        return false;
-    }
-    int high = -((-rc) & 0xFF80);
-    int low = -((-rc) & 0x007F);
-    for (size_t i = 0; i < sizeof(alloc_high) / sizeof(alloc_high[0]); i++) {
-        if (high == alloc_high[i]) {
-            return true;
-        }
-    }
-    for (size_t i = 0; i < sizeof(alloc_low) / sizeof(alloc_low[0]); i++) {
-        if (low == alloc_low[i]) {
-            return true;
-        }
-    }
-    return false;
+    return acme_mbedtls_status(rc, ACME_ERR_TLS) == ACME_ERR_NO_MEMORY;
 }
 
 static int tls_rng(void *drbg, unsigned char *out, size_t len)

@@ -99,6 +99,13 @@ acme_status_t acme_dns_read_name(const uint8_t *msg, size_t len, size_t off, cha
 /* Compare two text names without regard to ASCII case or a final dot. */
 bool acme_dns_name_equal(const char *a, const char *b);
 
+/* Length of a usable host name: LDH labels of 1..63 characters that neither
+ * start nor end with '-', separated by single dots, no final dot, at most
+ * ACME_DNS_NAME_MAX characters, optionally after a leading "*." wildcard
+ * label. 0 when name is not one (or NULL). Reads at most
+ * ACME_DNS_NAME_MAX + 1 bytes. */
+size_t acme_dns_name_length(const char *name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,10 +3,10 @@
  *
  * Bytes are fed as they arrive, in pieces of any size (the parser is tested
  * at every split point). Only what ACME needs is kept, in fixed fields: the
- * status, the headers Location, Replay-Nonce, Retry-After, Content-Type and
- * Link rel="up", and the body (Content-Length, chunked, or until close),
- * written into the caller's buffer. Every other header is checked for syntax
- * and dropped.
+ * status, the headers Location, Replay-Nonce, Retry-After and Content-Type,
+ * and the body (Content-Length, chunked, or until close), written into the
+ * caller's buffer. Every other header (Link among them: the agent downloads
+ * the default chain only) is checked for syntax and length, and dropped.
  *
  * Limits (config_defaults.h): a header line longer than ACME_HTTP_LINE_MAX,
  * a header section longer than ACME_HTTP_HEADER_MAX, a body longer than the
@@ -46,8 +46,7 @@ typedef struct acme_http_response {
     int64_t retry_after_epoch; /* HTTP-date form as Unix seconds, or -1 */
     char location[ACME_URL_MAX + 1];
     char nonce[ACME_NONCE_MAX + 1];
-    char link_up[ACME_URL_MAX + 1]; /* Link: <...>;rel="up" (issuer chain) */
-    uint8_t *body;                  /* the caller's buffer */
+    uint8_t *body; /* the caller's buffer */
     size_t body_len;
     size_t body_cap;
 } acme_http_response_t;
@@ -65,11 +64,9 @@ typedef struct acme_http_parser {
     size_t value_len;        /* bytes captured of the current value/token */
     size_t pending_ws;       /* whitespace held back inside a value: written
                                 only if more text follows (trailing OWS) */
-    size_t link_len;         /* bytes of the current Link target */
     uint8_t state;
     uint8_t line_state; /* position in the current line's grammar */
     uint8_t header_id;  /* which kept header the current line is */
-    uint8_t link_state; /* position in a Link value's grammar */
     uint8_t name_len;
     bool head_only; /* response to HEAD: no body whatever it says */
     bool chunked;
@@ -81,12 +78,8 @@ typedef struct acme_http_parser {
     bool headers_complete;
     bool value_overflow; /* scratch value or token longer than value[] */
     bool nonce_bad;      /* Replay-Nonce has a non-base64url character */
-    bool link_is_up;     /* current link has rel="up" */
-    bool link_rel_seen;  /* current link had its (first) rel parameter */
-    bool link_overflow;  /* current link target longer than link_up[] */
-    bool link_up_done;   /* a rel="up" link was kept: first one wins */
-    char name[24];       /* header or link parameter name, lower case
-                            (longer names match nothing we keep) */
+    char name[24];       /* header name, lower case (longer names match
+                            nothing we keep) */
     char value[80];      /* scratch for short values (numbers, types) */
 } acme_http_parser_t;
 

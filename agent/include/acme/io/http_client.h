@@ -58,7 +58,8 @@ typedef struct acme_http_client {
     uint16_t port_number;
     bool host_is_ip;
     acme_ip_addr_t host_ip;
-    char connect_host[48]; /* literal actually connected to */
+    char connect_host[48]; /* the own resolver's answer as text (an IP literal
+                              host is connected to as written) */
 
     /* exchange */
     uint8_t xfer_state;
