@@ -27,6 +27,10 @@
 /* Every allocation goes to the arena the agent is given; nothing else. */
 #define MBEDTLS_PLATFORM_C
 #define MBEDTLS_PLATFORM_MEMORY
+/* Certificate dates are checked against the port's wall clock
+ * (mbedtls_platform_set_time in io/tls_mbedtls.c), not libc's time(): a
+ * bare-metal C library may have no clock at all. */
+#define MBEDTLS_PLATFORM_TIME_ALT
 #define MBEDTLS_MEMORY_BUFFER_ALLOC_C
 /* 8, not the default 4: cJSON nodes (which share the arena) hold doubles. */
 #define MBEDTLS_MEMORY_ALIGN_MULTIPLE 8

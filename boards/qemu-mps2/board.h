@@ -7,7 +7,9 @@
  * board_init() and then main(argc, argv) with the semihosting command line
  * (qemu ... -semihosting-config enable=on,target=native,arg=NAME,arg=...);
  * main's return value goes to board_exit(). Everything here is polled and
- * single-threaded: call it from main's loop only (SysTick only counts time).
+ * single-threaded: call it from main's loop only. Time comes from the
+ * LAN9118's 25 MHz FREE_RUN counter (QEMU drops SysTick interrupts under host
+ * load); SysTick only wakes the CPU from wfi and samples that counter.
  */
 #ifndef ACME_BOARD_MPS2_H
 #define ACME_BOARD_MPS2_H

@@ -12,6 +12,8 @@
 #   rsa2048           --key-type rsa2048 gives an RSA 2048 key that matches the certificate
 #   dns_server        directory by host name, resolved through --dns-server (challtestsrv)
 #   wrong_trust       an untrusted ACME server: exit 2, reason names trust/verify, state intact
+#   server_dates      a server certificate expired or not yet valid is refused (verify); one
+#                     valid now passes TLS
 #   unreachable       a closed loopback port: exit 2 within 10 s, state intact
 #   nonce_reject      Pebble restarted with PEBBLE_WFE_NONCEREJECT=50: fresh + stored issue
 #
@@ -253,6 +255,75 @@ scenario_unreachable() {
     cmp -s "$d/state" "$d/state.before" || fail "a failed issuance changed the state file"
 }
 
+# _dated_leaf DIR NAME START END : DIR/NAME.{pem,key}, a TLS leaf for 127.0.0.1 signed by the
+# test root every run trusts ($PEBBLE_TRUST), valid from START to END (YYYYMMDDHHMMSSZ).
+_dated_leaf() {
+    local dir=$1 name=$2 ca=$1/ca-$2
+    mkdir -p "$ca"
+    : >"$ca/index.txt"
+    openssl rand -hex 8 >"$ca/serial"
+    printf '%s\n' "[ca]" "default_ca = d" "[d]" "database = $ca/index.txt" \
+        "new_certs_dir = $ca" "serial = $ca/serial" "default_md = sha256" "policy = p" \
+        "[p]" "commonName = supplied" >"$ca/ca.cnf"
+    printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+        "extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1" >"$ca/leaf.ext"
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 \
+        -keyout "$dir/$name.key" -out "$ca/leaf.csr" >/dev/null 2>&1 &&
+        openssl ca -batch -config "$ca/ca.cnf" -cert "$PEBBLE_TRUST" \
+            -keyfile "$PEBBLE_WORKDIR/tls/root.key" -startdate "$3" -enddate "$4" \
+            -extfile "$ca/leaf.ext" -notext -in "$ca/leaf.csr" -out "$dir/$name.pem" \
+            >"$ca/openssl.log" 2>&1
+}
+
+# _utc OFFSET_DAYS : that day, now, as YYYYMMDDHHMMSSZ
+_utc() {
+    date -u -d "$1 days" +%Y%m%d%H%M%SZ
+}
+
+# Certificate dates are checked against the wall clock (the port's wall_s, handed to mbedTLS):
+# a server whose TLS certificate expired yesterday, or becomes valid tomorrow, is refused like
+# an untrusted one. The control -- the same server and root with a certificate valid now --
+# gets through TLS (and then fails on the non-ACME answer), so the dates made the difference.
+scenario_server_dates() {
+    local d=$work/server_dates kind port pid
+    mkdir -p "$d"
+    make_good_state "$d" server_dates_setup || return 1
+    _dated_leaf "$d" expired "$(_utc -10)" "$(_utc -1)" &&
+        _dated_leaf "$d" future "$(_utc 1)" "$(_utc 10)" &&
+        _dated_leaf "$d" current "$(_utc -1)" "$(_utc 1)" ||
+        fail "openssl could not make the dated leaves ($(tail -n 1 "$d"/ca-*/openssl.log))" ||
+        return 1
+    for kind in expired future current; do
+        port=$(closed_port) || return 1
+        # s_server answers at most 4 connections and lives at most 20 s.
+        timeout 20 openssl s_server -quiet -accept "127.0.0.1:$port" -naccept 4 \
+            -cert "$d/$kind.pem" -key "$d/$kind.key" -www >"$d/s_server-$kind.log" 2>&1 &
+        pid=$!
+        for _ in $(seq 100); do
+            (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+            sleep 0.05
+        done
+        run_agent "dates_$kind" issue --state "$d/state" --directory "https://127.0.0.1:$port/dir" \
+            --domain keep.demo.test --trust "$PEBBLE_TRUST" --http01-port "$PEBBLE_HTTP01_PORT" \
+            --http01-bind 127.0.0.1
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        local reason
+        reason=$(grep -v '^[[:space:]]*$' "$work/dates_$kind.err" | tail -n 1)
+        ((rc == 2)) || fail "$kind server certificate: exit $rc, expected 2" || return 1
+        if [[ $kind == current ]]; then
+            [[ ! ${reason,,} =~ trust|verif ]] ||
+                fail "a currently valid server certificate was refused: '$reason'" || return 1
+        else
+            [[ ${reason,,} =~ trust|verif ]] ||
+                fail "$kind server certificate: reason does not mention verification:" \
+                    "'$reason'" || return 1
+        fi
+        cmp -s "$d/state" "$d/state.before" || fail "a failed issuance changed the state file" ||
+            return 1
+    done
+}
+
 # Pebble keeps accounts in memory, so after the restart the state is fresh; the second
 # issuance uses the stored account. With 50% of good nonces rejected, about half of all
 # POSTs come back badNonce and must be retried with the nonce that came with the error.
@@ -278,7 +349,7 @@ scenario_nonce_reject() {
 
 scenarios=("$@")
 ((${#scenarios[@]})) || scenarios=(two_names account_reuse rsa2048 dns_server wrong_trust
-    unreachable nonce_reject)
+    server_dates unreachable nonce_reject)
 
 pebble_start "$work/pebble" || {
     echo "FAIL: could not start Pebble"

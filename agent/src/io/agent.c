@@ -267,8 +267,9 @@ static acme_status_t begin_run(acme_agent_t *a, uint64_t now_ms, bool discover_o
 #else
     acme_http_client_init(&a->http, a->port, NULL, NULL);
 #endif
-    acme_status_t st = acme_tls_config_new(&a->crypto->tls, a->cfg->trust_pem,
-                                           a->cfg->trust_pem_len, a->crypto->drbg);
+    acme_status_t st =
+        acme_tls_config_new(&a->crypto->tls, a->cfg->trust_pem, a->cfg->trust_pem_len,
+                            a->crypto->drbg, a->port->clock, a->port->clock_ctx);
     if (st != ACME_OK) {
         acme_ag_set_problem_detail(a, ACME_TEXT("no usable trust anchor in the configured PEM"));
         return st;

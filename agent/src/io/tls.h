@@ -22,9 +22,13 @@ typedef struct acme_tls_config acme_tls_config_t;
 typedef struct acme_tls acme_tls_t;
 
 /* Trust anchors: one or more PEM certificates (trust_len bytes; need not be
- * NUL-terminated). ACME_ERR_CONFIG when none parses. */
+ * NUL-terminated). ACME_ERR_CONFIG when none parses. Certificate validity is
+ * checked against clock->wall_s (mbedTLS has one time source per program,
+ * like the arena); with the date unknown every certificate counts as not yet
+ * valid, so verification fails instead of passing unchecked. */
 acme_status_t acme_tls_config_new(acme_tls_config_t **cfg, const char *trust_pem, size_t trust_len,
-                                  acme_drbg_t *drbg);
+                                  acme_drbg_t *drbg, const acme_clock_ops_t *clock,
+                                  void *clock_ctx);
 void acme_tls_config_free(acme_tls_config_t **cfg);
 
 /* A session on an already started connection `handle`. For a DNS name, host

@@ -80,10 +80,34 @@ static int tls_verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *
     return 0;
 }
 
+/* The wall clock mbedTLS reads for certificate dates (and the ClientHello
+ * time). One per program: mbedtls_platform_set_time() takes a plain function. */
+static const acme_clock_ops_t *tls_clock;
+static void *tls_clock_ctx;
+
+static mbedtls_time_t tls_wall_time(mbedtls_time_t *out)
+{
+    int64_t now = tls_clock != NULL ? tls_clock->wall_s(tls_clock_ctx) : ACME_TIME_UNKNOWN;
+    /* Unknown (or before 1970): 0, so every certificate is "not yet valid"
+     * (MBEDTLS_X509_BADCERT_FUTURE) and the handshake fails verification. */
+    mbedtls_time_t t = now == ACME_TIME_UNKNOWN || now < 0 ? 0 : (mbedtls_time_t)now;
+    if (out != NULL) {
+        *out = t;
+    }
+    return t;
+}
+
 acme_status_t acme_tls_config_new(acme_tls_config_t **out, const char *trust_pem, size_t trust_len,
-                                  acme_drbg_t *drbg)
+                                  acme_drbg_t *drbg, const acme_clock_ops_t *clock,
+                                  void *clock_ctx)
 {
     *out = NULL;
+    if (clock == NULL || clock->wall_s == NULL) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    tls_clock = clock;
+    tls_clock_ctx = clock_ctx;
+    mbedtls_platform_set_time(tls_wall_time);
     acme_tls_config_t *cfg = mbedtls_calloc(1, sizeof(*cfg));
     if (cfg == NULL) {
         return ACME_ERR_NO_MEMORY;

@@ -4,7 +4,9 @@
  *
  * The board owns the rest: the netif (driver, DHCP or static address), the
  * flash seam, the entropy source, and the wall clock. It calls
- * acme_lwip_port_init() once after lwip_init(), then, in its loop, polls its
+ * acme_lwip_port_init() once before lwip_init() (so that lwIP's first random
+ * draws -- initial ports, DHCP transaction ids -- already come from the seeded
+ * generator; boards/qemu-mps2 does so), then, in its loop, polls its
  * netif driver, sys_check_timeouts() and acme_agent_poll() — all from one
  * thread (lwIP's raw API is not thread-safe; NO_SYS has no locking). The
  * board also provides lwIP's sys_now() (milliseconds, 32 bits, may wrap).
