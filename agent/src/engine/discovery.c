@@ -373,19 +373,12 @@ static bool ranks_before(const acme_ca_candidate_t *a, const acme_ca_candidate_t
     return a->tiebreak < b->tiebreak;
 }
 
-static void start_fetch(acme_discovery_t *d);
+static bool start_fetch(acme_discovery_t *d, acme_ca_candidate_t *c);
 
-static void advance(acme_discovery_t *d)
+/* No candidate left to fetch: done (fetch_all with some directory found) or
+ * failed with the last CA's reason. */
+static void candidates_exhausted(acme_discovery_t *d)
 {
-    d->current++;
-    while (d->current < d->order_count &&
-           d->candidates[d->order[d->current]].skip != ACME_CA_USABLE) {
-        d->current++;
-    }
-    if (d->current < d->order_count) {
-        start_fetch(d);
-        return;
-    }
     bool any_resolved = false;
     for (size_t i = 0; i < d->order_count; i++) {
         const acme_ca_candidate_t *c = &d->candidates[d->order[i]];
@@ -406,6 +399,26 @@ static void advance(acme_discovery_t *d)
         }
     }
     fail(d, last, "no authorized CA could be used", NULL, NULL);
+}
+
+/* Fetch the directory of the first usable candidate from d->current on. A
+ * loop rather than a call back from start_fetch: the stack stays flat (and
+ * statically bounded, tools/stack_report.py) whatever the candidate count. */
+static void fetch_from_current(acme_discovery_t *d)
+{
+    for (; d->current < d->order_count; d->current++) {
+        acme_ca_candidate_t *c = &d->candidates[d->order[d->current]];
+        if (c->skip == ACME_CA_USABLE && start_fetch(d, c)) {
+            return;
+        }
+    }
+    candidates_exhausted(d);
+}
+
+static void advance(acme_discovery_t *d)
+{
+    d->current++;
+    fetch_from_current(d);
 }
 
 static void finish_selection(acme_discovery_t *d)
@@ -467,7 +480,7 @@ static void finish_selection(acme_discovery_t *d)
     }
     d->detail[0] = '\0';
     d->current = 0;
-    start_fetch(d);
+    fetch_from_current(d);
 }
 
 static void name_done(acme_discovery_t *d)
@@ -483,9 +496,11 @@ static void name_done(acme_discovery_t *d)
     finish_selection(d);
 }
 
-static void start_fetch(acme_discovery_t *d)
+/* Begin fetching c's directory: its configured URL, else
+ * https://<issuer>/.well-known/acme. False (and c skipped) when the configured
+ * URL is unusable. */
+static bool start_fetch(acme_discovery_t *d, acme_ca_candidate_t *c)
 {
-    acme_ca_candidate_t *c = &d->candidates[d->order[d->current]];
     const char *configured = d->params.issuer_directory != NULL
                                  ? d->params.issuer_directory(d->params.ctx, c->issuer)
                                  : NULL;
@@ -496,17 +511,17 @@ static void start_fetch(acme_discovery_t *d)
         if (n > ACME_URL_MAX) {
             c->skip = ACME_CA_SKIP_DIRECTORY_FAILED;
             c->skip_status = ACME_ERR_CONFIG;
-            advance(d);
-            return;
+            return false;
         }
         memcpy(d->fetch_url, configured, n + 1);
-        return;
+        return true;
     }
     size_t n = strlen(c->issuer);
     static const char scheme[] = "https://";
     memcpy(d->fetch_url, scheme, sizeof(scheme) - 1);
     memcpy(d->fetch_url + sizeof(scheme) - 1, c->issuer, n);
     memcpy(d->fetch_url + sizeof(scheme) - 1 + n, WELL_KNOWN_PATH, sizeof(WELL_KNOWN_PATH));
+    return true;
 }
 
 static void skip_current_because(acme_discovery_t *d, acme_ca_skip_t why, acme_status_t status,
