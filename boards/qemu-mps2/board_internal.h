@@ -17,7 +17,7 @@ void board_systick_handler(void);
 uint32_t board_clock_hold(void);
 void board_clock_release(uint32_t held);
 
-/* Heap high-water mark in bytes (syscalls_newlib.c's _sbrk). */
+/* Heap high-water mark in bytes (heap_mps2.c). */
 uint32_t board_heap_used(void);
 
 /* Print a 32-bit value as 0x%08x without printf (fault context). */

@@ -19,7 +19,6 @@
 
 #include <string.h>
 
-#include "board_internal.h"
 
 #include "lwip/etharp.h"
 #include "lwip/pbuf.h"
@@ -157,10 +156,10 @@ static int phy_link_up(void)
     return (status & PHY_LINK_UP) != 0;
 }
 
-/* The board's clock counts FREE_RUN, which the reset restarts from 0. */
+/* The reset restarts FREE_RUN from 0, which the board's clock counts: the
+ * caller of lan9118_netif_init() holds the clock around it (net_setup.c). */
 static int chip_reset(void)
 {
-    uint32_t held = board_clock_hold();
     HW_CFG = HW_CFG_SRST;
     int rc = -1;
     for (uint32_t i = 0; i < RESET_POLLS && rc != 0; i++) {
@@ -168,7 +167,6 @@ static int chip_reset(void)
             rc = 0;
         }
     }
-    board_clock_release(held);
     return rc;
 }
 

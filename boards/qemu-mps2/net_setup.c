@@ -4,6 +4,7 @@
  * that lets acme_agent_run() sleep between frames.
  */
 #include "board.h"
+#include "board_internal.h"
 #include "lan9118.h"
 
 #include <string.h>
@@ -123,7 +124,13 @@ acme_status_t board_net_up(const board_net_config_t *cfg, uint32_t timeout_ms)
         uint32_t m = cfg->prefix_len == 0 ? 0u : 0xFFFFFFFFu << (32u - cfg->prefix_len);
         ip4_addr_set_u32(&mask, lwip_htonl(m));
     }
-    if (netif_add(&s_netif, &ip, &mask, &gw, NULL, lan9118_netif_init, ethernet_input) == NULL) {
+    /* lan9118_netif_init() soft-resets the chip, which restarts the FREE_RUN
+     * counter the clock is built on: hold the clock across it. */
+    uint32_t held = board_clock_hold();
+    struct netif *added =
+        netif_add(&s_netif, &ip, &mask, &gw, NULL, lan9118_netif_init, ethernet_input);
+    board_clock_release(held);
+    if (added == NULL) {
         return ACME_ERR_TRANSPORT;
     }
     netif_set_default(&s_netif);

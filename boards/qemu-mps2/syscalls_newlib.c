@@ -1,9 +1,9 @@
 /*
  * The newlib-nano system calls the firmware links: console output to the
- * UART, a heap bounded by mps2.ld's heap region (newlib's stdio allocates
- * its FILE objects there; the agent itself never calls malloc), exit through
- * semihosting, and gettimeofday from the host clock so that time() works
- * for certificate validity checks. Everything else fails with an errno.
+ * UART, exit through semihosting, and gettimeofday from the host clock so
+ * that time() works for the firmware's own use (the agent and mbedTLS read
+ * the clock seam instead). The heap (_sbrk) is heap_mps2.c. Everything else
+ * fails with an errno.
  */
 #include "board.h"
 #include "board_internal.h"
@@ -16,8 +16,6 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
-extern uint32_t __heap_start[], __heap_end[];
-
 /* newlib calls these through its reentrant wrappers; they are not in any
  * header newlib installs for a bare-metal target. */
 int _write(int fd, const char *buf, int len);
@@ -26,14 +24,12 @@ int _close(int fd);
 int _fstat(int fd, struct stat *st);
 int _isatty(int fd);
 int _lseek(int fd, int off, int whence);
-void *_sbrk(ptrdiff_t incr);
 void _exit(int status);
 int _kill(int pid, int sig);
 int _getpid(void);
 int _gettimeofday(struct timeval *tv, void *tz);
 int _open(const char *path, int flags, int mode);
 
-static uintptr_t s_brk; /* 0 until the first _sbrk */
 
 int _write(int fd, const char *buf, int len)
 {
@@ -95,28 +91,6 @@ int _open(const char *path, int flags, int mode)
     (void)mode;
     errno = ENOSYS;
     return -1;
-}
-
-void *_sbrk(ptrdiff_t incr)
-{
-    uintptr_t start = (uintptr_t)__heap_start;
-    uintptr_t end = (uintptr_t)__heap_end;
-    if (s_brk == 0) {
-        s_brk = start;
-    }
-    if (incr < 0 ? (uintptr_t)(-incr) > s_brk - start : (uintptr_t)incr > end - s_brk) {
-        errno = ENOMEM;
-        return (void *)-1;
-    }
-    uintptr_t old = s_brk;
-    s_brk += (uintptr_t)incr;
-    return (void *)old;
-}
-
-uint32_t board_heap_used(void)
-{
-    /* newlib never gives memory back to _sbrk, so the break is the peak. */
-    return s_brk == 0 ? 0 : (uint32_t)(s_brk - (uintptr_t)__heap_start);
 }
 
 void _exit(int status)

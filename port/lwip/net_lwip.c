@@ -37,7 +37,6 @@
 
 #include <string.h>
 
-#include "acme/codec/ip_addr.h"
 #include "lwip/dns.h"
 #include "lwip/tcp.h"
 
@@ -318,6 +317,30 @@ static void on_dns_found(const char *name, const ip_addr_t *ipaddr, void *arg)
 }
 #endif
 
+enum host_kind { HOST_NAME, HOST_IPV4_LITERAL, HOST_IPV6_LITERAL, HOST_LOOSE_IPV4 };
+
+/* What connect() was given. IPv4 literals count only in canonical
+ * dotted-quad form (what the agent passes): lwIP's inet_aton would also read
+ * "127.1" or "0x7f.1" as an address, and such text is neither a literal nor a
+ * name. A colon only occurs in an IPv6 literal. */
+static enum host_kind host_kind(const char *host, ip_addr_t *ip)
+{
+    if (strchr(host, ':') != NULL) {
+        return HOST_IPV6_LITERAL;
+    }
+    ip4_addr_t a;
+    if (!ip4addr_aton(host, &a)) {
+        return HOST_NAME;
+    }
+    char canonical[IP4ADDR_STRLEN_MAX];
+    if (ip4addr_ntoa_r(&a, canonical, sizeof(canonical)) == NULL ||
+        strcmp(canonical, host) != 0) {
+        return HOST_LOOSE_IPV4;
+    }
+    ip_addr_copy_from_ip4(*ip, a);
+    return HOST_IPV4_LITERAL;
+}
+
 static int32_t net_connect(void *ctx, const char *host, uint16_t port)
 {
     (void)ctx;
@@ -338,15 +361,17 @@ static int32_t net_connect(void *ctx, const char *host, uint16_t port)
     acme_lwip_socket_t *s = acme_lwip_slot_claim(handle, ACME_LWIP_KIND_STREAM);
     s->remote_port = port;
 
-    acme_ip_addr_t literal;
-    if (acme_ip_parse(host, host_len, &literal) == ACME_OK) {
-        ip_addr_t ip;
-        if (!acme_lwip_to_ip(&literal, &ip)) {
-            /* An IPv6 literal on an IPv4-only stack: unreachable, reported
-             * like any failed connect. */
-            fail_stream(s, ACME_ERR_CONNECT);
-            return handle;
-        }
+    ip_addr_t ip;
+    switch (host_kind(host, &ip)) {
+    case HOST_IPV6_LITERAL:
+        /* Unreachable on an IPv4-only stack: reported like any failed
+         * connect. */
+        fail_stream(s, ACME_ERR_CONNECT);
+        return handle;
+    case HOST_LOOSE_IPV4:
+        fail_stream(s, ACME_ERR_RESOLVE);
+        return handle;
+    case HOST_IPV4_LITERAL: {
         int32_t rc = start_connect(s, &ip);
         if (rc == ACME_ERR_NO_MEMORY) {
             acme_lwip_slot_free(s);
@@ -357,16 +382,10 @@ static int32_t net_connect(void *ctx, const char *host, uint16_t port)
         }
         return handle;
     }
-
-    /* lwIP would read "127.1" or "0x7f.1" as an address (inet_aton); the
-     * strict parser did not: such text is neither a literal nor a name. */
-    ip4_addr_t loose;
-    if (ip4addr_aton(host, &loose)) {
-        fail_stream(s, ACME_ERR_RESOLVE);
-        return handle;
+    default: /* HOST_NAME */
+        break;
     }
 #if LWIP_DNS
-    ip_addr_t ip;
     s->state = ACME_LWIP_STATE_RESOLVING;
     err_t err = dns_gethostbyname(host, &ip, on_dns_found, dns_token(s));
     if (err == ERR_OK) { /* cached */

@@ -72,6 +72,12 @@ acme_status_t acme_lwip_rng_seed(const acme_rng_ops_t *rng, void *rng_ctx)
     return ACME_OK;
 }
 
+uint16_t acme_lwip_random_port(void)
+{
+    /* 16384 ports: a power of two, so the modulo has no bias. */
+    return (uint16_t)(0xC000u + (acme_lwip_rand() & 0x3FFFu));
+}
+
 uint32_t acme_lwip_rand(void)
 {
     if (!seeded) {
