@@ -14,7 +14,8 @@
  *   ACME: stored serial=<hex> not_after=<unix> issuer=<dn>
  *   ACME: issued serial=<hex> not_after=<unix> issuer=<dn>
  *   ACME: stats requests=N handshakes=N arena_peak=N agent_size=N issue_ms=N
- *   ACME: failed status=<name> detail=<text>
+ *   ACME: failed status=<code> detail=<text>   (code: the acme_status_t value;
+ *                                               the name table is not linked)
  * Exit status: 0 a certificate is stored; 2 usage; 3 entropy; 4 flash;
  * 5 network; 6 issuance failed.
  */
@@ -202,7 +203,7 @@ int main(int argc, char **argv)
     cfg.http01_port = o.http01_port;
     acme_status_t st = acme_agent_init(&agent, &cfg, &port, arena, sizeof(arena));
     if (st != ACME_OK) {
-        printf("ACME: failed status=%s detail=init\n", acme_status_name(st));
+        printf("ACME: failed status=%d detail=init\n", (int)st);
         return st == ACME_ERR_RNG ? EXIT_RNG : st == ACME_ERR_FLASH ? EXIT_FLASH : EXIT_ISSUE;
     }
     if (have_valid_certificate()) {
@@ -214,7 +215,7 @@ int main(int argc, char **argv)
     report_stats();
     if (st != ACME_OK) {
         const acme_problem_t *p = acme_agent_problem(&agent);
-        printf("ACME: failed status=%s detail=%s%s%s\n", acme_status_name(st), p->type,
+        printf("ACME: failed status=%d detail=%s%s%s\n", (int)st, p->type,
                p->type[0] != '\0' ? " " : "", p->detail);
         acme_agent_deinit(&agent);
         return EXIT_ISSUE;

@@ -16,8 +16,16 @@
 
 #include "acme/codec/http_request.h"
 #include "acme/codec/http_response.h"
+#include "acme/config_defaults.h"
 
 #define UA "acme-agent/0.1"
+
+/* Reason phrases are human text: sent with ACME_ERROR_TEXT, empty without. */
+#if ACME_ERROR_TEXT
+#define REASON(text) text
+#else
+#define REASON(text) ""
+#endif
 
 /* acme_url_t as url.c would produce it, built by hand so these tests do not
  * depend on the URL parser. */
@@ -347,7 +355,7 @@ static void test_response_write(void **state)
     assert_int_equal(
         acme_http_response_write(out, sizeof(out), &len, 200, "text/plain", ka, strlen(ka), false),
         ACME_OK);
-    const char *want_head = "HTTP/1.1 200 OK\r\n"
+    const char *want_head = "HTTP/1.1 200 " REASON("OK") "\r\n"
                             "Content-Type: text/plain\r\n"
                             "Content-Length: 87\r\n"
                             "Connection: close\r\n\r\n";
@@ -366,7 +374,7 @@ static void test_response_write(void **state)
     assert_int_equal(
         acme_http_response_write(out, sizeof(out), &len, 404, "text/plain", NULL, 0, false),
         ACME_OK);
-    const char *not_found = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
+    const char *not_found = "HTTP/1.1 404 " REASON("Not Found") "\r\nContent-Type: text/plain\r\n"
                             "Content-Length: 0\r\nConnection: close\r\n\r\n";
     assert_int_equal(len, strlen(not_found));
     assert_memory_equal(out, not_found, len);
@@ -385,14 +393,14 @@ static void test_response_reason_phrases(void **state)
         int status;
         const char *line;
     } phrases[] = {
-        {200, "HTTP/1.1 200 OK\r\n"},
-        {400, "HTTP/1.1 400 Bad Request\r\n"},
-        {404, "HTTP/1.1 404 Not Found\r\n"},
-        {405, "HTTP/1.1 405 Method Not Allowed\r\n"},
-        {408, "HTTP/1.1 408 Request Timeout\r\n"},
-        {413, "HTTP/1.1 413 Content Too Large\r\n"},
-        {500, "HTTP/1.1 500 Internal Server Error\r\n"},
-        {503, "HTTP/1.1 503 Service Unavailable\r\n"},
+        {200, "HTTP/1.1 200 " REASON("OK") "\r\n"},
+        {400, "HTTP/1.1 400 " REASON("Bad Request") "\r\n"},
+        {404, "HTTP/1.1 404 " REASON("Not Found") "\r\n"},
+        {405, "HTTP/1.1 405 " REASON("Method Not Allowed") "\r\n"},
+        {408, "HTTP/1.1 408 " REASON("Request Timeout") "\r\n"},
+        {413, "HTTP/1.1 413 " REASON("Content Too Large") "\r\n"},
+        {500, "HTTP/1.1 500 " REASON("Internal Server Error") "\r\n"},
+        {503, "HTTP/1.1 503 " REASON("Service Unavailable") "\r\n"},
         {100, "HTTP/1.1 100 \r\n"},
         {599, "HTTP/1.1 599 \r\n"},
     };

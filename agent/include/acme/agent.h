@@ -147,24 +147,33 @@ typedef struct acme_agent_stats {
 struct acme_agent_crypto; /* keys, DRBG, TLS configuration: in the arena */
 
 typedef struct acme_agent {
+    /* Scalars first, buffers last: fields at short offsets take shorter
+     * instructions on Thumb-2, and the agent reads these all the time. */
     const acme_agent_config_t *cfg;
     const acme_port_t *port;
-    acme_arena_t arena;
     struct acme_agent_crypto *crypto;
     uint8_t state;
     acme_status_t last_status;
-    acme_problem_t problem; /* kept after the order is gone */
-
+    uint8_t exchange; /* what the HTTP client is doing */
+    bool order_announced;
+    uint8_t badnonce_left;
+    bool discover_only; /* resolve candidates, issue nothing */
+    bool discovered;    /* this run chooses its CA by discovery */
+    size_t csr_len;
+    uint64_t issue_started_ms;
+    uint64_t now_ms;
+    acme_arena_t arena;
+    acme_agent_stats_t stats;
     acme_store_t store;
+
     acme_order_t order;
+    acme_problem_t problem; /* kept after the order is gone */
     acme_http_client_t http;
 #if ACME_ENABLE_DNS_CLIENT
     acme_dns_client_t dns;
 #endif
     acme_http01_server_t http01;
 
-    bool discover_only;                      /* resolve candidates, issue nothing */
-    bool discovered;                         /* this run chooses its CA by discovery */
     char ca_issuer[ACME_CAA_ISSUER_MAX + 1]; /* CA in use ("" when configured) */
     char ca_directory[ACME_URL_MAX + 1];
 #if ACME_ENABLE_DISCOVERY
@@ -181,15 +190,7 @@ typedef struct acme_agent {
     char jwk[160];
     char thumbprint[48];
     uint8_t csr[ACME_CSR_MAX];
-    size_t csr_len;
-    uint8_t exchange; /* what the HTTP client is doing */
-    bool order_announced;
-    uint8_t badnonce_left;
     uint8_t tx[ACME_HTTP_TX_MAX];
-
-    acme_agent_stats_t stats;
-    uint64_t issue_started_ms;
-    uint64_t now_ms;
 } acme_agent_t;
 
 /* ---- API ------------------------------------------------------------------------- */

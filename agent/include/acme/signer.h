@@ -10,8 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "acme/status.h"
-
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -28,9 +26,12 @@ typedef struct acme_signer {
     acme_sig_alg_t alg;
     /* Sign a SHA-256 digest. ES256 writes exactly 64 bytes, r then s, each
      * big-endian and left-padded to 32 bytes (the JWS form, RFC 7518 §3.4).
-     * RS256 writes the modulus-length PKCS#1 v1.5 signature. */
-    acme_status_t (*sign_digest)(void *ctx, const uint8_t digest[32], uint8_t *sig, size_t cap,
-                                 size_t *sig_len);
+     * RS256 writes the modulus-length PKCS#1 v1.5 signature. Returns
+     * ACME_OK (0) or a negative acme_status_t, as the seams of port.h do:
+     * the type stays below status.h, so a secure-element driver needs no
+     * agent header but this one. */
+    int32_t (*sign_digest)(void *ctx, const uint8_t digest[32], uint8_t *sig, size_t cap,
+                           size_t *sig_len);
     void *ctx;
 } acme_signer_t;
 

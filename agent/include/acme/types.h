@@ -33,9 +33,9 @@ typedef struct acme_subproblem {
 
 typedef struct acme_problem {
     uint16_t http_status;                 /* 0 when no problem is held */
+    uint8_t subproblem_count;
     char type[ACME_PROBLEM_TYPE_MAX + 1]; /* e.g. urn:ietf:params:acme:error:badNonce */
     char detail[ACME_PROBLEM_DETAIL_MAX + 1];
-    uint8_t subproblem_count;
     acme_subproblem_t subproblems[ACME_PROBLEM_SUBPROBLEMS_MAX];
 } acme_problem_t;
 
@@ -45,14 +45,14 @@ typedef struct acme_problem {
 #define ACME_CERT_SERIAL_MAX 64 /* hex, 20 octets max per RFC 5280 + slack */
 
 typedef struct acme_cert_info {
+    int64_t not_before; /* Unix seconds */
+    int64_t not_after;
+    size_t name_count;  /* DNS SANs */
+    size_t chain_certs; /* certificates in the chain */
     char subject_cn[ACME_CERT_NAME_MAX + 1];
     char issuer[ACME_CERT_NAME_MAX + 1]; /* issuer DN, one line */
     char serial_hex[ACME_CERT_SERIAL_MAX + 1];
-    int64_t not_before; /* Unix seconds */
-    int64_t not_after;
-    size_t name_count; /* DNS SANs */
     char names[ACME_MAX_IDENTIFIERS][ACME_DNS_NAME_MAX + 1];
-    size_t chain_certs; /* certificates in the chain */
 } acme_cert_info_t;
 
 /* The CA that issued the installed certificate (found by discovery or

@@ -10,112 +10,97 @@
 
 #define ACME_ERROR_NS "urn:ietf:params:acme:error:"
 
-static const char *const status_names[] = {
-    [ACME_OBJ_UNKNOWN] = "unknown", [ACME_OBJ_PENDING] = "pending",
-    [ACME_OBJ_READY] = "ready",     [ACME_OBJ_PROCESSING] = "processing",
-    [ACME_OBJ_VALID] = "valid",     [ACME_OBJ_INVALID] = "invalid",
-    [ACME_OBJ_EXPIRED] = "expired", [ACME_OBJ_DEACTIVATED] = "deactivated",
-    [ACME_OBJ_REVOKED] = "revoked",
-};
-
-#define STATUS_COUNT (sizeof(status_names) / sizeof(status_names[0]))
+/* The names of acme_object_status_t from ACME_OBJ_UNKNOWN on, packed. */
+static const char status_names[] = "unknown\0pending\0ready\0processing\0valid\0invalid\0"
+                                   "expired\0deactivated\0revoked\0";
 
 acme_object_status_t acme_object_status_parse(const char *s)
 {
-    for (size_t i = 1; i < STATUS_COUNT; i++) {
-        if (strcmp(s, status_names[i]) == 0) {
+    /* The first name is "unknown", which is not a status a server sends. */
+    const char *name = status_names;
+    for (int i = 0; *name != '\0'; i++) {
+        if (i > 0 && strcmp(s, name) == 0) {
             return (acme_object_status_t)i;
         }
+        name += strlen(name) + 1u;
     }
     return ACME_OBJ_UNKNOWN;
 }
 
 const char *acme_object_status_name(acme_object_status_t st)
 {
-    return (size_t)st < STATUS_COUNT ? status_names[st] : status_names[0];
+    const char *name = status_names;
+    for (int i = 0; *name != '\0'; i++) {
+        if (i == (int)st) {
+            return name;
+        }
+        name += strlen(name) + 1u;
+    }
+    return status_names;
 }
 
-/* Required members: absent is malformed. */
-static acme_status_t require(acme_status_t st)
-{
-    return st == ACME_ERR_NOT_FOUND ? ACME_ERR_MALFORMED : st;
-}
-
-static acme_status_t read_status(const cJSON *obj, acme_object_status_t *out)
+/* The "status" member: one of the names above. */
+static void read_status(acme_status_t *st, const cJSON *obj, acme_object_status_t *out)
 {
     char text[16];
-    acme_status_t st = require(acme_json_copy_string(obj, "status", text, sizeof(text)));
-    if (st == ACME_ERR_OVERSIZE) {
-        return ACME_ERR_MALFORMED; /* no valid status is that long */
+    acme_json_string(st, obj, "status", text, sizeof(text), ACME_JSON_REQUIRED);
+    if (*st == ACME_ERR_OVERSIZE) {
+        *st = ACME_ERR_MALFORMED; /* no valid status is that long */
     }
-    if (st != ACME_OK) {
-        return st;
+    if (*st == ACME_OK) {
+        *out = acme_object_status_parse(text);
+        if (*out == ACME_OBJ_UNKNOWN) {
+            *st = ACME_ERR_MALFORMED;
+        }
     }
-    *out = acme_object_status_parse(text);
-    return *out == ACME_OBJ_UNKNOWN ? ACME_ERR_MALFORMED : ACME_OK;
 }
 
-/* Fill a problem from a JSON object already parsed. */
-static acme_status_t problem_from(const cJSON *obj, uint16_t http_status, acme_problem_t *out)
+/* Fill a problem from a JSON object already parsed (or, after a failed
+ * parse, only clear it). */
+static void problem_from(acme_status_t *st, const cJSON *obj, uint16_t http_status,
+                         acme_problem_t *out)
 {
     memset(out, 0, sizeof(*out));
     out->http_status = http_status;
-    acme_status_t st = acme_json_copy_text(obj, "type", out->type, sizeof(out->type));
-    if (st != ACME_OK && st != ACME_ERR_NOT_FOUND) {
-        return st;
-    }
-    st = acme_json_copy_text(obj, "detail", out->detail, sizeof(out->detail));
-    if (st != ACME_OK && st != ACME_ERR_NOT_FOUND) {
-        return st;
-    }
-    const cJSON *subs = cJSON_GetObjectItemCaseSensitive(obj, "subproblems");
-    if (subs == NULL) {
-        return ACME_OK;
-    }
-    if (!cJSON_IsArray(subs)) {
-        return ACME_ERR_MALFORMED;
-    }
+    acme_json_string(st, obj, "type", out->type, sizeof(out->type), ACME_JSON_TEXT);
+    acme_json_string(st, obj, "detail", out->detail, sizeof(out->detail), ACME_JSON_TEXT);
+    const cJSON *subs = acme_json_member(st, obj, "subproblems", cJSON_Array, false);
     const cJSON *sub = NULL;
     cJSON_ArrayForEach(sub, subs)
     {
-        if (out->subproblem_count >= ACME_PROBLEM_SUBPROBLEMS_MAX) {
-            break; /* the rest is not kept; the caller sees the first ones */
+        /* Beyond the limit the rest is not kept; the caller sees the first
+         * ones. */
+        if (*st != ACME_OK || out->subproblem_count >= ACME_PROBLEM_SUBPROBLEMS_MAX) {
+            break;
         }
         if (!cJSON_IsObject(sub)) {
-            return ACME_ERR_MALFORMED;
+            *st = ACME_ERR_MALFORMED;
+            break;
         }
         acme_subproblem_t *dst = &out->subproblems[out->subproblem_count];
-        st = acme_json_copy_text(sub, "type", dst->type, sizeof(dst->type));
-        if (st != ACME_OK && st != ACME_ERR_NOT_FOUND) {
-            return st;
-        }
-        st = acme_json_copy_text(sub, "detail", dst->detail, sizeof(dst->detail));
-        if (st != ACME_OK && st != ACME_ERR_NOT_FOUND) {
-            return st;
-        }
+        acme_json_string(st, sub, "type", dst->type, sizeof(dst->type), ACME_JSON_TEXT);
+        acme_json_string(st, sub, "detail", dst->detail, sizeof(dst->detail), ACME_JSON_TEXT);
         const cJSON *ident = cJSON_GetObjectItemCaseSensitive(sub, "identifier");
         if (cJSON_IsObject(ident)) {
-            st = acme_json_copy_text(ident, "value", dst->identifier, sizeof(dst->identifier));
-            if (st != ACME_OK && st != ACME_ERR_NOT_FOUND) {
-                return st;
-            }
+            acme_json_string(st, ident, "value", dst->identifier, sizeof(dst->identifier),
+                             ACME_JSON_TEXT);
         }
-        out->subproblem_count++;
+        if (*st == ACME_OK) {
+            out->subproblem_count++;
+        }
     }
-    return ACME_OK;
 }
 
-/* The optional "error" member of an order or challenge. */
-static acme_status_t optional_error(const cJSON *obj, acme_problem_t *error)
+/* The optional "error" member of an order or challenge, into error (which
+ * may be NULL: not wanted). */
+static void optional_error(acme_status_t *st, const cJSON *obj, acme_problem_t *error)
 {
-    const cJSON *err = cJSON_GetObjectItemCaseSensitive(obj, "error");
-    if (err == NULL || error == NULL) {
-        return ACME_OK;
+    if (error != NULL) {
+        const cJSON *err = acme_json_member(st, obj, "error", cJSON_Object, false);
+        if (err != NULL) {
+            problem_from(st, err, 0, error);
+        }
     }
-    if (!cJSON_IsObject(err)) {
-        return ACME_ERR_MALFORMED;
-    }
-    return problem_from(err, 0, error);
 }
 
 acme_status_t acme_directory_read(const uint8_t *json, size_t len, acme_directory_t *out)
@@ -123,34 +108,16 @@ acme_status_t acme_directory_read(const uint8_t *json, size_t len, acme_director
     memset(out, 0, sizeof(*out));
     cJSON *root = NULL;
     acme_status_t st = acme_json_parse_object(json, len, &root);
-    if (st != ACME_OK) {
-        return st;
-    }
-    st = require(acme_json_copy_string(root, "newNonce", out->new_nonce, sizeof(out->new_nonce)));
-    if (st == ACME_OK) {
-        st = require(
-            acme_json_copy_string(root, "newAccount", out->new_account, sizeof(out->new_account)));
-    }
-    if (st == ACME_OK) {
-        st = require(
-            acme_json_copy_string(root, "newOrder", out->new_order, sizeof(out->new_order)));
-    }
-    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "meta");
-    if (st == ACME_OK && meta != NULL) {
-        if (!cJSON_IsObject(meta)) {
-            st = ACME_ERR_MALFORMED;
-        } else {
-            acme_status_t tos = acme_json_copy_string(meta, "termsOfService", out->terms_of_service,
-                                                      sizeof(out->terms_of_service));
-            if (tos == ACME_ERR_MALFORMED || tos == ACME_ERR_NO_MEMORY) {
-                st = tos;
-            }
-            if (st == ACME_OK) {
-                st = acme_json_get_bool(meta, "externalAccountRequired", false,
-                                        &out->external_account_required);
-            }
-        }
-    }
+    acme_json_string(&st, root, "newNonce", out->new_nonce, sizeof(out->new_nonce),
+                     ACME_JSON_REQUIRED);
+    acme_json_string(&st, root, "newAccount", out->new_account, sizeof(out->new_account),
+                     ACME_JSON_REQUIRED);
+    acme_json_string(&st, root, "newOrder", out->new_order, sizeof(out->new_order),
+                     ACME_JSON_REQUIRED);
+    const cJSON *meta = acme_json_member(&st, root, "meta", cJSON_Object, false);
+    acme_json_string(&st, meta, "termsOfService", out->terms_of_service,
+                     sizeof(out->terms_of_service), ACME_JSON_HINT);
+    acme_json_bool(&st, meta, "externalAccountRequired", &out->external_account_required);
     acme_json_free(root);
     return st;
 }
@@ -159,10 +126,7 @@ acme_status_t acme_account_read(const uint8_t *json, size_t len, acme_object_sta
 {
     cJSON *root = NULL;
     acme_status_t st = acme_json_parse_object(json, len, &root);
-    if (st != ACME_OK) {
-        return st;
-    }
-    st = read_status(root, status);
+    read_status(&st, root, status);
     acme_json_free(root);
     return st;
 }
@@ -173,48 +137,25 @@ acme_status_t acme_order_object_read(const uint8_t *json, size_t len, acme_order
     memset(out, 0, sizeof(*out));
     cJSON *root = NULL;
     acme_status_t st = acme_json_parse_object(json, len, &root);
-    if (st != ACME_OK) {
-        return st;
-    }
-    st = read_status(root, &out->status);
-    if (st == ACME_OK) {
-        st = require(acme_json_copy_string(root, "finalize", out->finalize, sizeof(out->finalize)));
-    }
-    if (st == ACME_OK) {
-        acme_status_t cert =
-            acme_json_copy_string(root, "certificate", out->certificate, sizeof(out->certificate));
-        if (cert != ACME_OK && cert != ACME_ERR_NOT_FOUND) {
-            st = cert;
+    read_status(&st, root, &out->status);
+    acme_json_string(&st, root, "finalize", out->finalize, sizeof(out->finalize),
+                     ACME_JSON_REQUIRED);
+    acme_json_string(&st, root, "certificate", out->certificate, sizeof(out->certificate),
+                     ACME_JSON_OPTIONAL);
+    const cJSON *list = acme_json_member(&st, root, "authorizations", cJSON_Array, true);
+    const cJSON *item = NULL;
+    cJSON_ArrayForEach(item, list)
+    {
+        if (out->authz_count >= ACME_MAX_IDENTIFIERS) {
+            st = ACME_ERR_OVERSIZE;
         }
-    }
-    if (st == ACME_OK) {
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "authorizations");
-        const cJSON *item = NULL;
-        if (!cJSON_IsArray(list)) {
-            st = ACME_ERR_MALFORMED;
-        } else {
-            cJSON_ArrayForEach(item, list)
-            {
-                if (out->authz_count >= ACME_MAX_IDENTIFIERS) {
-                    st = ACME_ERR_OVERSIZE;
-                    break;
-                }
-                if (!cJSON_IsString(item) || item->valuestring == NULL) {
-                    st = ACME_ERR_MALFORMED;
-                    break;
-                }
-                size_t n = strlen(item->valuestring);
-                if (n > ACME_URL_MAX) {
-                    st = ACME_ERR_OVERSIZE;
-                    break;
-                }
-                memcpy(out->authorizations[out->authz_count++], item->valuestring, n + 1);
-            }
+        if (st != ACME_OK) {
+            break;
         }
+        acme_json_copy(&st, item, out->authorizations[out->authz_count++],
+                       sizeof(out->authorizations[0]), ACME_JSON_REQUIRED);
     }
-    if (st == ACME_OK) {
-        st = optional_error(root, error);
-    }
+    optional_error(&st, root, error);
     acme_json_free(root);
     return st;
 }
@@ -225,77 +166,48 @@ acme_status_t acme_authz_object_read(const uint8_t *json, size_t len, acme_authz
     memset(out, 0, sizeof(*out));
     cJSON *root = NULL;
     acme_status_t st = acme_json_parse_object(json, len, &root);
-    if (st != ACME_OK) {
-        return st;
+    read_status(&st, root, &out->status);
+    const cJSON *ident = acme_json_member(&st, root, "identifier", cJSON_Object, true);
+    char type[8];
+    acme_json_string(&st, ident, "type", type, sizeof(type), ACME_JSON_REQUIRED);
+    if (st == ACME_ERR_OVERSIZE || (st == ACME_OK && strcmp(type, "dns") != 0)) {
+        st = ACME_ERR_UNSUPPORTED; /* an identifier type we do not use */
     }
-    st = read_status(root, &out->status);
-    const cJSON *ident = cJSON_GetObjectItemCaseSensitive(root, "identifier");
-    if (st == ACME_OK && !cJSON_IsObject(ident)) {
-        st = ACME_ERR_MALFORMED;
-    }
-    if (st == ACME_OK) {
-        char type[8];
-        st = require(acme_json_copy_string(ident, "type", type, sizeof(type)));
-        if (st == ACME_OK && strcmp(type, "dns") != 0) {
-            st = ACME_ERR_UNSUPPORTED;
-        } else if (st == ACME_ERR_OVERSIZE) {
-            st = ACME_ERR_UNSUPPORTED; /* some longer type name we do not use */
-        }
-    }
-    if (st == ACME_OK) {
-        st = require(
-            acme_json_copy_string(ident, "value", out->identifier, sizeof(out->identifier)));
-    }
-    if (st == ACME_OK) {
-        st = acme_json_get_bool(root, "wildcard", false, &out->wildcard);
-    }
-    const cJSON *challenges = cJSON_GetObjectItemCaseSensitive(root, "challenges");
-    if (st == ACME_OK && !cJSON_IsArray(challenges)) {
-        st = ACME_ERR_MALFORMED;
-    }
+    acme_json_string(&st, ident, "value", out->identifier, sizeof(out->identifier),
+                     ACME_JSON_REQUIRED);
+    acme_json_bool(&st, root, "wildcard", &out->wildcard);
+    const cJSON *challenges = acme_json_member(&st, root, "challenges", cJSON_Array, true);
     bool error_kept = false;
     const cJSON *ch = NULL;
-    if (st == ACME_OK) {
-        cJSON_ArrayForEach(ch, challenges)
-        {
-            if (!cJSON_IsObject(ch)) {
-                st = ACME_ERR_MALFORMED;
-                break;
-            }
-            char type[16];
-            acme_status_t t = acme_json_copy_string(ch, "type", type, sizeof(type));
-            if (t == ACME_ERR_OVERSIZE) {
-                continue; /* a challenge type we do not know */
-            }
-            if (t != ACME_OK) {
-                st = require(t);
-                break;
-            }
-            bool is_http01 = strcmp(type, "http-01") == 0;
-            if (is_http01 && !out->has_http01) {
-                st = read_status(ch, &out->http01_status);
-                if (st == ACME_OK) {
-                    st = require(
-                        acme_json_copy_string(ch, "url", out->http01_url, sizeof(out->http01_url)));
-                }
-                if (st == ACME_OK) {
-                    st = require(acme_json_copy_string(ch, "token", out->http01_token,
-                                                       sizeof(out->http01_token)));
-                }
-                if (st != ACME_OK) {
-                    break;
-                }
-                out->has_http01 = true;
-            }
-            /* Keep the http-01 error if there is one, else the first. */
-            if (error != NULL && cJSON_GetObjectItemCaseSensitive(ch, "error") != NULL &&
-                (!error_kept || is_http01)) {
-                st = optional_error(ch, error);
-                if (st != ACME_OK) {
-                    break;
-                }
-                error_kept = true;
-            }
+    cJSON_ArrayForEach(ch, challenges)
+    {
+        if (st != ACME_OK) {
+            break;
+        }
+        if (!cJSON_IsObject(ch)) {
+            st = ACME_ERR_MALFORMED;
+            break;
+        }
+        char ch_type[16];
+        acme_status_t t = ACME_OK;
+        acme_json_string(&t, ch, "type", ch_type, sizeof(ch_type), ACME_JSON_REQUIRED);
+        if (t == ACME_ERR_OVERSIZE) {
+            continue; /* a challenge type we do not know */
+        }
+        st = t;
+        bool is_http01 = strcmp(ch_type, "http-01") == 0;
+        if (is_http01 && !out->has_http01) {
+            read_status(&st, ch, &out->http01_status);
+            acme_json_string(&st, ch, "url", out->http01_url, sizeof(out->http01_url),
+                             ACME_JSON_REQUIRED);
+            acme_json_string(&st, ch, "token", out->http01_token, sizeof(out->http01_token),
+                             ACME_JSON_REQUIRED);
+            out->has_http01 = st == ACME_OK;
+        }
+        /* Keep the http-01 error if there is one, else the first. */
+        if (cJSON_GetObjectItemCaseSensitive(ch, "error") != NULL && (!error_kept || is_http01)) {
+            optional_error(&st, ch, error);
+            error_kept = true;
         }
     }
     acme_json_free(root);
@@ -307,13 +219,8 @@ acme_status_t acme_challenge_object_read(const uint8_t *json, size_t len,
 {
     cJSON *root = NULL;
     acme_status_t st = acme_json_parse_object(json, len, &root);
-    if (st != ACME_OK) {
-        return st;
-    }
-    st = read_status(root, status);
-    if (st == ACME_OK) {
-        st = optional_error(root, error);
-    }
+    read_status(&st, root, status);
+    optional_error(&st, root, error);
     acme_json_free(root);
     return st;
 }
@@ -321,14 +228,9 @@ acme_status_t acme_challenge_object_read(const uint8_t *json, size_t len,
 acme_status_t acme_problem_read(const uint8_t *json, size_t len, uint16_t http_status,
                                 acme_problem_t *out)
 {
-    memset(out, 0, sizeof(*out));
-    out->http_status = http_status;
     cJSON *root = NULL;
     acme_status_t st = acme_json_parse_object(json, len, &root);
-    if (st != ACME_OK) {
-        return st;
-    }
-    st = problem_from(root, http_status, out);
+    problem_from(&st, root, http_status, out);
     acme_json_free(root);
     return st;
 }

@@ -8,14 +8,17 @@
 #include <stdbool.h>
 #include <string.h>
 
-/* The url alphabet; the standard one differs in the last two characters. */
-static const char alphabet[64] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-static const char std_62_63[2] = {'+', '/'};
-
+/* The alphabets: A-Z a-z 0-9, then "-_" (url) or "+/" (standard). */
 static char symbol(uint32_t v, bool url)
 {
     v &= 63u;
-    return (v < 62u || url) ? alphabet[v] : std_62_63[v - 62u];
+    if (v < 52u) {
+        return (char)(v < 26u ? 'A' + v : 'a' + v - 26u);
+    }
+    if (v < 62u) {
+        return (char)('0' + v - 52u);
+    }
+    return v == 62u ? (url ? '-' : '+') : (url ? '_' : '/');
 }
 
 static acme_status_t encode(bool url, const uint8_t *in, size_t n, char *out, size_t cap,
@@ -64,16 +67,17 @@ acme_status_t acme_base64_encode(const uint8_t *in, size_t n, char *out, size_t 
     return encode(false, in, n, out, cap, out_len);
 }
 
-/* Value of c in the alphabet, or -1. */
+/* Value of c in the alphabet, or -1: symbol()'s inverse, by search. At most
+ * 64 steps a character, which for the few KiB of a certificate chain is
+ * cheap next to parsing it, and it cannot disagree with the encoder. */
 static int sextet(char c, bool url)
 {
-    const char *hit = memchr(alphabet, c, 62);
-    if (hit != NULL) {
-        return (int)(hit - alphabet);
+    for (uint32_t v = 0; v < 64u; v++) {
+        if (symbol(v, url) == c) {
+            return (int)v;
+        }
     }
-    const char *last = url ? alphabet + 62 : std_62_63;
-    hit = memchr(last, c, 2);
-    return hit != NULL ? 62 + (int)(hit - last) : -1;
+    return -1;
 }
 
 /* Shared decoder. url: url alphabet, no padding, no whitespace.

@@ -336,35 +336,32 @@ bool acme_dns_name_equal(const char *a, const char *b)
  * always compiled, like the comparison above. */
 size_t acme_dns_name_length(const char *name)
 {
-    size_t n = 0;
-    size_t label = 0;
     if (name == NULL) {
         return 0;
     }
-    if (name[0] == '*' && name[1] == '.') {
-        n = 2;
-    }
-    while (n <= ACME_DNS_NAME_MAX && name[n] != '\0') {
-        uint8_t c = (uint8_t)name[n];
+    size_t skip = name[0] == '*' && name[1] == '.' ? 2u : 0u;
+    size_t n = text_len_bounded(name, ACME_DNS_NAME_MAX);
+    return n <= ACME_DNS_NAME_MAX && acme_dns_labels_ok(name + skip, n - skip) ? n : 0;
+}
+
+bool acme_dns_labels_ok(const char *s, size_t n)
+{
+    size_t label = 0; /* characters of the current label so far */
+    for (size_t i = 0; i <= n; i++) {
+        uint8_t c = i < n ? (uint8_t)s[i] : '.'; /* the end closes the last label */
         if (c == '.') {
-            if (label == 0 || name[n - 1] == '-') {
-                return 0; /* empty label or trailing hyphen */
+            /* An empty label, a trailing hyphen, or over RFC 1035's 63. */
+            if (label == 0 || label > 63u || s[i - 1u] == '-') {
+                return false;
             }
             label = 0;
-        } else if (acme_ascii_is_alpha(c) || acme_ascii_is_digit(c) || c == '-') {
-            if (label == 0 && c == '-') {
-                return 0; /* leading hyphen */
-            }
-            if (++label > 63u) {
-                return 0; /* RFC 1035 §2.3.4 */
-            }
-        } else {
-            return 0;
+            continue;
         }
-        n++;
+        if ((!acme_ascii_is_alpha(c) && !acme_ascii_is_digit(c) && c != '-') ||
+            (label == 0 && c == '-')) {
+            return false; /* not LDH, or a leading hyphen */
+        }
+        label++;
     }
-    if (n == 0 || n > ACME_DNS_NAME_MAX || label == 0 || name[n - 1] == '-') {
-        return 0;
-    }
-    return n;
+    return true;
 }

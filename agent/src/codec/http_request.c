@@ -12,14 +12,10 @@
 
 #include <string.h>
 
+#include "acme/codec/http_response.h"
 #include "ascii.h"
 
 /* ---- character classes ------------------------------------------------ */
-
-static bool is_ws(uint8_t c)
-{
-    return c == ' ' || c == '\t';
-}
 
 static bool is_tchar(uint8_t c)
 {
@@ -162,35 +158,6 @@ acme_status_t acme_http_request_write(char *out, size_t cap, size_t *len, const 
 
 /* ---- server: request parser ------------------------------------------------ */
 
-/* The next line of buf starting at *pos: its content is buf[start..end).
- * Returns ACME_WOULD_BLOCK when no terminator has arrived yet (after checking
- * the partial line's bytes, so garbage is refused without waiting for it to
- * end), ACME_ERR_MALFORMED for a CR not followed by LF. */
-static acme_status_t next_line(const uint8_t *buf, size_t len, size_t *pos, size_t *start,
-                               size_t *end)
-{
-    size_t i = *pos;
-    *start = i;
-    while (i < len && buf[i] != '\n' && buf[i] != '\r') {
-        i++;
-    }
-    *end = i;
-    if (i == len) {
-        return ACME_WOULD_BLOCK;
-    }
-    if (buf[i] == '\r') {
-        if (i + 1 == len) {
-            return ACME_WOULD_BLOCK;
-        }
-        if (buf[i + 1] != '\n') {
-            return ACME_ERR_MALFORMED; /* bare CR */
-        }
-        i++;
-    }
-    *pos = i + 1;
-    return ACME_OK;
-}
-
 /* "http://authority/path" or "https://..." -> the "/path" part, or NULL. */
 static const uint8_t *absolute_form_path(const uint8_t *t, size_t n, size_t *path_len)
 {
@@ -217,168 +184,49 @@ static const uint8_t *absolute_form_path(const uint8_t *t, size_t n, size_t *pat
     return t + i;
 }
 
-/* "METHOD SP request-target SP HTTP/1.x". On a partial line (complete ==
- * false) only what has arrived is checked. */
-static acme_status_t parse_request_line(const uint8_t *l, size_t n, bool complete,
-                                        acme_http_request_t *out)
-{
-    static const char version_prefix[] = "HTTP/1.";
-    size_t i = 0;
-    while (i < n && is_tchar(l[i])) {
-        i++;
-    }
-    size_t method_len = i;
-    if (i == n) {
-        return complete ? ACME_ERR_MALFORMED : ACME_WOULD_BLOCK;
-    }
-    if (method_len == 0 || l[i] != ' ') {
-        return ACME_ERR_MALFORMED;
-    }
-    size_t target = ++i;
-    while (i < n && is_vchar(l[i])) {
-        i++;
-    }
-    size_t target_len = i - target;
-    if (target_len > 0 && l[target] != '/' && l[target] != 'h' && l[target] != 'H') {
-        return ACME_ERR_MALFORMED; /* neither origin-form nor absolute-form */
-    }
-    if (i == n) {
-        return complete ? ACME_ERR_MALFORMED : ACME_WOULD_BLOCK;
-    }
-    if (target_len == 0 || l[i] != ' ') {
-        return ACME_ERR_MALFORMED;
-    }
-    size_t version = ++i;
-    for (size_t k = 0; k < 8 && version + k < n; k++) {
-        uint8_t c = l[version + k];
-        if (k < 7 ? c != (uint8_t)version_prefix[k] : !acme_ascii_is_digit(c)) {
-            return ACME_ERR_MALFORMED;
-        }
-    }
-    if (!complete) {
-        return n - version > 8 ? ACME_ERR_MALFORMED : ACME_WOULD_BLOCK;
-    }
-    if (n - version != 8) {
-        return ACME_ERR_MALFORMED;
-    }
-
-    const uint8_t *t = l + target;
-    const uint8_t *path = t;
-    size_t path_len = target_len;
-    if (t[0] != '/') {
-        path = absolute_form_path(t, target_len, &path_len);
-        if (path == NULL) {
-            return ACME_ERR_MALFORMED;
-        }
-    }
-    if (memchr(path, '#', path_len) != NULL) {
-        return ACME_ERR_MALFORMED; /* fragments are never sent */
-    }
-    out->method = ACME_METHOD_OTHER;
-    if (method_len == 3 && memcmp(l, "GET", 3) == 0) {
-        out->method = ACME_METHOD_GET;
-    } else if (method_len == 4 && memcmp(l, "HEAD", 4) == 0) {
-        out->method = ACME_METHOD_HEAD;
-    }
-    out->path = (const char *)path;
-    out->path_len = path_len;
-    return ACME_OK;
-}
-
-/* "name: value"; a body announced by Content-Length > 0 or any
- * Transfer-Encoding is refused. */
-static acme_status_t parse_header_line(const uint8_t *l, size_t n, bool complete)
-{
-    size_t i = 0;
-    while (i < n && is_tchar(l[i])) {
-        i++;
-    }
-    if (i == n) {
-        return complete ? ACME_ERR_MALFORMED : ACME_WOULD_BLOCK;
-    }
-    /* i == 0 with data: leading whitespace (obs-fold) or a non-token. */
-    if (i == 0 || l[i] != ':') {
-        return ACME_ERR_MALFORMED;
-    }
-    size_t name_len = i++;
-    while (i < n && is_ws(l[i])) {
-        i++;
-    }
-    size_t value = i;
-    for (; i < n; i++) {
-        if (!is_field_char(l[i])) {
-            return ACME_ERR_MALFORMED;
-        }
-    }
-    if (!complete) {
-        return ACME_WOULD_BLOCK;
-    }
-    size_t value_end = n;
-    while (value_end > value && is_ws(l[value_end - 1])) {
-        value_end--;
-    }
-    if (equals_nocase(l, name_len, "transfer-encoding")) {
-        return ACME_ERR_MALFORMED;
-    }
-    if (equals_nocase(l, name_len, "content-length")) {
-        if (value_end == value) {
-            return ACME_ERR_MALFORMED;
-        }
-        for (size_t k = value; k < value_end; k++) {
-            if (l[k] != '0') {
-                return ACME_ERR_MALFORMED; /* a non-digit, or a length > 0 */
-            }
-        }
-    }
-    return ACME_OK;
-}
-
+/* The head is read by the message parser in request mode (http_response.h),
+ * one byte at a time from the start, so garbage is refused as soon as it is
+ * seen and the result does not depend on how the bytes arrived. */
 acme_status_t acme_http_request_parse(const uint8_t *buf, size_t len, acme_http_request_t *out)
 {
     if (out == NULL || (buf == NULL && len > 0)) {
         return ACME_ERR_INVALID_ARG;
     }
-    if (len == 0) {
-        return ACME_WOULD_BLOCK;
+    acme_http_parser_t p;
+    acme_http_parser_init_request(&p);
+    size_t used = 0;
+    acme_status_t st = acme_http_parser_feed(&p, buf, len, &used);
+    if (st != ACME_OK) {
+        /* A head over the parser's line or section limit is a bad request. */
+        return st == ACME_WOULD_BLOCK ? st : ACME_ERR_MALFORMED;
     }
-    acme_http_request_t req = {0};
-    size_t pos = 0;
-    bool first = true;
-    /* Each pass consumes at least one terminator, so this ends by len. */
-    for (;;) {
-        size_t start;
-        size_t end;
-        acme_status_t line = next_line(buf, len, &pos, &start, &end);
-        if (line == ACME_ERR_MALFORMED) {
-            return line;
+    const uint8_t *path = buf + p.target_off;
+    size_t path_len = p.target_len;
+    if (path[0] != '/') {
+        path = absolute_form_path(path, path_len, &path_len);
+        if (path == NULL) {
+            return ACME_ERR_MALFORMED;
         }
-        bool complete = line == ACME_OK;
-        acme_status_t st;
-        if (first) {
-            st = parse_request_line(buf + start, end - start, complete, &req);
-        } else if (complete && end == start) {
-            req.head_len = pos;
-            *out = req;
-            return ACME_OK;
-        } else {
-            st = parse_header_line(buf + start, end - start, complete);
-        }
-        if (st != ACME_OK) {
-            return st;
-        }
-        /* The line parsers answer WOULD_BLOCK for a partial line; this also
-         * guarantees that the loop never revisits the same line. */
-        if (!complete) {
-            return ACME_WOULD_BLOCK;
-        }
-        first = false;
     }
+    size_t method_len = p.target_off - 1;
+    out->method = ACME_METHOD_OTHER;
+    if (method_len == 3 && memcmp(buf, "GET", 3) == 0) {
+        out->method = ACME_METHOD_GET;
+    } else if (method_len == 4 && memcmp(buf, "HEAD", 4) == 0) {
+        out->method = ACME_METHOD_HEAD;
+    }
+    out->path = (const char *)path;
+    out->path_len = path_len;
+    out->head_len = used;
+    return ACME_OK;
 }
 
 /* ---- server: response writer ---------------------------------------------- */
 
-/* The reason phrase of a status the responder sends, "" for others (the
- * phrase is optional, RFC 9112 §4). Entries are "NNNPhrase". */
+/* The reason phrase of a status the responder sends, "" for others: the
+ * phrase is optional and clients ignore it (RFC 9112 §4), so it is human
+ * text, kept with ACME_ERROR_TEXT only. Entries are "NNNPhrase". */
+#if ACME_ERROR_TEXT
 static const char *reason_phrase(int status)
 {
     static const char phrases[] = "200OK\0"
@@ -398,6 +246,9 @@ static const char *reason_phrase(int status)
     }
     return e;
 }
+#else
+#define reason_phrase(status) ""
+#endif
 
 acme_status_t acme_http_response_write(char *out, size_t cap, size_t *len, int status,
                                        const char *content_type, const char *body, size_t body_len,

@@ -1,5 +1,6 @@
 /*
- * Incremental HTTP/1.1 response parser (RFC 9112) for the ACME client.
+ * Incremental HTTP/1.1 message parser (RFC 9112): responses for the ACME
+ * client, request heads for the http-01 responder.
  *
  * Everything before the body is parsed one byte at a time by a state machine
  * whose whole state lives in acme_http_parser_t, so the result cannot depend
@@ -34,6 +35,13 @@ enum header_line_state {
     HL_NAME,
     HL_OWS, /* after the colon */
     HL_VALUE
+};
+
+/* Position within a request line. */
+enum request_line_state {
+    RL_METHOD = 0,
+    RL_TARGET,
+    RL_VERSION
 };
 
 /* Position within a chunk size line. */
@@ -145,6 +153,13 @@ static int64_t parse_imf_fixdate(const char *s, size_t n)
 
 /* ---- resetting ----------------------------------------------------------- */
 
+void acme_http_parser_init_request(acme_http_parser_t *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->state = P_STATUS_LINE;
+    p->request = true;
+}
+
 void acme_http_parser_init(acme_http_parser_t *p, acme_http_response_t *resp, uint8_t *body,
                            size_t body_cap, bool head_only)
 {
@@ -177,16 +192,19 @@ static acme_status_t capture_byte(acme_http_parser_t *p, uint8_t c)
         p->pending_ws++;
         return ACME_OK;
     }
-    bool kept = true;
-    char *dst = p->resp->location;
-    size_t cap = sizeof(p->resp->location) - 1;
+    /* Location and Replay-Nonce are only kept in response mode (resp set);
+     * request mode captures nothing but the framing values into value[]. */
+    bool kept = false;
+    char *dst = p->value;
+    size_t cap = sizeof(p->value) - 1;
     if (p->header_id == HDR_REPLAY_NONCE) {
+        kept = true;
         dst = p->resp->nonce;
         cap = sizeof(p->resp->nonce) - 1;
-    } else if (p->header_id != HDR_LOCATION) {
-        kept = false;
-        dst = p->value;
-        cap = sizeof(p->value) - 1;
+    } else if (p->header_id == HDR_LOCATION) {
+        kept = true;
+        dst = p->resp->location;
+        cap = sizeof(p->resp->location) - 1;
     }
     if (p->value_overflow) {
         return ACME_OK;
@@ -329,6 +347,10 @@ static acme_status_t header_line_byte(acme_http_parser_t *p, uint8_t c)
             int i = p->state == P_HEADER_LINE
                         ? acme_ascii_find_nocase(kept_names, p->name, p->name_len)
                         : -1;
+            /* A request's only kept headers are its framing ones. */
+            if (p->request && i + 1 > HDR_TRANSFER_ENCODING) {
+                i = -1;
+            }
             p->header_id = (uint8_t)(i + 1);
             p->value_len = 0;
             p->pending_ws = 0;
@@ -405,6 +427,15 @@ static acme_status_t finish_value(acme_http_parser_t *p)
 static acme_status_t headers_end(acme_http_parser_t *p)
 {
     acme_http_response_t *r = p->resp;
+    if (p->request) {
+        /* A validation request has no body; one announced is refused. */
+        if (p->chunked || p->content_length != 0) {
+            return ACME_ERR_MALFORMED;
+        }
+        p->headers_complete = true;
+        p->state = P_DONE;
+        return ACME_OK;
+    }
     if (r->status < 200 && r->status != 101) {
         /* An interim response: start again for the real one. The header
          * byte count is kept, so a stream of 1xx responses is bounded by
@@ -439,19 +470,59 @@ static acme_status_t headers_end(acme_http_parser_t *p)
     return ACME_OK;
 }
 
-/* ---- status line: "HTTP/1.x NNN[ reason]" ---------------------------------- */
+/* ---- start lines ------------------------------------------------------------ */
 
-static acme_status_t status_line_byte(acme_http_parser_t *p, uint8_t c)
+/* Byte pos (0..7) of "HTTP/1.x". A higher 1.x minor version is handled as
+ * 1.1 (RFC 9110 §2.5). */
+static acme_status_t version_byte(acme_http_parser_t *p, size_t pos, uint8_t c)
 {
     static const char version_prefix[] = "HTTP/1.";
-    size_t pos = p->line_len - 1;
     if (pos < 7) {
         return c == (uint8_t)version_prefix[pos] ? ACME_OK : ACME_ERR_MALFORMED;
     }
-    if (pos == 7) {
-        /* A higher 1.x minor version is handled as 1.1 (RFC 9110 §2.5). */
-        p->http10 = c == '0';
-        return acme_ascii_is_digit(c) ? ACME_OK : ACME_ERR_MALFORMED;
+    p->http10 = c == '0';
+    return acme_ascii_is_digit(c) ? ACME_OK : ACME_ERR_MALFORMED;
+}
+
+/* "METHOD SP request-target SP HTTP/1.x" (RFC 9112 §3): method tchars, a
+ * target of visible ASCII that starts origin-form ('/') or absolute-form
+ * ('h' of http[s]://) and holds no fragment. */
+static acme_status_t request_line_byte(acme_http_parser_t *p, uint8_t c)
+{
+    switch (p->line_state) {
+    case RL_METHOD:
+        if (c == ' ' && p->line_len > 1) {
+            p->line_state = RL_TARGET;
+            p->target_off = p->header_bytes;
+            return ACME_OK;
+        }
+        return acme_ascii_is_tchar(c) ? ACME_OK : ACME_ERR_MALFORMED;
+    case RL_TARGET:
+        if (c == ' ' && p->target_len > 0) {
+            p->line_state = RL_VERSION;
+            p->value_len = 0;
+            return ACME_OK;
+        }
+        if (c <= 0x20 || c >= 0x7f || c == '#' ||
+            (p->target_len == 0 && c != '/' && (c | 0x20) != 'h')) {
+            return ACME_ERR_MALFORMED;
+        }
+        p->target_len++;
+        return ACME_OK;
+    default: /* RL_VERSION */
+        return p->value_len < 8 ? version_byte(p, p->value_len++, c) : ACME_ERR_MALFORMED;
+    }
+}
+
+/* "HTTP/1.x NNN[ reason]" */
+static acme_status_t status_line_byte(acme_http_parser_t *p, uint8_t c)
+{
+    size_t pos = p->line_len - 1;
+    if (p->request) {
+        return request_line_byte(p, c);
+    }
+    if (pos < 8) {
+        return version_byte(p, pos, c);
     }
     if (pos == 8 || pos == 12) {
         return c == ' ' ? ACME_OK : ACME_ERR_MALFORMED;
@@ -519,8 +590,8 @@ static acme_status_t line_end(acme_http_parser_t *p)
     acme_http_response_t *r = p->resp;
     switch (p->state) {
     case P_STATUS_LINE:
-        if (p->line_len < 12) {
-            st = ACME_ERR_MALFORMED; /* no status code */
+        if (p->request ? p->line_state != RL_VERSION || p->value_len != 8 : p->line_len < 12) {
+            st = ACME_ERR_MALFORMED; /* no status code, or no whole request line */
         } else {
             p->state = P_HEADER_LINE;
         }
@@ -596,7 +667,7 @@ acme_status_t acme_http_parser_feed(acme_http_parser_t *p, const uint8_t *data, 
     if (consumed != NULL) {
         *consumed = 0;
     }
-    if (p == NULL || p->resp == NULL || (data == NULL && len > 0)) {
+    if (p == NULL || (p->resp == NULL && !p->request) || (data == NULL && len > 0)) {
         return ACME_ERR_INVALID_ARG;
     }
     if (p->state == P_DONE || p->state == P_ERROR) {

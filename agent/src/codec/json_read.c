@@ -56,65 +56,66 @@ void acme_json_free(cJSON *root)
     cJSON_Delete(root);
 }
 
-static acme_status_t get_string(const cJSON *obj, const char *key, const char **value)
+void acme_json_copy(acme_status_t *st, const cJSON *item, char *dst, size_t cap,
+                    acme_json_take_t take)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (item == NULL) {
-        return ACME_ERR_NOT_FOUND;
-    }
-    if (!cJSON_IsString(item) || item->valuestring == NULL) {
-        return ACME_ERR_MALFORMED;
-    }
-    *value = item->valuestring;
-    return ACME_OK;
-}
-
-/* Copy a string member; a value too long for dst is an error, or cut to
- * fit when truncate is set. */
-static acme_status_t copy_member(const cJSON *obj, const char *key, char *dst, size_t cap,
-                                 bool truncate)
-{
-    if (cap == 0) {
-        return ACME_ERR_INVALID_ARG;
+    if (*st != ACME_OK) {
+        return;
     }
     dst[0] = '\0';
-    const char *value = NULL;
-    acme_status_t st = get_string(obj, key, &value);
-    if (st != ACME_OK) {
-        return st;
+    if (item == NULL) {
+        if (take == ACME_JSON_REQUIRED) {
+            *st = ACME_ERR_MALFORMED;
+        }
+        return;
     }
-    size_t n = strlen(value);
+    if (!cJSON_IsString(item) || item->valuestring == NULL) {
+        *st = ACME_ERR_MALFORMED;
+        return;
+    }
+    size_t n = strlen(item->valuestring);
     if (n >= cap) {
-        if (!truncate) {
-            return ACME_ERR_OVERSIZE;
+        if (take == ACME_JSON_HINT) {
+            return;
+        }
+        if (take != ACME_JSON_TEXT) {
+            *st = ACME_ERR_OVERSIZE;
+            return;
         }
         n = cap - 1;
     }
-    memcpy(dst, value, n);
+    memcpy(dst, item->valuestring, n);
     dst[n] = '\0';
-    return ACME_OK;
 }
 
-acme_status_t acme_json_copy_string(const cJSON *obj, const char *key, char *dst, size_t cap)
+void acme_json_string(acme_status_t *st, const cJSON *obj, const char *key, char *dst, size_t cap,
+                      acme_json_take_t take)
 {
-    return copy_member(obj, key, dst, cap, false);
+    acme_json_copy(st, cJSON_GetObjectItemCaseSensitive(obj, key), dst, cap, take);
 }
 
-acme_status_t acme_json_copy_text(const cJSON *obj, const char *key, char *dst, size_t cap)
-{
-    return copy_member(obj, key, dst, cap, true);
-}
-
-acme_status_t acme_json_get_bool(const cJSON *obj, const char *key, bool dflt, bool *out)
+void acme_json_bool(acme_status_t *st, const cJSON *obj, const char *key, bool *out)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (item == NULL) {
-        *out = dflt;
-        return ACME_OK;
-    }
-    if (!cJSON_IsBool(item)) {
-        return ACME_ERR_MALFORMED;
+    if (*st != ACME_OK) {
+        return;
     }
     *out = cJSON_IsTrue(item) != 0;
-    return ACME_OK;
+    if (item != NULL && !cJSON_IsBool(item)) {
+        *st = ACME_ERR_MALFORMED;
+    }
+}
+
+const cJSON *acme_json_member(acme_status_t *st, const cJSON *obj, const char *key, int type,
+                              bool required)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (*st != ACME_OK) {
+        return NULL;
+    }
+    if (item == NULL ? required : (item->type & 0xFF) != type) {
+        *st = ACME_ERR_MALFORMED;
+        return NULL;
+    }
+    return item;
 }

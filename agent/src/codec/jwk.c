@@ -52,20 +52,30 @@ static acme_status_t finish(char *out, size_t cap, size_t pos, size_t *len)
 acme_status_t acme_jwk_write_ec_p256(const uint8_t x[32], const uint8_t y[32], char *out,
                                      size_t cap, size_t *len)
 {
+    /* A fixed length (ACME_JWK_EC_P256_LEN): one check, then no more. */
     static const char head[] = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"";
     static const char mid[] = "\",\"y\":\"";
-    static const char tail[] = "\"}";
     if (x == NULL || y == NULL || out == NULL) {
         return ACME_ERR_INVALID_ARG;
     }
-    size_t pos = 0;
-    bool ok = put(out, cap, &pos, head, LIT_LEN(head)) && put_b64u(out, cap, &pos, x, 32) &&
-              put(out, cap, &pos, mid, LIT_LEN(mid)) && put_b64u(out, cap, &pos, y, 32) &&
-              put(out, cap, &pos, tail, LIT_LEN(tail));
-    if (!ok) {
+    if (cap <= ACME_JWK_EC_P256_LEN) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
-    return finish(out, cap, pos, len);
+    size_t written = 0;
+    char *p = out;
+    memcpy(p, head, LIT_LEN(head));
+    p += LIT_LEN(head);
+    (void)acme_base64url_encode(x, 32, p, ACME_BASE64URL_LEN(32), &written);
+    p += ACME_BASE64URL_LEN(32);
+    memcpy(p, mid, LIT_LEN(mid));
+    p += LIT_LEN(mid);
+    (void)acme_base64url_encode(y, 32, p, ACME_BASE64URL_LEN(32), &written);
+    p += ACME_BASE64URL_LEN(32);
+    memcpy(p, "\"}", 3);
+    if (len != NULL) {
+        *len = ACME_JWK_EC_P256_LEN;
+    }
+    return ACME_OK;
 }
 
 acme_status_t acme_jwk_write_rsa(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
@@ -148,13 +158,17 @@ acme_status_t acme_key_authorization(const char *token, const char *thumbprint, 
     if (b64u_length(thumbprint, ACME_JWK_THUMBPRINT_LEN) != ACME_JWK_THUMBPRINT_LEN) {
         return ACME_ERR_INVALID_ARG;
     }
-    size_t pos = 0;
-    bool ok = put(out, cap, &pos, token, token_len) && put(out, cap, &pos, ".", 1) &&
-              put(out, cap, &pos, thumbprint, ACME_JWK_THUMBPRINT_LEN);
-    if (!ok) {
+    size_t n = token_len + 1u + ACME_JWK_THUMBPRINT_LEN;
+    if (cap <= n) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
-    return finish(out, cap, pos, len);
+    memcpy(out, token, token_len);
+    out[token_len] = '.';
+    memcpy(out + token_len + 1u, thumbprint, ACME_JWK_THUMBPRINT_LEN + 1u); /* with its NUL */
+    if (len != NULL) {
+        *len = n;
+    }
+    return ACME_OK;
 }
 
 acme_status_t acme_jwk_write_key(const acme_public_key_t *pub, char *out, size_t cap, size_t *len)

@@ -138,25 +138,26 @@ acme_status_t acme_jws_write(const acme_jws_header_t *hdr, const char *payload, 
     }
     memmove(out + pos + shift, out + pos, json_len);
     (void)encode_at(out, cap, &pos, out + pos + shift, json_len);
-    size_t protected_len = pos - protected_at;
 
-    if (!put(out, cap, &pos, prefix_payload, LIT_LEN(prefix_payload))) {
+    /* The signing input (RFC 7515 §5.1) b64u(header) "." b64u(payload) is
+     * written in place and hashed in one piece; then the '.' makes way for
+     * the payload's JSON prefix. */
+    if (!put(out, cap, &pos, ".", 1)) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
     size_t payload_at = pos;
     if (!encode_at(out, cap, &pos, payload != NULL ? payload : "", payload_len)) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
-
-    /* Signing input (RFC 7515 §5.1): b64u(header) "." b64u(payload), hashed
-     * where it lies rather than assembled in a copy. */
     uint8_t digest[32];
-    acme_sha256_t h;
-    acme_sha256_begin(&h);
-    acme_sha256_update(&h, out + protected_at, protected_len);
-    acme_sha256_update(&h, ".", 1);
-    acme_sha256_update(&h, out + payload_at, pos - payload_at);
-    acme_sha256_finish(&h, digest);
+    acme_sha256(out + protected_at, pos - protected_at, digest);
+    size_t grow = LIT_LEN(prefix_payload) - 1u;
+    if (grow > cap - pos) {
+        return ACME_ERR_BUFFER_TOO_SMALL;
+    }
+    memmove(out + payload_at + grow, out + payload_at, pos - payload_at);
+    memcpy(out + payload_at - 1u, prefix_payload, LIT_LEN(prefix_payload));
+    pos += grow;
 
     /* The signer writes into the free tail of out and leaves the signature
      * flush against the end; it is encoded from there (see the top). */

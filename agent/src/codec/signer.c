@@ -17,7 +17,7 @@ acme_status_t acme_signer_sign_to_end(const acme_signer_t *signer, const uint8_t
     }
     uint8_t *area = buf + cap - tail;
     size_t n = 0;
-    acme_status_t st = signer->sign_digest(signer->ctx, digest, area, tail, &n);
+    acme_status_t st = (acme_status_t)signer->sign_digest(signer->ctx, digest, area, tail, &n);
     if (st != ACME_OK) {
         return st;
     }

@@ -11,6 +11,7 @@
  */
 #include "acme/codec/url.h"
 
+#include "acme/codec/dns_message.h"
 #include "acme/codec/ip_addr.h"
 #include "acme/config_defaults.h"
 #include "ascii.h"
@@ -63,34 +64,18 @@ static bool parse_ip(const char *s, size_t n, acme_ip_family_t family, acme_ip_a
  * label starts with a digit (no TLD does), a dotted-quad IPv4 address. */
 static acme_status_t check_host(const char *s, size_t n)
 {
-    if (n == 0) {
-        return ACME_ERR_MALFORMED;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '-' && s[i] != '.') {
-            return ACME_ERR_MALFORMED;
-        }
-    }
     if (n > URL_HOST_MAX) {
         return ACME_ERR_OVERSIZE;
     }
-    size_t label_start = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && s[i] != '.') {
-            continue;
-        }
-        size_t label_len = i - label_start;
-        if (label_len == 0 || label_len > URL_LABEL_MAX || s[label_start] == '-' ||
-            s[i - 1u] == '-') {
-            return ACME_ERR_MALFORMED;
-        }
-        if (i == n && is_digit(s[label_start])) {
-            acme_ip_addr_t v4;
-            return parse_ip(s, n, ACME_IP_V4, &v4) ? ACME_OK : ACME_ERR_MALFORMED;
-        }
-        label_start = i + 1u;
+    if (!acme_dns_labels_ok(s, n)) {
+        return ACME_ERR_MALFORMED;
     }
-    return ACME_OK;
+    size_t last = n; /* where the last label starts */
+    while (last > 0 && s[last - 1u] != '.') {
+        last--;
+    }
+    acme_ip_addr_t v4;
+    return !is_digit(s[last]) || parse_ip(s, n, ACME_IP_V4, &v4) ? ACME_OK : ACME_ERR_MALFORMED;
 }
 
 /* Path and query: pchars, '/', '?' and well-formed percent escapes. */

@@ -131,6 +131,10 @@ acme_status_t acme_cert_der_parse_check(const uint8_t *der, size_t len);
  * not a certificate), ACME_ERR_NO_MEMORY. ACME_ERR_INVALID_ARG unless
  * 1 <= name_count <= ACME_MAX_IDENTIFIERS and every name is 1..
  * ACME_DNS_NAME_MAX characters. */
+/* The names acme_cert_der_matches accepts: 1..ACME_MAX_IDENTIFIERS of them,
+ * each 1..ACME_DNS_NAME_MAX characters; their lengths go to name_len. */
+bool acme_cert_names_usable(const char *const *names, size_t name_count, size_t *name_len);
+
 acme_status_t acme_cert_der_matches(const uint8_t *der, size_t len, const acme_key_t *key,
                                     const char *const *names, size_t name_count);
 

@@ -86,9 +86,6 @@ CRYPTO_STATIC_ASSERT(sizeof(mbedtls_sha256_context) <= sizeof(acme_sha256_t), sh
 
 /* ---- Limits ------------------------------------------------------------------ */
 
-/* SubjectPublicKeyInfo buffers for the key comparison: P-256 is 91 bytes,
- * RSA-2048 294; a certificate key that does not fit cannot be ours. */
-#define SPKI_BUF_MAX 320u
 /* The only RSA size the agent generates or loads. */
 #define RSA_BITS 2048u
 #define RSA_BYTES (RSA_BITS / 8u)
@@ -188,10 +185,7 @@ void acme_sha256_finish(acme_sha256_t *h, uint8_t digest[32])
 
 void acme_sha256(const void *data, size_t len, uint8_t digest[32])
 {
-    acme_sha256_t h;
-    acme_sha256_begin(&h);
-    acme_sha256_update(&h, data, len);
-    acme_sha256_finish(&h, digest);
+    (void)mbedtls_sha256_ret(data, len, digest, 0); /* software SHA-256 cannot fail */
 }
 
 acme_status_t acme_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t len,
@@ -208,9 +202,9 @@ acme_status_t acme_hmac_sha256(const uint8_t *key, size_t key_len, const void *d
 /* ---- DRBG ------------------------------------------------------------------------ */
 
 struct acme_drbg {
-    mbedtls_ctr_drbg_context ctr;
     acme_entropy_fn entropy;
     void *entropy_ctx;
+    mbedtls_ctr_drbg_context ctr;
 };
 
 /* mbedTLS's entropy callback shape over the port's rng seam. Also used for
@@ -469,17 +463,17 @@ acme_status_t acme_key_public(const acme_key_t *key, acme_public_key_t *out)
     memset(out, 0, sizeof(*out));
     int ret;
     if (key->type == ACME_KEY_P256) {
+        /* Q is affine (Z = 1), as mbedTLS keeps public points: X and Y are
+         * the coordinates, each written big-endian into 32 bytes. */
         const mbedtls_ecp_keypair *ec = mbedtls_pk_ec(key->pk);
-        uint8_t point[65]; /* 04 || X || Y */
-        size_t olen = 0;
-        ret = mbedtls_ecp_point_write_binary(&ec->grp, &ec->Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen,
-                                             point, sizeof(point));
-        if (ret != 0 || olen != sizeof(point)) {
+        ret = mbedtls_mpi_write_binary(&ec->Q.X, out->x, sizeof(out->x));
+        if (ret == 0) {
+            ret = mbedtls_mpi_write_binary(&ec->Q.Y, out->y, sizeof(out->y));
+        }
+        if (ret != 0) {
             return acme_mbedtls_status(ret, ACME_ERR_CRYPTO);
         }
         out->type = ACME_KEY_P256;
-        memcpy(out->x, point + 1, 32);
-        memcpy(out->y, point + 33, 32);
         return ACME_OK;
     }
 #if ACME_ENABLE_RSA_KEYS
@@ -504,8 +498,8 @@ acme_status_t acme_key_public(const acme_key_t *key, acme_public_key_t *out)
 
 /* ---- Software signer -------------------------------------------------------------- */
 
-static acme_status_t soft_sign_digest(void *ctx, const uint8_t digest[32], uint8_t *sig, size_t cap,
-                                      size_t *sig_len)
+static int32_t soft_sign_digest(void *ctx, const uint8_t digest[32], uint8_t *sig, size_t cap,
+                                size_t *sig_len)
 {
     acme_soft_signer_t *state = ctx;
     if (state == NULL || state->key == NULL || state->drbg == NULL || digest == NULL ||
@@ -649,7 +643,7 @@ static acme_status_t fill_info(const mbedtls_x509_crt *crt, acme_cert_info_t *in
      * 00 (high bit set) is kept and the bytes can be recovered exactly (ARI's
      * certificate identifier uses them, RFC 9773 §4.1). RFC 5280 allows 20
      * octets; more than the field holds is not a certificate we accept. */
-    static const char hex[] = "0123456789abcdef";
+    const char *hex = "0123456789abcdef"; /* a literal: merged with the others */
     if (crt->serial.len == 0 || crt->serial.len * 2u > ACME_CERT_SERIAL_MAX) {
         return ACME_ERR_BAD_CERT;
     }
@@ -711,28 +705,26 @@ acme_status_t acme_cert_der_parse_check(const uint8_t *der, size_t len)
     return st;
 }
 
-/* The leaf's key is key: both SubjectPublicKeyInfos re-encoded by mbedTLS and
- * compared byte for byte (so an equivalent but differently encoded SPKI in
- * the certificate still matches). */
-static acme_status_t check_leaf_key(mbedtls_x509_crt *leaf, const acme_key_t *key, uint8_t *buf_a,
-                                    uint8_t *buf_b)
+/* The leaf's key is key: the same type (P-256 or RSA-2048, the agent's
+ * kinds) and the same public values, whatever the encoding of the
+ * certificate's SubjectPublicKeyInfo. */
+static acme_status_t check_leaf_key(const mbedtls_x509_crt *leaf, const acme_key_t *key)
 {
-    size_t key_len = 0;
-    acme_status_t st = acme_key_write_spki(key, buf_a, SPKI_BUF_MAX, &key_len);
-    if (st != ACME_OK) {
-        return st;
-    }
-    int ret = mbedtls_pk_write_pubkey_der(&leaf->pk, buf_b, SPKI_BUF_MAX);
-    if (ret <= 0) {
-        st = acme_mbedtls_status(ret, ACME_ERR_KEY_MISMATCH);
-        /* Too big to be ours, or a key type mbedTLS cannot write. */
-        return st == ACME_ERR_NO_MEMORY ? st : ACME_ERR_KEY_MISMATCH;
-    }
-    const uint8_t *leaf_spki = buf_b + SPKI_BUF_MAX - (size_t)ret;
-    if ((size_t)ret != key_len || memcmp(buf_a, leaf_spki, key_len) != 0) {
+    if (classify(&leaf->pk) != key->type) {
         return ACME_ERR_KEY_MISMATCH;
     }
-    return ACME_OK;
+#if ACME_ENABLE_RSA_KEYS
+    if (key->type == ACME_KEY_RSA2048) {
+        const mbedtls_rsa_context *a = mbedtls_pk_rsa(leaf->pk);
+        const mbedtls_rsa_context *b = mbedtls_pk_rsa(key->pk);
+        return mbedtls_mpi_cmp_mpi(&a->N, &b->N) == 0 && mbedtls_mpi_cmp_mpi(&a->E, &b->E) == 0
+                   ? ACME_OK
+                   : ACME_ERR_KEY_MISMATCH;
+    }
+#endif
+    return mbedtls_ecp_point_cmp(&mbedtls_pk_ec(leaf->pk)->Q, &mbedtls_pk_ec(key->pk)->Q) == 0
+               ? ACME_OK
+               : ACME_ERR_KEY_MISMATCH;
 }
 
 /* The leaf names exactly the requested names: every SAN is a dNSName equal
@@ -770,26 +762,30 @@ static acme_status_t check_leaf_names(const mbedtls_x509_crt *leaf, const char *
     return ACME_OK;
 }
 
+bool acme_cert_names_usable(const char *const *names, size_t name_count, size_t *name_len)
+{
+    if (names == NULL || name_count == 0 || name_count > ACME_MAX_IDENTIFIERS) {
+        return false;
+    }
+    for (size_t i = 0; i < name_count; i++) {
+        size_t n = 0;
+        while (names[i] != NULL && n <= ACME_DNS_NAME_MAX && names[i][n] != '\0') {
+            n++;
+        }
+        if (n == 0 || n > ACME_DNS_NAME_MAX) {
+            return false;
+        }
+        name_len[i] = n;
+    }
+    return true;
+}
+
 acme_status_t acme_cert_der_matches(const uint8_t *der, size_t len, const acme_key_t *key,
                                     const char *const *names, size_t name_count)
 {
     size_t name_len[ACME_MAX_IDENTIFIERS];
-    if (der == NULL || key == NULL || names == NULL || name_count == 0 ||
-        name_count > ACME_MAX_IDENTIFIERS) {
+    if (der == NULL || key == NULL || !acme_cert_names_usable(names, name_count, name_len)) {
         return ACME_ERR_INVALID_ARG;
-    }
-    for (size_t i = 0; i < name_count; i++) {
-        if (names[i] == NULL) {
-            return ACME_ERR_INVALID_ARG;
-        }
-        size_t n = 0;
-        while (n <= ACME_DNS_NAME_MAX && names[i][n] != '\0') {
-            n++;
-        }
-        if (n == 0 || n > ACME_DNS_NAME_MAX) {
-            return ACME_ERR_INVALID_ARG;
-        }
-        name_len[i] = n;
     }
 
     mbedtls_x509_crt crt;
@@ -797,18 +793,9 @@ acme_status_t acme_cert_der_matches(const uint8_t *der, size_t len, const acme_k
     if (st != ACME_OK) {
         return st;
     }
-    /* Two SPKI encodings side by side, from the arena rather than the stack:
-     * the caller may be deep in the agent's call chain. */
-    uint8_t *spki = mbedtls_calloc(1, 2u * SPKI_BUF_MAX);
-    if (spki == NULL) {
-        st = ACME_ERR_NO_MEMORY;
-    } else {
-        st = check_leaf_key(&crt, key, spki, spki + SPKI_BUF_MAX);
-        if (st == ACME_OK) {
-            st = check_leaf_names(&crt, names, name_len, name_count);
-        }
-        mbedtls_platform_zeroize(spki, 2u * SPKI_BUF_MAX);
-        mbedtls_free(spki);
+    st = check_leaf_key(&crt, key);
+    if (st == ACME_OK) {
+        st = check_leaf_names(&crt, names, name_len, name_count);
     }
     mbedtls_x509_crt_free(&crt);
     return st;

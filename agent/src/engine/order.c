@@ -12,7 +12,18 @@
 #include "acme/engine/poll_delay.h"
 #include "codec/ascii.h"
 
+#if ACME_ISSUE_TIMEOUT_MS > 0x7FFFFFFFu
+#error "ACME_ISSUE_TIMEOUT_MS must fit the engine's 32-bit times"
+#endif
+
 /* ---- small helpers -------------------------------------------------------- */
+
+/* The time of the call at hand, in ms since the order started. */
+static void set_now(acme_order_t *o, uint64_t now_ms)
+{
+    uint64_t since = now_ms - o->started_ms;
+    o->now = since > UINT32_MAX ? UINT32_MAX : (uint32_t)since;
+}
 
 static bool is_terminal(const acme_order_t *o)
 {
@@ -26,7 +37,9 @@ static acme_status_t fail(acme_order_t *o, acme_status_t status)
     return status;
 }
 
-/* Fail with a problem the agent itself describes (no server document). */
+/* Fail with a problem the agent itself describes (no server document).
+ * Without ACME_ERROR_TEXT there is no sentence to keep. */
+#if ACME_ERROR_TEXT
 static acme_status_t fail_detail(acme_order_t *o, acme_status_t status, const char *detail)
 {
     size_t n = strlen(detail);
@@ -37,6 +50,9 @@ static acme_status_t fail_detail(acme_order_t *o, acme_status_t status, const ch
     o->problem.detail[n] = '\0';
     return fail(o, status);
 }
+#else
+#define fail_detail(o, status, detail) fail(o, status)
+#endif
 
 static acme_status_t copy_url(char *dst, const char *src)
 {
@@ -69,25 +85,10 @@ static bool name_is_requested(const acme_order_t *o, const char *name)
     return false;
 }
 
-static void set_request(acme_order_t *o, uint8_t method, const char *url, size_t payload_len)
-{
-    memset(&o->request, 0, sizeof(o->request));
-    o->request.method = method;
-    o->request.url = url;
-    o->request.payload = o->payload;
-    o->request.payload_len = payload_len;
-}
-
-/* POST-as-GET: signed, empty payload (RFC 8555 §6.3). */
-static void post_as_get(acme_order_t *o, const char *url)
-{
-    o->payload[0] = '\0';
-    set_request(o, ACME_REQ_POST, url, 0);
-}
-
 /* ---- payloads --------------------------------------------------------------- */
 
-static acme_status_t write_new_account(acme_order_t *o, size_t *len)
+/* The members of the newAccount payload. */
+static acme_status_t new_account_members(acme_order_t *o, acme_json_writer_t *w)
 {
     char eab[ACME_EAB_JWS_MAX];
     size_t eab_len = 0;
@@ -106,54 +107,35 @@ static acme_status_t write_new_account(acme_order_t *o, size_t *len)
         return ACME_ERR_UNSUPPORTED; /* EAB not compiled in */
     }
 #endif
-    acme_json_writer_t w;
-    acme_jw_init(&w, o->payload, sizeof(o->payload));
-    acme_jw_object_begin(&w);
-    acme_jw_key(&w, "termsOfServiceAgreed");
-    acme_jw_bool(&w, o->params.terms_agreed);
+    acme_jw_key(w, "termsOfServiceAgreed");
+    acme_jw_bool(w, o->params.terms_agreed);
     if (o->params.contact != NULL && o->params.contact[0] != '\0') {
-        acme_jw_key(&w, "contact");
-        acme_jw_array_begin(&w);
-        acme_jw_string(&w, o->params.contact);
-        acme_jw_array_end(&w);
+        acme_jw_key(w, "contact");
+        acme_jw_array_begin(w);
+        acme_jw_string(w, o->params.contact);
+        acme_jw_array_end(w);
     }
     if (eab_len > 0) {
-        acme_jw_key(&w, "externalAccountBinding");
-        acme_jw_raw(&w, eab, eab_len);
+        acme_jw_key(w, "externalAccountBinding");
+        acme_jw_raw(w, eab, eab_len);
     }
-    acme_jw_object_end(&w);
-    return acme_jw_finish(&w, len);
+    return ACME_OK;
 }
 
-static acme_status_t write_new_order(acme_order_t *o, size_t *len)
+/* The members of the newOrder payload. */
+static void new_order_members(const acme_order_t *o, acme_json_writer_t *w)
 {
-    acme_json_writer_t w;
-    acme_jw_init(&w, o->payload, sizeof(o->payload));
-    acme_jw_object_begin(&w);
-    acme_jw_key(&w, "identifiers");
-    acme_jw_array_begin(&w);
+    acme_jw_key(w, "identifiers");
+    acme_jw_array_begin(w);
     for (size_t i = 0; i < o->params.name_count; i++) {
-        acme_jw_object_begin(&w);
-        acme_jw_key(&w, "type");
-        acme_jw_string(&w, "dns");
-        acme_jw_key(&w, "value");
-        acme_jw_string(&w, o->params.names[i]);
-        acme_jw_object_end(&w);
+        acme_jw_object_begin(w);
+        acme_jw_key(w, "type");
+        acme_jw_string(w, "dns");
+        acme_jw_key(w, "value");
+        acme_jw_string(w, o->params.names[i]);
+        acme_jw_object_end(w);
     }
-    acme_jw_array_end(&w);
-    acme_jw_object_end(&w);
-    return acme_jw_finish(&w, len);
-}
-
-static acme_status_t write_finalize(acme_order_t *o, size_t *len)
-{
-    acme_json_writer_t w;
-    acme_jw_init(&w, o->payload, sizeof(o->payload));
-    acme_jw_object_begin(&w);
-    acme_jw_key(&w, "csr");
-    acme_jw_base64url(&w, o->params.csr_der, o->params.csr_len);
-    acme_jw_object_end(&w);
-    return acme_jw_finish(&w, len);
+    acme_jw_array_end(w);
 }
 
 /* ---- polling ------------------------------------------------------------------ */
@@ -177,49 +159,59 @@ static bool all_tokens_served(const acme_order_t *o)
  * validated and a short settle time replaces the backoff delay; a CA that
  * still says "pending" on a later poll gets the backoff, not a poll every
  * settle time (acme_order_on_served covers serves during a wait). */
-static void schedule_poll(acme_order_t *o, const acme_http_response_t *resp, uint64_t now_ms,
-                          int64_t wall_s)
+static void schedule_poll(acme_order_t *o)
 {
-    uint64_t delay = acme_backoff_step(&o->poll_delay_ms);
-    uint32_t retry_after = acme_retry_after_ms(resp, wall_s);
-    if (retry_after > 0) {
-        delay = retry_after;
-        o->retry_not_before_ms = now_ms + retry_after;
+    uint32_t delay = acme_backoff_step(&o->poll_delay_ms);
+    if (o->retry_after_ms > 0) {
+        delay = o->retry_after_ms;
+        o->retry_not_before = o->now + o->retry_after_ms;
     }
-    o->wait_until_ms = now_ms + delay;
-    bool served_in_flight = o->last_served_ms >= o->request_sent_ms;
+    o->wait_until = o->now + delay;
+    bool served_in_flight = o->last_served >= o->request_sent;
     if (o->phase == ACME_PHASE_POLL_READY && served_in_flight && all_tokens_served(o)) {
-        uint64_t settle = o->last_served_ms + ACME_POLL_AFTER_SERVE_MS;
-        if (settle < now_ms) {
-            settle = now_ms;
+        uint32_t settle = o->last_served + ACME_POLL_AFTER_SERVE_MS;
+        if (settle < o->now) {
+            settle = o->now;
         }
-        if (settle < o->wait_until_ms) {
-            o->wait_until_ms = settle;
+        if (settle < o->wait_until) {
+            o->wait_until = settle;
         }
     }
-    if (o->wait_until_ms < o->retry_not_before_ms) {
-        o->wait_until_ms = o->retry_not_before_ms;
+    if (o->wait_until < o->retry_not_before) {
+        o->wait_until = o->retry_not_before;
     }
-    if (o->wait_until_ms > o->deadline_ms) {
-        o->wait_until_ms = o->deadline_ms; /* wake up to fail on time */
+    if (o->wait_until > o->deadline) {
+        o->wait_until = o->deadline; /* wake up to fail on time */
     }
 }
 
-static void start_polling(acme_order_t *o, uint8_t phase, const acme_http_response_t *resp,
-                          uint64_t now_ms, int64_t wall_s)
+static void start_polling(acme_order_t *o, uint8_t phase)
 {
     o->phase = phase;
     o->poll_delay_ms = 0;
-    o->retry_not_before_ms = 0;
-    schedule_poll(o, resp, now_ms, wall_s);
+    o->retry_not_before = 0;
+    schedule_poll(o);
+}
+
+/* The order is still on its way (pending authorizations, or finalized and
+ * not issued yet): poll again, a bounded number of times. */
+static acme_status_t poll_again(acme_order_t *o)
+{
+    if (++o->polls > ACME_POLL_MAX_COUNT) {
+        return fail_detail(o, ACME_ERR_TIMEOUT,
+                           ACME_TEXT(o->phase == ACME_PHASE_POLL_READY
+                                         ? "order still pending after max polls"
+                                         : "order not issued after max polls"));
+    }
+    schedule_poll(o);
+    return ACME_WOULD_BLOCK;
 }
 
 /* ---- response handlers per phase -------------------------------------------- */
 
 /* Move on according to an order's status (after newOrder, a poll, or
  * finalize). */
-static acme_status_t follow_order(acme_order_t *o, const acme_order_object_t *order,
-                                  const acme_http_response_t *resp, uint64_t now_ms, int64_t wall_s)
+static acme_status_t follow_order(acme_order_t *o, const acme_order_object_t *order)
 {
     switch (order->status) {
     case ACME_OBJ_PENDING:
@@ -229,39 +221,21 @@ static acme_status_t follow_order(acme_order_t *o, const acme_order_object_t *or
             return ACME_WOULD_BLOCK;
         }
         if (o->phase == ACME_PHASE_POLL_READY) {
-            if (++o->polls > ACME_POLL_MAX_COUNT) {
-                return fail_detail(o, ACME_ERR_TIMEOUT,
-                                   ACME_TEXT("order still pending after max polls"));
-            }
-            schedule_poll(o, resp, now_ms, wall_s);
-            return ACME_WOULD_BLOCK;
+            return poll_again(o);
         }
         return fail_detail(o, ACME_ERR_MALFORMED, ACME_TEXT("order went back to pending"));
     case ACME_OBJ_READY:
-        if (o->phase == ACME_PHASE_FINALIZE || o->phase == ACME_PHASE_POLL_VALID) {
-            /* Finalize accepted but not started yet: wait for processing. */
-            if (o->phase == ACME_PHASE_FINALIZE) {
-                start_polling(o, ACME_PHASE_POLL_VALID, resp, now_ms, wall_s);
-            } else if (++o->polls > ACME_POLL_MAX_COUNT) {
-                return fail_detail(o, ACME_ERR_TIMEOUT,
-                                   ACME_TEXT("order not issued after max polls"));
-            } else {
-                schedule_poll(o, resp, now_ms, wall_s);
-            }
+        if (o->phase != ACME_PHASE_FINALIZE && o->phase != ACME_PHASE_POLL_VALID) {
+            o->phase = ACME_PHASE_FINALIZE;
             return ACME_WOULD_BLOCK;
         }
-        o->phase = ACME_PHASE_FINALIZE;
-        return ACME_WOULD_BLOCK;
+        /* Finalize accepted but not started yet: wait for processing. */
+        /* fall through */
     case ACME_OBJ_PROCESSING:
         if (o->phase == ACME_PHASE_POLL_VALID) {
-            if (++o->polls > ACME_POLL_MAX_COUNT) {
-                return fail_detail(o, ACME_ERR_TIMEOUT,
-                                   ACME_TEXT("order not issued after max polls"));
-            }
-            schedule_poll(o, resp, now_ms, wall_s);
-        } else {
-            start_polling(o, ACME_PHASE_POLL_VALID, resp, now_ms, wall_s);
+            return poll_again(o);
         }
+        start_polling(o, ACME_PHASE_POLL_VALID);
         return ACME_WOULD_BLOCK;
     case ACME_OBJ_VALID:
         if (order->certificate[0] == '\0') {
@@ -327,8 +301,7 @@ static acme_status_t on_account(acme_order_t *o, const acme_http_response_t *res
     return ACME_WOULD_BLOCK;
 }
 
-static acme_status_t on_order(acme_order_t *o, const acme_http_response_t *resp, uint64_t now_ms,
-                              int64_t wall_s)
+static acme_status_t on_order(acme_order_t *o, const acme_http_response_t *resp)
 {
     acme_order_object_t order;
     acme_status_t st = acme_order_object_read(resp->body, resp->body_len, &order, &o->problem);
@@ -353,12 +326,11 @@ static acme_status_t on_order(acme_order_t *o, const acme_http_response_t *resp,
             o->authz[i].served = false;
         }
     }
-    return follow_order(o, &order, resp, now_ms, wall_s);
+    return follow_order(o, &order);
 }
 
 /* After authz i is handled (challenge posted or nothing needed). */
-static void next_authz(acme_order_t *o, const acme_http_response_t *resp, uint64_t now_ms,
-                       int64_t wall_s)
+static void next_authz(acme_order_t *o)
 {
     o->authz_index++;
     if (o->authz_index < o->authz_count) {
@@ -366,18 +338,17 @@ static void next_authz(acme_order_t *o, const acme_http_response_t *resp, uint64
         return;
     }
     o->polls = 0;
-    start_polling(o, ACME_PHASE_POLL_READY, resp, now_ms, wall_s);
+    start_polling(o, ACME_PHASE_POLL_READY);
     bool challenged = false;
     for (size_t i = 0; i < o->authz_count; i++) {
         challenged |= o->authz[i].token[0] != '\0';
     }
     if (!challenged) {
-        o->wait_until_ms = now_ms > o->retry_not_before_ms ? now_ms : o->retry_not_before_ms;
+        o->wait_until = o->now > o->retry_not_before ? o->now : o->retry_not_before;
     }
 }
 
-static acme_status_t on_authz(acme_order_t *o, const acme_http_response_t *resp, uint64_t now_ms,
-                              int64_t wall_s)
+static acme_status_t on_authz(acme_order_t *o, const acme_http_response_t *resp)
 {
     acme_authz_object_t authz;
     acme_status_t st = acme_authz_object_read(resp->body, resp->body_len, &authz, &o->problem);
@@ -402,7 +373,7 @@ static acme_status_t on_authz(acme_order_t *o, const acme_http_response_t *resp,
     }
     switch (authz.status) {
     case ACME_OBJ_VALID:
-        next_authz(o, resp, now_ms, wall_s);
+        next_authz(o);
         return ACME_WOULD_BLOCK;
     case ACME_OBJ_PENDING:
         break;
@@ -428,7 +399,7 @@ static acme_status_t on_authz(acme_order_t *o, const acme_http_response_t *resp,
     }
     if (authz.http01_status != ACME_OBJ_PENDING) {
         /* Already answered (processing/valid): just poll. */
-        next_authz(o, resp, now_ms, wall_s);
+        next_authz(o);
         return ACME_WOULD_BLOCK;
     }
     memcpy(o->challenge_url, authz.http01_url, sizeof(o->challenge_url));
@@ -436,8 +407,7 @@ static acme_status_t on_authz(acme_order_t *o, const acme_http_response_t *resp,
     return ACME_WOULD_BLOCK;
 }
 
-static acme_status_t on_challenge(acme_order_t *o, const acme_http_response_t *resp,
-                                  uint64_t now_ms, int64_t wall_s)
+static acme_status_t on_challenge(acme_order_t *o, const acme_http_response_t *resp)
 {
     acme_object_status_t status = ACME_OBJ_UNKNOWN;
     acme_status_t st = acme_challenge_object_read(resp->body, resp->body_len, &status, &o->problem);
@@ -447,7 +417,7 @@ static acme_status_t on_challenge(acme_order_t *o, const acme_http_response_t *r
     if (status == ACME_OBJ_INVALID) {
         return fail(o, ACME_ERR_ORDER_INVALID);
     }
-    next_authz(o, resp, now_ms, wall_s);
+    next_authz(o);
     return ACME_WOULD_BLOCK;
 }
 
@@ -497,7 +467,8 @@ acme_status_t acme_order_start(acme_order_t *o, const acme_order_params_t *param
     }
     o->phase = ACME_PHASE_DIRECTORY;
     o->status = ACME_WOULD_BLOCK;
-    o->deadline_ms = now_ms + ACME_ISSUE_TIMEOUT_MS;
+    o->started_ms = now_ms;
+    o->deadline = ACME_ISSUE_TIMEOUT_MS;
     if (params->directory != NULL) {
         o->directory = *params->directory;
         (void)directory_known(o);
@@ -508,51 +479,66 @@ acme_status_t acme_order_start(acme_order_t *o, const acme_order_params_t *param
 acme_action_t acme_order_next(acme_order_t *o, uint64_t now_ms)
 {
     acme_action_t act = {ACME_ACTION_SEND, 0};
-    if (!is_terminal(o) && now_ms >= o->deadline_ms) {
+    set_now(o, now_ms);
+    if (!is_terminal(o) && o->now >= o->deadline) {
         fail_detail(o, ACME_ERR_TIMEOUT, ACME_TEXT("issuance did not complete in time"));
     }
-    size_t len = 0;
+    /* Every request but the directory's is a POST; its payload is one JSON
+     * object ("{}" for a challenge) unless it is a POST-as-GET (RFC 8555
+     * §6.3), whose payload is empty. */
+    acme_request_t *req = &o->request;
+    memset(req, 0, sizeof(*req));
+    req->method = ACME_REQ_POST;
+    req->payload = o->payload;
+    bool as_get = false;
     acme_status_t st = ACME_OK;
+    acme_json_writer_t w;
+    acme_jw_init(&w, o->payload, sizeof(o->payload));
+    acme_jw_object_begin(&w);
     switch (o->phase) {
     case ACME_PHASE_DIRECTORY:
-        set_request(o, ACME_REQ_GET, o->params.directory_url, 0);
+        req->method = ACME_REQ_GET;
+        req->url = o->params.directory_url;
+        as_get = true;
         break;
     case ACME_PHASE_ACCOUNT:
-        st = write_new_account(o, &len);
-        set_request(o, ACME_REQ_POST, o->directory.new_account, len);
-        o->request.sign_with_jwk = true;
+        st = new_account_members(o, &w);
+        req->url = o->directory.new_account;
+        req->sign_with_jwk = true;
         break;
     case ACME_PHASE_SAVE_ACCOUNT:
         act.kind = ACME_ACTION_SAVE_ACCOUNT;
         break;
     case ACME_PHASE_NEW_ORDER:
-        st = write_new_order(o, &len);
-        set_request(o, ACME_REQ_POST, o->directory.new_order, len);
+        new_order_members(o, &w);
+        req->url = o->directory.new_order;
         break;
     case ACME_PHASE_AUTHZ:
     case ACME_PHASE_AUTHZ_ERROR:
-        post_as_get(o, o->authz[o->authz_index].url);
+        req->url = o->authz[o->authz_index].url;
+        as_get = true;
         break;
     case ACME_PHASE_CHALLENGE:
-        memcpy(o->payload, "{}", 3);
-        set_request(o, ACME_REQ_POST, o->challenge_url, 2);
+        req->url = o->challenge_url;
         break;
     case ACME_PHASE_POLL_READY:
     case ACME_PHASE_POLL_VALID:
-        if (now_ms < o->wait_until_ms) {
+        if (o->now < o->wait_until) {
             act.kind = ACME_ACTION_WAIT;
-            act.wait_until_ms = o->wait_until_ms;
-        } else {
-            post_as_get(o, o->order_url);
+            act.wait_until_ms = o->started_ms + o->wait_until;
         }
+        req->url = o->order_url;
+        as_get = true;
         break;
     case ACME_PHASE_FINALIZE:
-        st = write_finalize(o, &len);
-        set_request(o, ACME_REQ_POST, o->finalize_url, len);
+        acme_jw_key(&w, "csr");
+        acme_jw_base64url(&w, o->params.csr_der, o->params.csr_len);
+        req->url = o->finalize_url;
         break;
     case ACME_PHASE_CERTIFICATE:
-        post_as_get(o, o->certificate_url);
-        o->request.expect_chain = true;
+        req->url = o->certificate_url;
+        req->expect_chain = true;
+        as_get = true;
         break;
     case ACME_PHASE_DONE:
         act.kind = ACME_ACTION_DONE;
@@ -561,14 +547,17 @@ acme_action_t acme_order_next(acme_order_t *o, uint64_t now_ms)
         act.kind = ACME_ACTION_FAILED;
         break;
     }
-    if (act.kind == ACME_ACTION_SEND) {
-        o->request_sent_ms = now_ms;
-    }
-    if (st != ACME_OK) {
+    acme_jw_object_end(&w);
+    size_t len = 0;
+    if (acme_jw_finish(&w, &len) != ACME_OK || st != ACME_OK) {
         /* A payload that does not fit is a configuration limit. */
         fail_detail(o, ACME_ERR_BUFFER_TOO_SMALL,
                     ACME_TEXT("request payload exceeds ACME_PAYLOAD_MAX"));
         act.kind = ACME_ACTION_FAILED;
+    }
+    if (act.kind == ACME_ACTION_SEND) {
+        req->payload_len = as_get ? 0 : len;
+        o->request_sent = o->now;
     }
     return act;
 }
@@ -579,6 +568,8 @@ acme_status_t acme_order_on_response(acme_order_t *o, const acme_http_response_t
     if (is_terminal(o) || o->phase == ACME_PHASE_IDLE || o->phase == ACME_PHASE_SAVE_ACCOUNT) {
         return ACME_ERR_BAD_STATE;
     }
+    set_now(o, now_ms);
+    o->retry_after_ms = acme_retry_after_ms(resp, wall_s);
     if (resp->status >= 400) {
         return on_error_response(o, resp);
     }
@@ -597,12 +588,12 @@ acme_status_t acme_order_on_response(acme_order_t *o, const acme_http_response_t
     case ACME_PHASE_POLL_READY:
     case ACME_PHASE_FINALIZE:
     case ACME_PHASE_POLL_VALID:
-        return on_order(o, resp, now_ms, wall_s);
+        return on_order(o, resp);
     case ACME_PHASE_AUTHZ:
     case ACME_PHASE_AUTHZ_ERROR:
-        return on_authz(o, resp, now_ms, wall_s);
+        return on_authz(o, resp);
     case ACME_PHASE_CHALLENGE:
-        return on_challenge(o, resp, now_ms, wall_s);
+        return on_challenge(o, resp);
     case ACME_PHASE_CERTIFICATE:
         if (resp->body_len == 0) {
             return fail_detail(o, ACME_ERR_MALFORMED, ACME_TEXT("empty certificate download"));
@@ -629,27 +620,29 @@ void acme_order_account_saved(acme_order_t *o)
     }
 }
 
-bool acme_order_on_served(acme_order_t *o, const char *token, size_t token_len, uint64_t now_ms)
+const char *acme_order_on_served(acme_order_t *o, const char *token, size_t token_len,
+                                 uint64_t now_ms)
 {
     for (size_t i = 0; i < o->authz_count; i++) {
         acme_order_authz_t *a = &o->authz[i];
         if (a->token[0] != '\0' && strlen(a->token) == token_len &&
             memcmp(a->token, token, token_len) == 0) {
             a->served = true;
-            o->last_served_ms = now_ms;
+            set_now(o, now_ms);
+            o->last_served = o->now;
             if (o->phase == ACME_PHASE_POLL_READY && all_tokens_served(o)) {
-                uint64_t settle = now_ms + ACME_POLL_AFTER_SERVE_MS;
-                if (settle < o->retry_not_before_ms) {
-                    settle = o->retry_not_before_ms;
+                uint32_t settle = o->now + ACME_POLL_AFTER_SERVE_MS;
+                if (settle < o->retry_not_before) {
+                    settle = o->retry_not_before;
                 }
-                if (settle < o->wait_until_ms) {
-                    o->wait_until_ms = settle;
+                if (settle < o->wait_until) {
+                    o->wait_until = settle;
                 }
             }
-            return true;
+            return a->token;
         }
     }
-    return false;
+    return NULL;
 }
 
 const char *acme_order_token(const acme_order_t *o, size_t index)

@@ -8,17 +8,6 @@
 #include "acme/config_defaults.h"
 #include "acme/port.h"
 
-static uint32_t clamp_ms(int64_t ms)
-{
-    if (ms < (int64_t)ACME_RETRY_AFTER_MIN_MS) {
-        return ACME_RETRY_AFTER_MIN_MS;
-    }
-    if (ms > (int64_t)ACME_RETRY_AFTER_MAX_MS) {
-        return ACME_RETRY_AFTER_MAX_MS;
-    }
-    return (uint32_t)ms;
-}
-
 uint32_t acme_retry_after_ms(const acme_http_response_t *resp, int64_t wall_s)
 {
     int64_t s;
@@ -29,8 +18,16 @@ uint32_t acme_retry_after_ms(const acme_http_response_t *resp, int64_t wall_s)
     } else {
         return 0;
     }
-    /* Saturate before multiplying: the header may carry any number. */
-    return clamp_ms((s > 86400 * 365 ? 86400 * 365 : s) * 1000);
+    /* Clamped in seconds first (the header may carry any number), then in
+     * milliseconds, where 32 bits are plenty. */
+    if (s > (int64_t)(ACME_RETRY_AFTER_MAX_MS / 1000u)) {
+        return ACME_RETRY_AFTER_MAX_MS;
+    }
+    uint32_t ms = s > 0 ? (uint32_t)s * 1000u : 0u;
+    if (ms < ACME_RETRY_AFTER_MIN_MS) {
+        return ACME_RETRY_AFTER_MIN_MS;
+    }
+    return ms > ACME_RETRY_AFTER_MAX_MS ? ACME_RETRY_AFTER_MAX_MS : ms;
 }
 
 uint32_t acme_backoff_step(uint32_t *next_ms)

@@ -228,8 +228,15 @@ static acme_status_t finish_run(acme_agent_t *a, acme_status_t status)
     if (status != ACME_OK && !a->discover_only) {
         ACME_LOGE(a->port, "issuance failed: %s (%s)", acme_status_name(status),
                   a->problem.detail[0] != '\0' ? a->problem.detail : a->problem.type);
+#if ACME_ERROR_TEXT
+        const char *why = acme_strerror(status);
+#else
+        /* No sentences: the event's status says what failed, and the status
+         * name table stays out of the image unless the integrator uses it. */
+        const char *why = a->problem.type;
+#endif
         acme_ag_emit(a, ACME_EVENT_ISSUE_FAILED, status,
-                     a->problem.detail[0] != '\0' ? a->problem.detail : acme_strerror(status));
+                     a->problem.detail[0] != '\0' ? a->problem.detail : why);
     }
     return status;
 }
@@ -491,23 +498,18 @@ acme_status_t acme_agent_http01_lookup(acme_agent_t *a, const char *path, size_t
         path_len <= prefix || memcmp(path, CHALLENGE_PREFIX, prefix) != 0) {
         return ACME_ERR_NOT_FOUND;
     }
-    const char *token = path + prefix;
-    size_t token_len = path_len - prefix;
-    for (size_t i = 0;; i++) {
-        const char *t = acme_order_token(&a->order, i);
-        if (t == NULL) {
-            return ACME_ERR_NOT_FOUND;
-        }
-        if (t[0] != '\0' && strlen(t) == token_len && memcmp(t, token, token_len) == 0) {
-            acme_status_t st = acme_key_authorization(t, a->thumbprint, out, cap, len);
-            if (st == ACME_OK) {
-                ACME_LOGI(a->port, "http-01 token served");
-                acme_order_on_served(&a->order, token, token_len, a->now_ms);
-                acme_ag_emit(a, ACME_EVENT_CHALLENGE_SERVED, ACME_OK, t);
-            }
-            return st;
-        }
+    /* The engine knows the order's tokens (checked base64url when they
+     * arrived), so the key authorization below cannot fail for one of them. */
+    const char *t = acme_order_on_served(&a->order, path + prefix, path_len - prefix, a->now_ms);
+    if (t == NULL) {
+        return ACME_ERR_NOT_FOUND;
     }
+    acme_status_t st = acme_key_authorization(t, a->thumbprint, out, cap, len);
+    if (st == ACME_OK) {
+        ACME_LOGI(a->port, "http-01 token served");
+        acme_ag_emit(a, ACME_EVENT_CHALLENGE_SERVED, ACME_OK, t);
+    }
+    return st;
 }
 
 /* ---- results and stored state ----------------------------------------------------- */

@@ -59,39 +59,31 @@ bool acme_http01_server_running(const acme_http01_server_t *s)
     return s->listener >= 0;
 }
 
-/* Build the answer for the request in c->buf into c->buf. */
-static void prepare_answer(acme_http01_server_t *s, acme_http01_conn_t *c)
+/* Answer the request in c->buf (parsed with status st into req) in c->buf:
+ * the key authorization for a known token, else an empty 4xx. The lookup
+ * reads the path from c->buf before the answer overwrites it. */
+static void prepare_answer(acme_http01_server_t *s, acme_http01_conn_t *c, acme_status_t st,
+                           const acme_http_request_t *req)
 {
-    acme_http_request_t req;
-    acme_status_t st = acme_http_request_parse(c->buf, c->rx_len, &req);
     char body[ACME_TOKEN_MAX + 64];
     size_t body_len = 0;
     int status = 400;
     bool head_only = false;
-    if (st == ACME_OK && req.method != ACME_METHOD_GET && req.method != ACME_METHOD_HEAD) {
+    if (st == ACME_OK) {
         status = 405;
-    } else if (st == ACME_OK) {
-        head_only = req.method == ACME_METHOD_HEAD;
-        /* The path points into c->buf, which the answer overwrites: copy.
-         * A path longer than the challenge prefix plus the longest token
-         * cannot match, so the copy is small. */
-        char path[sizeof("/.well-known/acme-challenge/") + ACME_TOKEN_MAX];
-        size_t n = req.path_len < sizeof(path) ? req.path_len : 0;
-        memcpy(path, req.path, n);
-        status = 404;
-        if (n > 0 && s->lookup(s->lookup_ctx, path, n, body, sizeof(body), &body_len) == ACME_OK) {
-            status = 200;
+        if (req->method == ACME_METHOD_GET || req->method == ACME_METHOD_HEAD) {
+            head_only = req->method == ACME_METHOD_HEAD;
+            status = s->lookup(s->lookup_ctx, req->path, req->path_len, body, sizeof(body),
+                               &body_len) == ACME_OK
+                         ? 200
+                         : 404;
         }
     }
-    if (status != 200) {
-        static const char not_found[] = "not found\n";
-        static const char bad[] = "bad request\n";
-        const char *text = status == 404 ? not_found : bad;
-        body_len = strlen(text);
-        memcpy(body, text, body_len);
-        s->refused++;
-    } else {
+    if (status == 200) {
         s->served++;
+    } else {
+        s->refused++;
+        body_len = 0;
     }
     size_t len = 0;
     if (acme_http_response_write((char *)c->buf, sizeof(c->buf), &len, status, "text/plain", body,
@@ -111,24 +103,23 @@ static void conn_step(acme_http01_server_t *s, acme_http01_conn_t *c, uint64_t n
         return;
     }
     if (c->state == CONN_READING) {
-        if (c->rx_len == sizeof(c->buf)) {
-            prepare_answer(s, c); /* oversize head: parse fails -> 400 */
-            return;
-        }
-        int32_t n =
-            s->net->recv(s->net_ctx, c->handle, c->buf + c->rx_len, sizeof(c->buf) - c->rx_len);
-        if (n == ACME_WOULD_BLOCK) {
-            return;
-        }
-        if (n <= 0) {
-            conn_close(s, c);
-            return;
-        }
-        c->rx_len += (size_t)n;
         acme_http_request_t req;
-        acme_status_t st = acme_http_request_parse(c->buf, c->rx_len, &req);
+        acme_status_t st = ACME_ERR_OVERSIZE; /* a full buffer without a whole head */
+        if (c->rx_len < sizeof(c->buf)) {
+            int32_t n = s->net->recv(s->net_ctx, c->handle, c->buf + c->rx_len,
+                                     sizeof(c->buf) - c->rx_len);
+            if (n == ACME_WOULD_BLOCK) {
+                return;
+            }
+            if (n <= 0) {
+                conn_close(s, c);
+                return;
+            }
+            c->rx_len += (size_t)n;
+            st = acme_http_request_parse(c->buf, c->rx_len, &req);
+        }
         if (st != ACME_WOULD_BLOCK) {
-            prepare_answer(s, c);
+            prepare_answer(s, c, st, &req);
         }
     }
     if (c->state == CONN_WRITING) {

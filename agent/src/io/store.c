@@ -123,87 +123,72 @@ acme_status_t acme_store_mount(acme_store_t *s, const acme_flash_ops_t *flash, v
     return ACME_OK;
 }
 
-/* Walk the records of the current image: calls visit for each; stops when
- * visit returns false. Bounded by payload_len and ACME_STORE_MAX_RECORDS. */
-typedef bool (*record_visitor)(void *ctx, uint16_t type, uint32_t data_off, uint16_t len);
+/* A record of the current image: its type, and its data at flash offset
+ * `at`, `len` bytes. */
+typedef struct store_record {
+    uint16_t type;
+    uint16_t len;
+    uint32_t at;
+} store_record_t;
 
-static acme_status_t walk(const acme_store_t *s, record_visitor visit, void *ctx)
+/* The record at payload offset *off of the current image; *off moves past
+ * it. ACME_ERR_NOT_FOUND after the last one. Callers also stop after
+ * ACME_STORE_MAX_RECORDS records. */
+static acme_status_t next_record(const acme_store_t *s, uint32_t *off, store_record_t *r)
 {
-    if (s->current < 0) {
-        return ACME_OK;
+    if (s->current < 0 || *off + STORE_REC_HDR > s->payload_len) {
+        return ACME_ERR_NOT_FOUND;
     }
-    uint32_t base = slot_base(s, s->current) + ACME_STORE_HEADER_AREA;
-    uint32_t off = 0;
-    for (unsigned i = 0; i < ACME_STORE_MAX_RECORDS && off + STORE_REC_HDR <= s->payload_len; i++) {
-        uint8_t hdr[STORE_REC_HDR];
-        if (flash_read(s, base + off, hdr, sizeof(hdr)) != ACME_OK) {
-            return ACME_ERR_FLASH;
-        }
-        uint16_t len = get_le16(hdr + 2);
-        if (off + STORE_REC_HDR + len > s->payload_len) {
-            return ACME_ERR_FLASH; /* CRC-valid but inconsistent: cannot happen */
-        }
-        if (!visit(ctx, get_le16(hdr), base + off + STORE_REC_HDR, len)) {
-            break;
-        }
-        off += STORE_REC_HDR + len;
+    uint8_t hdr[STORE_REC_HDR];
+    uint32_t at = slot_base(s, s->current) + ACME_STORE_HEADER_AREA + *off;
+    if (flash_read(s, at, hdr, sizeof(hdr)) != ACME_OK) {
+        return ACME_ERR_FLASH;
+    }
+    r->type = get_le16(hdr);
+    r->len = get_le16(hdr + 2);
+    r->at = at + STORE_REC_HDR;
+    *off += STORE_REC_HDR + r->len;
+    if (*off > s->payload_len) {
+        return ACME_ERR_FLASH; /* CRC-valid but inconsistent: cannot happen */
     }
     return ACME_OK;
 }
 
-typedef struct find_ctx {
-    uint16_t type;
-    bool found;
-    uint32_t off;
-    uint16_t len;
-} find_ctx_t;
-
-static bool find_visit(void *ctx, uint16_t type, uint32_t data_off, uint16_t len)
+static acme_status_t find(const acme_store_t *s, uint16_t type, store_record_t *r)
 {
-    find_ctx_t *f = ctx;
-    if (type != f->type) {
-        return true;
+    uint32_t off = 0;
+    for (unsigned i = 0; i < ACME_STORE_MAX_RECORDS; i++) {
+        acme_status_t st = next_record(s, &off, r);
+        if (st != ACME_OK || r->type == type) {
+            return st;
+        }
     }
-    f->found = true;
-    f->off = data_off;
-    f->len = len;
-    return false;
-}
-
-static acme_status_t find(const acme_store_t *s, uint16_t type, find_ctx_t *f)
-{
-    memset(f, 0, sizeof(*f));
-    f->type = type;
-    acme_status_t st = walk(s, find_visit, f);
-    if (st != ACME_OK) {
-        return st;
-    }
-    return f->found ? ACME_OK : ACME_ERR_NOT_FOUND;
+    return ACME_ERR_NOT_FOUND;
 }
 
 acme_status_t acme_store_read(const acme_store_t *s, uint16_t type, void *out, size_t cap,
                               size_t *len)
 {
-    find_ctx_t f;
-    acme_status_t st = find(s, type, &f);
+    store_record_t r;
+    acme_status_t st = find(s, type, &r);
     if (st != ACME_OK) {
         return st;
     }
-    *len = f.len;
-    if (f.len > cap) {
+    *len = r.len;
+    if (r.len > cap) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
-    return flash_read(s, f.off, out, f.len);
+    return flash_read(s, r.at, out, r.len);
 }
 
 bool acme_store_has(const acme_store_t *s, uint16_t type, size_t *len)
 {
-    find_ctx_t f;
-    if (find(s, type, &f) != ACME_OK) {
+    store_record_t r;
+    if (find(s, type, &r) != ACME_OK) {
         return false;
     }
     if (len != NULL) {
-        *len = f.len;
+        *len = r.len;
     }
     return true;
 }
@@ -212,15 +197,15 @@ bool acme_store_has(const acme_store_t *s, uint16_t type, size_t *len)
 
 /* Buffered, program-unit-aligned writer into the spare slot. */
 typedef struct image_writer {
+    acme_status_t status;
     acme_store_t *s;
     uint32_t base;  /* slot start */
     uint32_t off;   /* payload bytes written (flushed + staged) */
     uint32_t limit; /* payload capacity */
     uint32_t crc;
     uint32_t erased_to; /* slot bytes erased so far */
-    uint8_t stage[STORE_CHUNK];
     uint32_t staged;
-    acme_status_t status;
+    uint8_t stage[STORE_CHUNK];
 } image_writer_t;
 
 static acme_status_t ensure_erased(image_writer_t *w, uint32_t end)
@@ -287,42 +272,47 @@ static void put_record_header(image_writer_t *w, uint16_t type, size_t len)
     put_bytes(w, hdr, sizeof(hdr));
 }
 
-typedef struct copy_ctx {
-    image_writer_t *w;
-    const acme_store_change_t *changes;
-    size_t count;
-    unsigned records;
-} copy_ctx_t;
-
-static bool is_changed(const copy_ctx_t *c, uint16_t type)
+static bool is_changed(const acme_store_change_t *changes, size_t count, uint16_t type)
 {
-    for (size_t i = 0; i < c->count; i++) {
-        if (c->changes[i].type == type) {
+    for (size_t i = 0; i < count; i++) {
+        if (changes[i].type == type) {
             return true;
         }
     }
     return false;
 }
 
-/* Copy an unchanged record from the current image. */
-static bool copy_visit(void *ctx, uint16_t type, uint32_t data_off, uint16_t len)
+/* Copy the records of the current image that no change replaces or
+ * removes, flash to flash through a small buffer. Returns how many. */
+static unsigned copy_unchanged(image_writer_t *w, const acme_store_change_t *changes, size_t count)
 {
-    copy_ctx_t *c = ctx;
-    if (is_changed(c, type)) {
-        return true;
-    }
-    put_record_header(c->w, type, len);
-    uint8_t chunk[STORE_CHUNK];
-    for (uint32_t done = 0; done < len && c->w->status == ACME_OK; done += STORE_CHUNK) {
-        uint32_t n = len - done < STORE_CHUNK ? len - done : STORE_CHUNK;
-        if (flash_read(c->w->s, data_off + done, chunk, n) != ACME_OK) {
-            c->w->status = ACME_ERR_FLASH;
+    unsigned records = 0;
+    uint32_t off = 0;
+    for (unsigned i = 0; i < ACME_STORE_MAX_RECORDS && w->status == ACME_OK; i++) {
+        store_record_t r;
+        acme_status_t st = next_record(w->s, &off, &r);
+        if (st != ACME_OK) {
+            if (st != ACME_ERR_NOT_FOUND) {
+                w->status = st;
+            }
             break;
         }
-        put_bytes(c->w, chunk, n);
+        if (is_changed(changes, count, r.type)) {
+            continue;
+        }
+        put_record_header(w, r.type, r.len);
+        uint8_t chunk[STORE_CHUNK];
+        for (uint32_t done = 0; done < r.len && w->status == ACME_OK; done += STORE_CHUNK) {
+            uint32_t n = r.len - done < STORE_CHUNK ? r.len - done : STORE_CHUNK;
+            if (flash_read(w->s, r.at + done, chunk, n) != ACME_OK) {
+                w->status = ACME_ERR_FLASH;
+                break;
+            }
+            put_bytes(w, chunk, n);
+        }
+        records++;
     }
-    c->records++;
-    return c->w->status == ACME_OK;
+    return records;
 }
 
 static acme_status_t program(acme_store_t *s, uint32_t off, const void *data, size_t len)
@@ -356,18 +346,12 @@ acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *chan
     w.limit = s->slot_size - ACME_STORE_HEADER_AREA;
     w.status = ensure_erased(&w, s->geo.erase_size); /* header block first */
 
-    copy_ctx_t copy = {&w, changes, count, 0};
-    if (w.status == ACME_OK) {
-        acme_status_t st = walk(s, copy_visit, &copy);
-        if (st != ACME_OK && w.status == ACME_OK) {
-            w.status = st;
-        }
-    }
+    unsigned records = copy_unchanged(&w, changes, count);
     for (size_t i = 0; i < count && w.status == ACME_OK; i++) {
         if (changes[i].data == NULL) {
             continue; /* removal: simply not written */
         }
-        if (++copy.records > ACME_STORE_MAX_RECORDS) {
+        if (++records > ACME_STORE_MAX_RECORDS) {
             w.status = ACME_ERR_STORE_FULL;
             break;
         }

@@ -27,21 +27,22 @@
 /* Largest trust anchor accepted (DER). ISRG Root X1, RSA-4096, is 1.4 KiB. */
 #define TLS_ANCHOR_DER_MAX 4096u
 
+/* Small fields before the mbedTLS contexts: short offsets, short code. */
 struct acme_tls_config {
+    acme_drbg_t *drbg;
     mbedtls_ssl_config conf;
     mbedtls_x509_crt anchors;
-    acme_drbg_t *drbg;
 };
 
 struct acme_tls {
-    mbedtls_ssl_context ssl;
+    bool host_is_ip;
     const acme_net_ops_t *net;
     void *net_ctx;
     int32_t handle;
     int32_t transport_error; /* what the seam said when a bio call failed */
     int32_t last_error;      /* last mbedTLS error */
-    bool host_is_ip;
     acme_ip_addr_t host_ip;
+    mbedtls_ssl_context ssl;
 };
 
 /* mbedTLS errors combine a high-level part (SSL, X509, PK...) with a

@@ -41,11 +41,11 @@ acme_object_status_t acme_object_status_parse(const char *s);
 const char *acme_object_status_name(acme_object_status_t st);
 
 typedef struct acme_directory {
+    bool external_account_required; /* meta.externalAccountRequired */
     char new_nonce[ACME_URL_MAX + 1];
     char new_account[ACME_URL_MAX + 1];
     char new_order[ACME_URL_MAX + 1];
     char terms_of_service[ACME_URL_MAX + 1]; /* meta.termsOfService, may be "" */
-    bool external_account_required;          /* meta.externalAccountRequired */
 } acme_directory_t;
 
 /* newNonce, newAccount and newOrder are required. A terms-of-service URL
@@ -57,9 +57,9 @@ acme_status_t acme_account_read(const uint8_t *json, size_t len, acme_object_sta
 
 typedef struct acme_order_object {
     acme_object_status_t status;
+    size_t authz_count;
     char finalize[ACME_URL_MAX + 1];
     char certificate[ACME_URL_MAX + 1]; /* "" until valid */
-    size_t authz_count;
     char authorizations[ACME_MAX_IDENTIFIERS][ACME_URL_MAX + 1];
 } acme_order_object_t;
 
@@ -70,10 +70,10 @@ acme_status_t acme_order_object_read(const uint8_t *json, size_t len, acme_order
 
 typedef struct acme_authz_object {
     acme_object_status_t status;
-    char identifier[ACME_DNS_NAME_MAX + 1]; /* identifier.value (type dns) */
     bool wildcard;
     bool has_http01;
     acme_object_status_t http01_status;
+    char identifier[ACME_DNS_NAME_MAX + 1]; /* identifier.value (type dns) */
     char http01_url[ACME_URL_MAX + 1];
     char http01_token[ACME_TOKEN_MAX + 1];
 } acme_authz_object_t;

@@ -106,6 +106,12 @@ bool acme_dns_name_equal(const char *a, const char *b);
  * ACME_DNS_NAME_MAX + 1 bytes. */
 size_t acme_dns_name_length(const char *name);
 
+/* s[0..n) is a dot-separated list of LDH labels of 1..63 characters that
+ * neither start nor end with '-' (no final dot; the total length is the
+ * caller's to bound). The one label check of the agent: host names in the
+ * configuration and the CSR, and URL hosts. */
+bool acme_dns_labels_ok(const char *s, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -52,7 +52,9 @@ acme_status_t acme_http_request_parse(const uint8_t *buf, size_t len, acme_http_
 /* Server side. A complete response with "Connection: close":
  *   HTTP/1.1 <status> <reason>\r\nContent-Type: <ct>\r\nContent-Length: <n>\r\n
  *   Connection: close\r\n\r\n<body>
- * (body omitted when head_only). */
+ * (body omitted when head_only). The reason phrase is optional (RFC 9112
+ * §4): the responder's statuses get theirs with ACME_ERROR_TEXT, every
+ * status an empty one without. */
 acme_status_t acme_http_response_write(char *out, size_t cap, size_t *len, int status,
                                        const char *content_type, const char *body, size_t body_len,
                                        bool head_only);

@@ -3,6 +3,11 @@
  * fields into fixed buffers with explicit limits. Used by the ACME object
  * readers; nothing else in the agent touches cJSON.
  *
+ * The field readers share a sticky status, like the writers do: each one
+ * does nothing once *st is not ACME_OK, so a reader of an ACME object reads
+ * its members one after another and checks once at the end. A reader given
+ * a NULL object (an absent or failed member) finds nothing in it.
+ *
  * cJSON allocates through hooks that this module installs to point at the
  * arena (acme_json_use_arena). A failed allocation is counted, so a parse
  * that failed for lack of memory is reported as ACME_ERR_NO_MEMORY and not
@@ -29,23 +34,40 @@ void acme_json_use_arena(void);
 
 /* Parse text[0..len) (need not be NUL-terminated). ACME_ERR_MALFORMED for
  * bad JSON or a non-object root, ACME_ERR_NO_MEMORY when the arena ran out.
- * On success the caller owns *root and frees it with acme_json_free(). */
+ * On success the caller owns *root and frees it with acme_json_free() (which
+ * takes NULL too). */
 acme_status_t acme_json_parse_object(const uint8_t *text, size_t len, struct cJSON **root);
 void acme_json_free(struct cJSON *root);
 
-/* Copy the string member `key` of obj into dst (NUL-terminated).
- * Absent: ACME_ERR_NOT_FOUND. Not a string: ACME_ERR_MALFORMED. Longer than
- * cap - 1: ACME_ERR_OVERSIZE (dst is then empty). */
-acme_status_t acme_json_copy_string(const struct cJSON *obj, const char *key, char *dst,
-                                    size_t cap);
+/* How a string is taken. Every form needs a JSON string when the value is
+ * there (anything else is ACME_ERR_MALFORMED) and leaves dst
+ * NUL-terminated. */
+typedef enum acme_json_take {
+    ACME_JSON_REQUIRED, /* absent: ACME_ERR_MALFORMED; longer than cap - 1:
+                           ACME_ERR_OVERSIZE */
+    ACME_JSON_OPTIONAL, /* absent: "" ; longer than cap - 1: ACME_ERR_OVERSIZE */
+    ACME_JSON_TEXT,     /* absent: ""; cut to fit (human-readable text such as
+                           problem details, shown, never acted upon) */
+    ACME_JSON_HINT      /* absent or longer than cap - 1: "" (informational) */
+} acme_json_take_t;
 
-/* As above, but truncating (for human-readable text such as problem
- * details, which are shown, never acted upon). */
-acme_status_t acme_json_copy_text(const struct cJSON *obj, const char *key, char *dst, size_t cap);
+/* The string value item (NULL: absent) into dst[0..cap). */
+void acme_json_copy(acme_status_t *st, const struct cJSON *item, char *dst, size_t cap,
+                    acme_json_take_t take);
 
-/* A boolean member; absent gives dflt; present but not a boolean:
+/* The string member `key` of obj into dst[0..cap). */
+void acme_json_string(acme_status_t *st, const struct cJSON *obj, const char *key, char *dst,
+                      size_t cap, acme_json_take_t take);
+
+/* A boolean member: absent is false; present but not a boolean:
  * ACME_ERR_MALFORMED. */
-acme_status_t acme_json_get_bool(const struct cJSON *obj, const char *key, bool dflt, bool *out);
+void acme_json_bool(acme_status_t *st, const struct cJSON *obj, const char *key, bool *out);
+
+/* The member `key` of obj when it has cJSON type `type` (cJSON_Object,
+ * cJSON_Array); NULL when absent (ACME_ERR_MALFORMED if required) or of
+ * another type (ACME_ERR_MALFORMED). */
+const struct cJSON *acme_json_member(acme_status_t *st, const struct cJSON *obj, const char *key,
+                                     int type, bool required);
 
 #ifdef __cplusplus
 }

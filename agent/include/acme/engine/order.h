@@ -104,39 +104,48 @@ typedef struct acme_order_params {
 } acme_order_params_t;
 
 typedef struct acme_order_authz {
-    char url[ACME_URL_MAX + 1];
-    char token[ACME_TOKEN_MAX + 1]; /* "" when no challenge is needed */
     bool served;                    /* the responder served the token */
+    char token[ACME_TOKEN_MAX + 1]; /* "" when no challenge is needed */
+    char url[ACME_URL_MAX + 1];
 } acme_order_authz_t;
 
 typedef struct acme_order {
-    acme_order_params_t params;
+    /* Scalars first, buffers last: fields at short offsets take shorter
+     * instructions on Thumb-2 (the engine reads these all the time). */
     uint8_t phase;        /* acme_order_phase_t */
     acme_status_t status; /* final status once DONE or FAILED */
+    bool account_is_new;    /* created by this run */
+    bool account_recreated; /* stored account was unknown to the server */
+    size_t authz_count;
+    size_t authz_index;
+
+    /* Polling */
+    uint32_t polls;
+    uint32_t poll_delay_ms;  /* next computed delay */
+    uint32_t retry_after_ms; /* the Retry-After of the response at hand (0: none) */
+
+    /* Times, in ms since started_ms: 32 bits hold them all, an issuance
+     * ending within ACME_ISSUE_TIMEOUT_MS (and a later call's time
+     * saturates, past every deadline). now is the time of the call at hand. */
+    uint64_t started_ms;
+    uint32_t now;
+    uint32_t deadline;
+    uint32_t wait_until;
+    uint32_t retry_not_before; /* from Retry-After: never poll earlier */
+    uint32_t last_served;
+    uint32_t request_sent; /* when the request in flight was handed out */
+
+    acme_request_t request;
+    acme_order_params_t params;
     acme_problem_t problem;
 
     acme_directory_t directory;
     char account_url[ACME_URL_MAX + 1];
-    bool account_is_new;    /* created by this run */
-    bool account_recreated; /* stored account was unknown to the server */
     char order_url[ACME_URL_MAX + 1];
     char finalize_url[ACME_URL_MAX + 1];
     char certificate_url[ACME_URL_MAX + 1];
     char challenge_url[ACME_URL_MAX + 1];
-    size_t authz_count;
-    size_t authz_index;
     acme_order_authz_t authz[ACME_MAX_IDENTIFIERS];
-
-    /* Polling */
-    uint32_t polls;
-    uint32_t poll_delay_ms; /* next computed delay */
-    uint64_t wait_until_ms;
-    uint64_t retry_not_before_ms; /* from Retry-After: never poll earlier */
-    uint64_t last_served_ms;
-    uint64_t request_sent_ms; /* when the request in flight was handed out */
-    uint64_t deadline_ms;
-
-    acme_request_t request;
     char payload[ACME_PAYLOAD_MAX];
 } acme_order_t;
 
@@ -160,9 +169,11 @@ void acme_order_on_error(acme_order_t *o, acme_status_t status);
 /* The account URL (o->account_url) is stored. */
 void acme_order_account_saved(acme_order_t *o);
 
-/* The http-01 responder served the key authorization for token. Returns
- * true when the token belongs to this order. */
-bool acme_order_on_served(acme_order_t *o, const char *token, size_t token_len, uint64_t now_ms);
+/* The http-01 responder serves the key authorization for token[0..len).
+ * Returns the order's own (NUL-terminated) copy of the token, or NULL when
+ * the token does not belong to this order. */
+const char *acme_order_on_served(acme_order_t *o, const char *token, size_t token_len,
+                                 uint64_t now_ms);
 
 /* The token of a pending challenge, by index; NULL past the end. */
 const char *acme_order_token(const acme_order_t *o, size_t index);

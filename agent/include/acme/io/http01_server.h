@@ -46,9 +46,9 @@ typedef struct acme_http01_server {
     int32_t listener; /* -1 when stopped */
     acme_http01_lookup_fn lookup;
     void *lookup_ctx;
-    acme_http01_conn_t conns[ACME_HTTP01_MAX_CONN];
     uint32_t served;  /* 200 answers */
     uint32_t refused; /* 4xx answers and dropped connections */
+    acme_http01_conn_t conns[ACME_HTTP01_MAX_CONN];
 } acme_http01_server_t;
 
 /* A stopped server (poll and stop are no-ops until start). */

@@ -46,6 +46,8 @@ typedef struct acme_http_stats {
 } acme_http_stats_t;
 
 typedef struct acme_http_client {
+    /* Scalars first, buffers last: fields at short offsets take shorter
+     * instructions on Thumb-2. */
     const acme_port_t *port;
     struct acme_tls_config *tls_cfg;
     acme_dns_client_t *dns; /* NULL: names are resolved by the port */
@@ -54,30 +56,31 @@ typedef struct acme_http_client {
     uint8_t conn_state;
     int32_t handle;
     struct acme_tls *tls;
-    char host[ACME_DNS_NAME_MAX + 1];
     uint16_t port_number;
     bool host_is_ip;
-    acme_ip_addr_t host_ip;
-    char connect_host[48]; /* the own resolver's answer as text (an IP literal
-                              host is connected to as written) */
 
     /* exchange */
     uint8_t xfer_state;
-    const uint8_t *tx;
-    size_t tx_len;
-    size_t tx_sent;
     bool head_only;
     bool conn_reused;
     bool retried;
     bool response_started;
+    const uint8_t *tx;
+    size_t tx_len;
+    size_t tx_sent;
     uint64_t deadline_ms;
-    acme_http_parser_t parser;
-    acme_http_response_t resp;
-    uint8_t body[ACME_HTTP_BODY_MAX];
 
     acme_http_stats_t stats;
     int32_t tls_error; /* low-level detail of the last TLS failure */
     uint32_t verify_flags;
+
+    acme_ip_addr_t host_ip;
+    acme_http_parser_t parser;
+    acme_http_response_t resp;
+    char host[ACME_DNS_NAME_MAX + 1];
+    char connect_host[48]; /* the own resolver's answer as text (an IP literal
+                              host is connected to as written) */
+    uint8_t body[ACME_HTTP_BODY_MAX];
 } acme_http_client_t;
 
 /* port and tls_cfg must outlive the client; dns may be NULL. */
