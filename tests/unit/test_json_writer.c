@@ -546,6 +546,79 @@ static void test_escapes_round_trip(void **state)
     cJSON_Delete(root);
 }
 
+/* ---- text layer -------------------------------------------------------------- */
+
+static const uint8_t text_bytes[] = {0xfb, 0xff, 0x00};
+
+/* An ACME-like payload: literal fragments, an escaped value, base64url
+ * (FB FF 00 is "-_8A": both url-only symbols) and embedded JSON. */
+static void write_text(acme_json_writer_t *w)
+{
+    acme_jw_put_text(w, "{\"type\":\"dns\",\"value\":");
+    acme_jw_put_string(w, "a\"b\n", 4);
+    acme_jw_put_text(w, ",\"csr\":");
+    acme_jw_put_base64url(w, text_bytes, sizeof(text_bytes));
+    acme_jw_put_text(w, ",\"jwk\":");
+    acme_jw_put_text_n(w, "{\"k\":1}xx", 7);
+    acme_jw_put_text(w, "}");
+}
+
+static const char text_json[] =
+    "{\"type\":\"dns\",\"value\":\"a\\\"b\\n\",\"csr\":\"-_8A\",\"jwk\":{\"k\":1}}";
+
+/* Fixed-shape text: the same bytes the structural calls write, overflow at
+ * every cap like them, and caller mistakes are INVALID_ARG. */
+static void test_text_layer(void **state)
+{
+    (void)state;
+    acme_json_writer_t w;
+    acme_jw_init(&w, out, sizeof(out));
+    write_text(&w);
+    expect_output(&w, text_json);
+
+    acme_jw_init(&w, out, sizeof(out));
+    acme_jw_object_begin(&w);
+    acme_jw_key(&w, "type");
+    acme_jw_string(&w, "dns");
+    acme_jw_key(&w, "value");
+    acme_jw_string_n(&w, "a\"b\n", 4);
+    acme_jw_key(&w, "csr");
+    acme_jw_base64url(&w, text_bytes, sizeof(text_bytes));
+    acme_jw_key(&w, "jwk");
+    acme_jw_raw(&w, "{\"k\":1}", 7);
+    acme_jw_object_end(&w);
+    expect_output(&w, text_json);
+
+    const size_t full = strlen(text_json);
+    char buf[sizeof(text_json) + 1];
+    for (size_t cap = 0; cap <= full + 1; cap++) {
+        memset(buf, GUARD, sizeof(buf));
+        acme_jw_init(&w, buf, cap);
+        write_text(&w);
+        size_t len = 99;
+        acme_status_t st = acme_jw_finish(&w, &len);
+        assert_int_equal((unsigned char)buf[cap], GUARD);
+        assert_int_equal(st, cap <= full ? ACME_ERR_BUFFER_TOO_SMALL : ACME_OK);
+        assert_int_equal(len, cap <= full ? 0 : full);
+    }
+
+    acme_jw_init(&w, out, sizeof(out));
+    acme_jw_put_string(&w, NULL, 0); /* an empty string */
+    expect_output(&w, "\"\"");
+    acme_jw_init(&w, out, sizeof(out));
+    acme_jw_put_text(&w, NULL);
+    assert_int_equal(acme_jw_finish(&w, NULL), ACME_ERR_INVALID_ARG);
+    acme_jw_init(&w, out, sizeof(out));
+    acme_jw_put_text_n(&w, NULL, 1);
+    assert_int_equal(acme_jw_finish(&w, NULL), ACME_ERR_INVALID_ARG);
+    acme_jw_init(&w, out, sizeof(out));
+    acme_jw_put_string(&w, NULL, 1);
+    assert_int_equal(acme_jw_finish(&w, NULL), ACME_ERR_INVALID_ARG);
+    acme_jw_init(&w, out, sizeof(out));
+    acme_jw_put_base64url(&w, NULL, 1);
+    assert_int_equal(acme_jw_finish(&w, NULL), ACME_ERR_INVALID_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -565,6 +638,7 @@ int main(void)
         cmocka_unit_test(test_overflow_at_every_cap),
         cmocka_unit_test(test_round_trip_through_cjson),
         cmocka_unit_test(test_escapes_round_trip),
+        cmocka_unit_test(test_text_layer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -166,16 +166,21 @@ typedef struct acme_agent {
     acme_agent_stats_t stats;
     acme_store_t store;
 
-    acme_order_t order;
+    /* Then the small buffers the code names, ahead of the large blocks:
+     * their offsets stay short too. */
+    char nonce[ACME_NONCE_MAX + 1];
+    char jwk[160];
+    char thumbprint[48];
+    char ca_issuer[ACME_CAA_ISSUER_MAX + 1]; /* CA in use ("" when configured) */
+    char ca_directory[ACME_URL_MAX + 1];
     acme_problem_t problem; /* kept after the order is gone */
+    acme_order_t order;
     acme_http_client_t http;
 #if ACME_ENABLE_DNS_CLIENT
     acme_dns_client_t dns;
 #endif
     acme_http01_server_t http01;
 
-    char ca_issuer[ACME_CAA_ISSUER_MAX + 1]; /* CA in use ("" when configured) */
-    char ca_directory[ACME_URL_MAX + 1];
 #if ACME_ENABLE_DISCOVERY
     acme_discovery_t discovery;
     char account_scratch[ACME_URL_MAX + 1]; /* answers discovery's account lookups */
@@ -186,9 +191,6 @@ typedef struct acme_agent {
     } cooldown[ACME_CA_COOLDOWN_MAX];
 #endif
 
-    char nonce[ACME_NONCE_MAX + 1];
-    char jwk[160];
-    char thumbprint[48];
     uint8_t csr[ACME_CSR_MAX];
     uint8_t tx[ACME_HTTP_TX_MAX];
 } acme_agent_t;

@@ -7,6 +7,7 @@
 
 #include "acme/codec/json_read.h"
 #include "cJSON.h"
+#include "compiler.h"
 
 #define ACME_ERROR_NS "urn:ietf:params:acme:error:"
 
@@ -55,6 +56,15 @@ static void read_status(acme_status_t *st, const cJSON *obj, acme_object_status_
     }
 }
 
+/* "type" and "detail" of a problem or a subproblem: text, cut to fit. One
+ * copy for both. */
+ACME_NOINLINE static void type_and_detail(acme_status_t *st, const cJSON *obj, char *type,
+                                          char *detail, size_t detail_cap)
+{
+    acme_json_string(st, obj, "type", type, ACME_PROBLEM_TYPE_MAX + 1, ACME_JSON_TEXT);
+    acme_json_string(st, obj, "detail", detail, detail_cap, ACME_JSON_TEXT);
+}
+
 /* Fill a problem from a JSON object already parsed (or, after a failed
  * parse, only clear it). */
 static void problem_from(acme_status_t *st, const cJSON *obj, uint16_t http_status,
@@ -62,8 +72,7 @@ static void problem_from(acme_status_t *st, const cJSON *obj, uint16_t http_stat
 {
     memset(out, 0, sizeof(*out));
     out->http_status = http_status;
-    acme_json_string(st, obj, "type", out->type, sizeof(out->type), ACME_JSON_TEXT);
-    acme_json_string(st, obj, "detail", out->detail, sizeof(out->detail), ACME_JSON_TEXT);
+    type_and_detail(st, obj, out->type, out->detail, sizeof(out->detail));
     const cJSON *subs = acme_json_member(st, obj, "subproblems", cJSON_Array, false);
     const cJSON *sub = NULL;
     cJSON_ArrayForEach(sub, subs)
@@ -78,8 +87,7 @@ static void problem_from(acme_status_t *st, const cJSON *obj, uint16_t http_stat
             break;
         }
         acme_subproblem_t *dst = &out->subproblems[out->subproblem_count];
-        acme_json_string(st, sub, "type", dst->type, sizeof(dst->type), ACME_JSON_TEXT);
-        acme_json_string(st, sub, "detail", dst->detail, sizeof(dst->detail), ACME_JSON_TEXT);
+        type_and_detail(st, sub, dst->type, dst->detail, sizeof(dst->detail));
         const cJSON *ident = cJSON_GetObjectItemCaseSensitive(sub, "identifier");
         if (cJSON_IsObject(ident)) {
             acme_json_string(st, ident, "value", dst->identifier, sizeof(dst->identifier),

@@ -24,30 +24,36 @@ acme_status_t acme_wire_request_write(const acme_wire_request_t *req, uint8_t *o
         return st;
     }
     char *text = (char *)out;
-    if (req->method != ACME_WIRE_POST) {
-        const char *method = req->method == ACME_WIRE_HEAD ? "HEAD" : "GET";
-        return acme_http_request_write(text, cap, len, method, url_out, ACME_USER_AGENT, NULL, 0);
-    }
-    if (cap <= HEAD_RESERVE) {
-        return ACME_ERR_BUFFER_TOO_SMALL;
-    }
-    acme_jws_header_t hdr = {req->nonce, req->url, req->kid, req->jwk};
+    const char *method = req->method == ACME_WIRE_HEAD ? "HEAD" : "GET";
+    const char *content_type = NULL;
+    size_t head_cap = cap;
     size_t body_len = 0;
-    st = acme_jws_write(&hdr, req->payload != NULL ? req->payload : "", req->payload_len,
-                        req->signer, text + HEAD_RESERVE, cap - HEAD_RESERVE, &body_len);
-    if (st != ACME_OK) {
-        return st;
+    if (req->method == ACME_WIRE_POST) {
+        if (cap <= HEAD_RESERVE) {
+            return ACME_ERR_BUFFER_TOO_SMALL;
+        }
+        acme_jws_header_t hdr = {req->nonce, req->url, req->kid, req->jwk};
+        st = acme_jws_write(&hdr, req->payload != NULL ? req->payload : "", req->payload_len,
+                            req->signer, text + HEAD_RESERVE, cap - HEAD_RESERVE, &body_len);
+        if (st != ACME_OK) {
+            return st;
+        }
+        method = "POST";
+        content_type = "application/jose+json";
+        head_cap = HEAD_RESERVE;
     }
     size_t head_len = 0;
-    st = acme_http_request_write(text, HEAD_RESERVE, &head_len, "POST", url_out, ACME_USER_AGENT,
-                                 "application/jose+json", body_len);
+    st = acme_http_request_write(text, head_cap, &head_len, method, url_out, ACME_USER_AGENT,
+                                 content_type, body_len);
     if (st != ACME_OK) {
         return st;
     }
-    memmove(out + head_len, out + HEAD_RESERVE, body_len);
-    *len = head_len + body_len;
-    if (*len < cap) {
-        out[*len] = '\0';
+    if (body_len > 0) {
+        memmove(out + head_len, out + HEAD_RESERVE, body_len);
+        if (head_len + body_len < cap) {
+            out[head_len + body_len] = '\0';
+        }
     }
+    *len = head_len + body_len;
     return ACME_OK;
 }

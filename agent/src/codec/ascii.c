@@ -11,6 +11,11 @@ bool acme_ascii_is_tchar(uint8_t c)
            (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
+bool acme_ascii_is_field_char(uint8_t c)
+{
+    return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
 bool acme_ascii_is_b64u(uint8_t c)
 {
     return acme_ascii_is_alpha(c) || acme_ascii_is_digit(c) || c == '-' || c == '_';

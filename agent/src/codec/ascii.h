@@ -34,6 +34,10 @@ static inline uint8_t acme_ascii_lower(uint8_t c)
 /* tchar (RFC 9110 §5.6.2): letters, digits and !#$%&'*+-.^_`|~ */
 bool acme_ascii_is_tchar(uint8_t c);
 
+/* field-vchar / SP / HTAB (RFC 9110 §5.5), obs-text included: anything but
+ * control characters, which in a field value are an attack or a bug. */
+bool acme_ascii_is_field_char(uint8_t c);
+
 /* The base64url alphabet (RFC 4648 §5): letters, digits, '-' and '_'. */
 bool acme_ascii_is_b64u(uint8_t c);
 

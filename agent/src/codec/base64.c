@@ -29,24 +29,24 @@ static acme_status_t encode(bool url, const uint8_t *in, size_t n, char *out, si
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
     size_t o = 0;
-    /* Groups of three bytes, the last one possibly short: k + 1 characters
-     * for k bytes, then '=' up to four in the padded form. */
-    for (size_t i = 0; i < n; i += 3) {
-        size_t k = n - i < 3 ? n - i : 3;
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (k > 1) {
-            v |= (uint32_t)in[i + 1] << 8;
+    /* Bits are taken six at a time as they arrive; a last partial sextet is
+     * padded with zero bits, the text with '=' to whole groups of four in
+     * the padded form. Bits above the pending ones fall off the top. */
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        acc = acc << 8 | in[i];
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            out[o++] = symbol(acc >> bits, url);
         }
-        if (k > 2) {
-            v |= in[i + 2];
-        }
-        for (size_t c = 0; c < 4; c++) {
-            if (c <= k) {
-                out[o++] = symbol(v >> (18u - 6u * c), url);
-            } else if (!url) {
-                out[o++] = '=';
-            }
-        }
+    }
+    if (bits > 0) {
+        out[o++] = symbol(acc << (6 - bits), url);
+    }
+    while (!url && o % 4u != 0) {
+        out[o++] = '=';
     }
     if (o < cap) {
         out[o] = '\0';

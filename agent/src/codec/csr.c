@@ -35,12 +35,42 @@
 /* X.520 ub-common-name: longer first names go into the SAN only. */
 #define CSR_CN_MAX 64u
 
-/* id-at-commonName 2.5.4.3 */
-static const uint8_t oid_cn[] = {0x55, 0x04, 0x03};
+/* Fixed parts of the request info as steps for put_steps(), innermost
+ * first: a tag and a length, then that many content bytes (a TLV); length 0
+ * wraps everything written since the step list's base instead. */
 /* pkcs-9-at-extensionRequest 1.2.840.113549.1.9.14 */
-static const uint8_t oid_ext_request[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x0E};
+#define OID_EXTENSION_REQUEST 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x0E
 /* id-ce-subjectAltName 2.5.29.17 */
-static const uint8_t oid_san[] = {0x55, 0x1D, 0x11};
+#define OID_SUBJECT_ALT_NAME 0x55, 0x1D, 0x11
+/* id-at-commonName 2.5.4.3 */
+#define OID_COMMON_NAME 0x55, 0x04, 0x03
+/* clang-format off */
+/* The attribute around the dNSNames. */
+static const uint8_t attribute_steps[] = {
+    ACME_DER_SEQUENCE, 0,                   /* GeneralNames */
+    ACME_DER_OCTET_STRING, 0,               /* extnValue */
+    ACME_DER_OID, 3, OID_SUBJECT_ALT_NAME,  /* extnID */
+    ACME_DER_SEQUENCE, 0,                   /* Extension */
+    ACME_DER_SEQUENCE, 0,                   /* Extensions */
+    ACME_DER_SET, 0,                        /* the attribute's values */
+    ACME_DER_OID, 9, OID_EXTENSION_REQUEST, /* the attribute's type */
+    ACME_DER_SEQUENCE, 0,                   /* Attribute */
+    ACME_DER_CONTEXT_CONSTRUCTED(0), 0,     /* attributes */
+};
+/* The subject around the CN value; a subject without a CN is the last
+ * step alone (NAME_ONLY bytes). */
+static const uint8_t subject_steps[] = {
+    ACME_DER_OID, 3, OID_COMMON_NAME,       /* the attribute's type */
+    ACME_DER_SEQUENCE, 0,                   /* AttributeTypeAndValue */
+    ACME_DER_SET, 0,                        /* RelativeDistinguishedName */
+    ACME_DER_SEQUENCE, 0,                   /* Name */
+};
+#define NAME_ONLY 2u
+static const uint8_t info_steps[] = {
+    ACME_DER_INTEGER, 1, 0x00,              /* version 0 */
+    ACME_DER_SEQUENCE, 0,                   /* CertificationRequestInfo */
+};
+/* clang-format on */
 /* AlgorithmIdentifier ecdsa-with-SHA256 1.2.840.10045.4.3.2, parameters absent
  * (RFC 5758 §3.2). */
 static const uint8_t alg_es256[] = {0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86,
@@ -51,8 +81,22 @@ static const uint8_t alg_es256[] = {0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86,
 static const uint8_t alg_rs256[] = {0x30, 0x0D, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86,
                                     0xF7, 0x0D, 0x01, 0x01, 0x0B, 0x05, 0x00};
 #endif
-/* version INTEGER 0 */
-static const uint8_t version_v1[] = {0x02, 0x01, 0x00};
+/* Writes n bytes of steps (see above) in order, each in front of what is
+ * written already; a wrap covers what was written since base. */
+static void put_steps(acme_der_writer_t *w, const uint8_t *steps, size_t n, size_t base)
+{
+    const uint8_t *end = steps + n;
+    while (steps < end) {
+        uint8_t tag = steps[0];
+        uint8_t len = steps[1];
+        steps += 2u + len;
+        if (len == 0) {
+            acme_der_put_header(w, tag, w->len - base);
+        } else {
+            acme_der_put_tlv(w, tag, steps - len, len);
+        }
+    }
+}
 
 acme_status_t acme_csr_write(const uint8_t *spki_der, size_t spki_len, const char *const *names,
                              size_t name_count, const acme_signer_t *signer, uint8_t *out,
@@ -82,26 +126,16 @@ acme_status_t acme_csr_write(const uint8_t *spki_der, size_t spki_len, const cha
         /* dNSName [2] IA5String */
         acme_der_put_tlv(&w, ACME_DER_CONTEXT(2), names[i - 1], name_len[i - 1]);
     }
-    acme_der_put_header(&w, ACME_DER_SEQUENCE, w.len); /* GeneralNames */
-    acme_der_put_header(&w, ACME_DER_OCTET_STRING, w.len);
-    acme_der_put_tlv(&w, ACME_DER_OID, oid_san, sizeof(oid_san));
-    acme_der_put_header(&w, ACME_DER_SEQUENCE, w.len); /* Extension */
-    acme_der_put_header(&w, ACME_DER_SEQUENCE, w.len); /* Extensions */
-    acme_der_put_header(&w, ACME_DER_SET, w.len);
-    acme_der_put_tlv(&w, ACME_DER_OID, oid_ext_request, sizeof(oid_ext_request));
-    acme_der_put_header(&w, ACME_DER_SEQUENCE, w.len); /* Attribute */
-    acme_der_put_header(&w, ACME_DER_CONTEXT_CONSTRUCTED(0), w.len);
+    put_steps(&w, attribute_steps, sizeof(attribute_steps), 0);
     acme_der_put_bytes(&w, spki_der, spki_len);
     size_t mark = w.len;
+    size_t subject_from = sizeof(subject_steps) - NAME_ONLY;
     if (name_len[0] <= CSR_CN_MAX) {
         acme_der_put_tlv(&w, ACME_DER_UTF8_STRING, names[0], name_len[0]);
-        acme_der_put_tlv(&w, ACME_DER_OID, oid_cn, sizeof(oid_cn));
-        acme_der_put_header(&w, ACME_DER_SEQUENCE, w.len - mark);
-        acme_der_put_header(&w, ACME_DER_SET, w.len - mark);
+        subject_from = 0;
     }
-    acme_der_put_header(&w, ACME_DER_SEQUENCE, w.len - mark); /* Name */
-    acme_der_put_bytes(&w, version_v1, sizeof(version_v1));
-    acme_der_put_header(&w, ACME_DER_SEQUENCE, w.len);
+    put_steps(&w, subject_steps + subject_from, sizeof(subject_steps) - subject_from, mark);
+    put_steps(&w, info_steps, sizeof(info_steps), 0);
     if (acme_der_status(&w) != ACME_OK) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "acme/codec/http_response.h"
+#include "acme/codec/json_writer.h"
 #include "ascii.h"
 
 /* ---- character classes ------------------------------------------------ */
@@ -22,16 +23,15 @@ static bool is_tchar(uint8_t c)
     return acme_ascii_is_tchar(c);
 }
 
+static bool is_field_char(uint8_t c)
+{
+    return acme_ascii_is_field_char(c);
+}
+
 /* Visible ASCII: what a request-target and a URL host may hold. */
 static bool is_vchar(uint8_t c)
 {
     return c > 0x20 && c < 0x7f;
-}
-
-/* field-vchar / SP / HTAB, obs-text included. */
-static bool is_field_char(uint8_t c)
-{
-    return c == '\t' || (c >= 0x20 && c != 0x7f);
 }
 
 static bool equals_nocase(const uint8_t *s, size_t n, const char *lit)
@@ -56,33 +56,27 @@ static bool is_token(const char *s)
 
 /* ---- bounded writer -------------------------------------------------------- */
 
+/* The pieces go through the JSON writer's text layer (json_writer.h): it is
+ * the agent's one bounded text writer (all or nothing per piece, the first
+ * error sticks), and HTTP heads are plain text. */
 typedef struct out_buf {
-    char *p;
-    size_t cap;
-    size_t len;
-    bool overflow;
+    acme_json_writer_t text;
+    bool invalid; /* a piece held a byte its place does not allow */
 } out_buf_t;
 
 static void put_mem(out_buf_t *o, const char *s, size_t n)
 {
-    if (o->overflow || n > o->cap - o->len) {
-        o->overflow = true;
-        return;
-    }
-    if (n > 0) {
-        memcpy(o->p + o->len, s, n);
-        o->len += n;
-    }
+    acme_jw_put_text_n(&o->text, s, n);
 }
 
 static void put_str(out_buf_t *o, const char *s)
 {
-    put_mem(o, s, strlen(s));
+    acme_jw_put_text(&o->text, s);
 }
 
-static void put_uint(out_buf_t *o, uint64_t v)
+static void put_uint(out_buf_t *o, size_t v)
 {
-    char digits[20];
+    char digits[20]; /* SIZE_MAX has at most 20 digits */
     size_t n = 0;
     do {
         digits[sizeof(digits) - 1 - n] = (char)('0' + (v % 10u));
@@ -90,6 +84,27 @@ static void put_uint(out_buf_t *o, uint64_t v)
         n++;
     } while (v != 0 && n < sizeof(digits));
     put_mem(o, digits + sizeof(digits) - n, n);
+}
+
+/* A caller's piece: copied, and checked byte by byte against its class. The
+ * writer refuses the whole message when one fails (nothing that could end a
+ * line or start a header gets through). */
+static void put_checked(out_buf_t *o, const char *s, size_t n, bool (*allowed)(uint8_t))
+{
+    if (!all_match(s, n, allowed)) {
+        o->invalid = true;
+    }
+    put_mem(o, s, n);
+}
+
+/* "\r\nContent-Type: <type>\r\nContent-Length: <n>": the body headers both
+ * writers send. */
+static void put_body_headers(out_buf_t *o, const char *content_type, size_t content_length)
+{
+    put_str(o, "\r\nContent-Type: ");
+    put_checked(o, content_type, strlen(content_type), is_field_char);
+    put_str(o, "\r\nContent-Length: ");
+    put_uint(o, content_length);
 }
 
 /* ---- client request ------------------------------------------------------ */
@@ -106,20 +121,16 @@ acme_status_t acme_http_request_write(char *out, size_t cap, size_t *len, const 
     /* A path is "/..." (origin-form) without a fragment; anything that could
      * end the request line or start a header is refused. */
     bool empty_path = url->path_len == 0;
-    if ((!empty_path && (url->path[0] != '/' || memchr(url->path, '#', url->path_len) != NULL)) ||
-        !all_match(url->path, url->path_len, is_vchar) ||
-        !all_match(url->host, url->host_len, is_vchar) ||
-        !all_match(user_agent, strlen(user_agent), is_field_char) ||
-        (content_type != NULL && !all_match(content_type, strlen(content_type), is_field_char))) {
-        return ACME_ERR_INVALID_ARG;
-    }
-    out_buf_t o = {out, cap, 0, false};
+    out_buf_t o;
+    acme_jw_init(&o.text, out, cap);
+    o.invalid =
+        !empty_path && (url->path[0] != '/' || memchr(url->path, '#', url->path_len) != NULL);
     put_str(&o, method);
     put_str(&o, " ");
     if (empty_path) {
         put_str(&o, "/");
     } else {
-        put_mem(&o, url->path, url->path_len);
+        put_checked(&o, url->path, url->path_len, is_vchar);
     }
     put_str(&o, " HTTP/1.1\r\nHost: ");
 #if ACME_ENABLE_IPV6
@@ -127,7 +138,7 @@ acme_status_t acme_http_request_write(char *out, size_t cap, size_t *len, const 
         put_str(&o, "[");
     }
 #endif
-    put_mem(&o, url->host, url->host_len);
+    put_checked(&o, url->host, url->host_len, is_vchar);
 #if ACME_ENABLE_IPV6
     if (url->host_is_ipv6) {
         put_str(&o, "]");
@@ -138,22 +149,15 @@ acme_status_t acme_http_request_write(char *out, size_t cap, size_t *len, const 
         put_uint(&o, url->port);
     }
     put_str(&o, "\r\nUser-Agent: ");
-    put_str(&o, user_agent);
-    put_str(&o, "\r\n");
+    put_checked(&o, user_agent, strlen(user_agent), is_field_char);
     if (content_type != NULL) {
-        put_str(&o, "Content-Type: ");
-        put_str(&o, content_type);
-        put_str(&o, "\r\nContent-Length: ");
-        put_uint(&o, content_length);
-        put_str(&o, "\r\n");
+        put_body_headers(&o, content_type, content_length);
     }
-    put_str(&o, "\r\n");
-    put_mem(&o, "", 1); /* the NUL */
-    if (o.overflow) {
-        return ACME_ERR_BUFFER_TOO_SMALL;
+    put_str(&o, "\r\n\r\n");
+    if (o.invalid) {
+        return ACME_ERR_INVALID_ARG;
     }
-    *len = o.len - 1;
-    return ACME_OK;
+    return acme_jw_finish(&o.text, len); /* the NUL, or BUFFER_TOO_SMALL */
 }
 
 /* ---- server: request parser ------------------------------------------------ */
@@ -223,20 +227,21 @@ acme_status_t acme_http_request_parse(const uint8_t *buf, size_t len, acme_http_
 
 /* ---- server: response writer ---------------------------------------------- */
 
-/* The reason phrase of a status the responder sends, "" for others: the
- * phrase is optional and clients ignore it (RFC 9112 §4), so it is human
- * text, kept with ACME_ERROR_TEXT only. Entries are "NNNPhrase". */
+/* The SP and reason phrase after a status the responder sends, " " alone
+ * for others: the phrase is optional and clients ignore it (RFC 9112 §4), so
+ * it is human text, kept with ACME_ERROR_TEXT only. Entries are
+ * "NNN Phrase". */
 #if ACME_ERROR_TEXT
 static const char *reason_phrase(int status)
 {
-    static const char phrases[] = "200OK\0"
-                                  "400Bad Request\0"
-                                  "404Not Found\0"
-                                  "405Method Not Allowed\0"
-                                  "408Request Timeout\0"
-                                  "413Content Too Large\0"
-                                  "500Internal Server Error\0"
-                                  "503Service Unavailable\0";
+    static const char phrases[] = "200 OK\0"
+                                  "400 Bad Request\0"
+                                  "404 Not Found\0"
+                                  "405 Method Not Allowed\0"
+                                  "408 Request Timeout\0"
+                                  "413 Content Too Large\0"
+                                  "500 Internal Server Error\0"
+                                  "503 Service Unavailable\0";
     const char *e = phrases;
     while (*e != '\0') {
         if ((e[0] - '0') * 100 + (e[1] - '0') * 10 + (e[2] - '0') == status) {
@@ -244,10 +249,10 @@ static const char *reason_phrase(int status)
         }
         e += strlen(e) + 1;
     }
-    return e;
+    return " ";
 }
 #else
-#define reason_phrase(status) ""
+#define reason_phrase(status) " "
 #endif
 
 acme_status_t acme_http_response_write(char *out, size_t cap, size_t *len, int status,
@@ -255,31 +260,31 @@ acme_status_t acme_http_response_write(char *out, size_t cap, size_t *len, int s
                                        bool head_only)
 {
     if (out == NULL || len == NULL || status < 100 || status > 599 || content_type == NULL ||
-        content_type[0] == '\0' || !all_match(content_type, strlen(content_type), is_field_char) ||
-        (body == NULL && body_len > 0)) {
+        content_type[0] == '\0' || (body == NULL && body_len > 0)) {
         return ACME_ERR_INVALID_ARG;
     }
     *len = 0;
-    out_buf_t o = {out, cap, 0, false};
+    out_buf_t o;
+    acme_jw_init(&o.text, out, cap);
+    o.invalid = false;
     put_str(&o, "HTTP/1.1 ");
-    put_uint(&o, (uint64_t)status);
-    put_str(&o, " ");
+    put_uint(&o, (size_t)status);
     put_str(&o, reason_phrase(status));
-    put_str(&o, "\r\nContent-Type: ");
-    put_str(&o, content_type);
-    put_str(&o, "\r\nContent-Length: ");
-    put_uint(&o, body_len);
+    put_body_headers(&o, content_type, body_len);
     put_str(&o, "\r\nConnection: close\r\n\r\n");
-    if (!head_only) {
+    if (!head_only && body_len > 0) {
         put_mem(&o, body, body_len);
     }
-    if (o.overflow) {
+    if (o.invalid) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    if (o.text.status != ACME_OK) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
     /* NUL-terminated when there is room, for logs; not counted. */
-    if (o.len < cap) {
-        out[o.len] = '\0';
+    if (o.text.len < cap) {
+        out[o.text.len] = '\0';
     }
-    *len = o.len;
+    *len = o.text.len;
     return ACME_OK;
 }

@@ -15,16 +15,18 @@
 #include "ascii.h"
 #include "crypto/crypto.h"
 
-/* Where the parser is in the message. */
+/* Where the parser is in the message. In groups, so that a range test tells
+ * them apart: header section lines (counted against ACME_HTTP_HEADER_MAX),
+ * the other lines, body runs with a count, the body up to the close. */
 enum parser_state {
     P_STATUS_LINE = 0,
     P_HEADER_LINE,
-    P_BODY_LENGTH,     /* Content-Length body */
-    P_BODY_CLOSE,      /* body delimited by the peer closing */
-    P_CHUNK_SIZE_LINE, /* "hex[;ext]" */
-    P_CHUNK_DATA,
-    P_CHUNK_END_LINE, /* the CRLF after chunk data */
     P_TRAILER_LINE,
+    P_CHUNK_SIZE_LINE, /* "hex[;ext]" */
+    P_CHUNK_END_LINE,  /* the CRLF after chunk data */
+    P_BODY_LENGTH,     /* Content-Length body */
+    P_CHUNK_DATA,
+    P_BODY_CLOSE, /* body delimited by the peer closing */
     P_DONE,
     P_ERROR
 };
@@ -82,27 +84,17 @@ static bool is_ws(uint8_t c)
     return c == ' ' || c == '\t';
 }
 
-/* field-vchar / SP / HTAB (RFC 9110 §5.5), obs-text included: anything but
- * control characters, which in a field value are an attack or a bug. */
-static bool is_field_char(uint8_t c)
-{
-    return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
-
 /* ---- dates (RFC 9110 §5.6.7, IMF-fixdate only) ------------------------- */
 
-static bool is_leap_year(uint32_t y)
+/* Index of the three letters at s among the day names (0..6) and then the
+ * month names (7..18), or -1. Case-sensitive, as RFC 9110 §5.6.7 has them. */
+static int name_index(const char *s)
 {
-    return (y % 4u == 0 && y % 100u != 0) || y % 400u == 0;
-}
-
-/* Index of the three letters at s in a run of three-letter names, or -1.
- * Case-sensitive, as RFC 9110 §5.6.7 has them. */
-static int name3_index(const char *names, size_t count, const char *s)
-{
-    for (size_t i = 0; i < count; i++) {
+    static const char names[] = "MonTueWedThuFriSatSun"
+                                "JanFebMarAprMayJunJulAugSepOctNovDec";
+    for (int i = 0; i < 19; i++) {
         if (memcmp(s, names + 3 * i, 3) == 0) {
-            return (int)i;
+            return i;
         }
     }
     return -1;
@@ -115,9 +107,6 @@ static int64_t parse_imf_fixdate(const char *s, size_t n)
 {
     /* '#' is a digit, 'a' a letter of a name checked below, the rest literal. */
     static const char shape[] = "aaa, ## aaa #### ##:##:## GMT";
-    static const char names[] = "MonTueWedThuFriSatSun"
-                                "JanFebMarAprMayJunJulAugSepOctNovDec";
-    static const uint8_t month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     uint32_t num[5] = {0, 0, 0, 0, 0}; /* day, year, hour, minute, second */
     size_t field = 0;
     if (n != sizeof(shape) - 1u) {
@@ -135,19 +124,22 @@ static int64_t parse_imf_fixdate(const char *s, size_t n)
             return -1;
         }
     }
-    int month = name3_index(names + 21, 12, s + 8);
-    uint32_t day = num[0];
-    uint32_t year = num[1];
-    if (name3_index(names, 7, s) < 0 || month < 0 || day < 1 || num[2] > 23 || num[3] > 59 ||
-        num[4] > 60) {
-        return -1;
-    }
+    int weekday = name_index(s);
+    int32_t month = name_index(s + 8) - 6; /* 1..12 for a month name */
+    int32_t day = (int32_t)num[0];
+    int32_t year = (int32_t)num[1];
     /* Before 1970 would be negative, which the field reserves for "none". */
-    uint32_t leap_day = (month == 1 && is_leap_year(year)) ? 1u : 0u;
-    if (year < 1970 || day > month_days[month] + leap_day) {
+    if (weekday < 0 || weekday > 6 || month < 1 || day < 1 || year < 1970 || num[2] > 23 ||
+        num[3] > 59 || num[4] > 60) {
         return -1;
     }
-    int32_t days = acme_days_from_civil((int32_t)year, month + 1, (int32_t)day);
+    /* A day past the month's last is on or after the next month's first.
+     * The day count takes month 13 as January of the next year (its year
+     * starts in March), so no table of month lengths or leap rule is kept. */
+    int32_t days = acme_days_from_civil(year, month, day);
+    if (days >= acme_days_from_civil(year, month + 1, 1)) {
+        return -1;
+    }
     return (int64_t)days * 86400 + (int64_t)(num[2] * 3600u + num[3] * 60u + num[4]);
 }
 
@@ -380,7 +372,7 @@ static acme_status_t header_line_byte(acme_http_parser_t *p, uint8_t c)
         p->line_state = HL_VALUE;
         /* fall through */
     default: /* HL_VALUE */
-        if (!is_field_char(c)) {
+        if (!acme_ascii_is_field_char(c)) {
             return ACME_ERR_MALFORMED;
         }
         return value_byte(p, c);
@@ -451,7 +443,7 @@ static acme_status_t headers_end(acme_http_parser_t *p)
         return ACME_ERR_MALFORMED;
     }
     p->headers_complete = true;
-    r->keep_alive = p->http10 ? (p->conn_keep_alive && !p->conn_close) : !p->conn_close;
+    r->keep_alive = !p->conn_close && (p->conn_keep_alive || !p->http10);
     if (p->head_only || r->status < 200 || r->status == 204 || r->status == 304) {
         p->state = P_DONE;
     } else if (p->chunked) {
@@ -534,7 +526,7 @@ static acme_status_t status_line_byte(acme_http_parser_t *p, uint8_t c)
         p->resp->status = (uint16_t)(p->resp->status * 10u + (uint16_t)(c - '0'));
         return ACME_OK;
     }
-    return is_field_char(c) ? ACME_OK : ACME_ERR_MALFORMED; /* reason phrase */
+    return acme_ascii_is_field_char(c) ? ACME_OK : ACME_ERR_MALFORMED; /* reason phrase */
 }
 
 /* ---- chunked framing (RFC 9112 §7.1) -------------------------------------- */
@@ -564,7 +556,7 @@ static acme_status_t chunk_size_byte(acme_http_parser_t *p, uint8_t c)
         }
         return is_ws(c) ? ACME_OK : ACME_ERR_MALFORMED;
     default: /* CS_EXTENSION: skipped, bounded by the line limit */
-        return is_field_char(c) ? ACME_OK : ACME_ERR_MALFORMED;
+        return acme_ascii_is_field_char(c) ? ACME_OK : ACME_ERR_MALFORMED;
     }
 }
 
@@ -634,7 +626,7 @@ static acme_status_t line_end(acme_http_parser_t *p)
  * §2.2 allows recipients to accept LF); a CR anywhere else is an error. */
 static acme_status_t line_byte(acme_http_parser_t *p, uint8_t c)
 {
-    if (p->state == P_STATUS_LINE || p->state == P_HEADER_LINE || p->state == P_TRAILER_LINE) {
+    if (p->state <= P_TRAILER_LINE) {
         if (++p->header_bytes > ACME_HTTP_HEADER_MAX) {
             return ACME_ERR_OVERSIZE;
         }
@@ -670,7 +662,7 @@ acme_status_t acme_http_parser_feed(acme_http_parser_t *p, const uint8_t *data, 
     if (p == NULL || (p->resp == NULL && !p->request) || (data == NULL && len > 0)) {
         return ACME_ERR_INVALID_ARG;
     }
-    if (p->state == P_DONE || p->state == P_ERROR) {
+    if (p->state >= P_DONE) {
         return ACME_ERR_BAD_STATE;
     }
     acme_http_response_t *r = p->resp;
@@ -678,7 +670,7 @@ acme_status_t acme_http_parser_feed(acme_http_parser_t *p, const uint8_t *data, 
     size_t used = 0;
     while (used < len && st == ACME_OK && p->state != P_DONE) {
         size_t avail = len - used;
-        if (p->state == P_BODY_LENGTH || p->state == P_CHUNK_DATA || p->state == P_BODY_CLOSE) {
+        if (p->state >= P_BODY_LENGTH) { /* not P_DONE: see the loop condition */
             /* A run of body bytes: up to the remaining count of a
              * Content-Length body or a chunk (checked against the cap
              * beforehand), or everything until the close. */

@@ -3,6 +3,9 @@
  * with commas, nesting and escaping tracked here so callers cannot produce
  * invalid JSON by forgetting one. The first error sticks; later calls do
  * nothing, so a caller writes a whole object and checks acme_jw_finish() once.
+ *
+ * Two layers: text (bytes, escaped strings, base64url), which fixed-shape
+ * documents use directly, and the structure on top of it.
  */
 #include "acme/codec/json_writer.h"
 
@@ -38,6 +41,59 @@ static void put(acme_json_writer_t *w, const char *s, size_t n)
     w->len += n;
 }
 
+/* ---- text: the layer the structural calls below write through ---------- */
+
+void acme_jw_put_text_n(acme_json_writer_t *w, const char *text, size_t n)
+{
+    if (text == NULL) {
+        fail(w, ACME_ERR_INVALID_ARG);
+        return;
+    }
+    put(w, text, n);
+}
+
+void acme_jw_put_text(acme_json_writer_t *w, const char *text)
+{
+    acme_jw_put_text_n(w, text, text != NULL ? strlen(text) : 0);
+}
+
+/* Escapes per RFC 8259 §7: quote, backslash and U+0000..U+001F must be
+ * escaped; the two-character forms are used where they exist. Bytes >= 0x80
+ * are the caller's UTF-8 and pass through. */
+void acme_jw_put_string(acme_json_writer_t *w, const char *s, size_t n)
+{
+    static const char short_from[] = "\"\\\b\f\n\r\t";
+    static const char short_to[] = "\"\\bfnrt";
+    if (s == NULL) {
+        if (n > 0) {
+            fail(w, ACME_ERR_INVALID_ARG);
+            return;
+        }
+        s = "";
+    }
+    put(w, "\"", 1);
+    /* Runs of plain bytes are copied in one go; the loop is bounded by n. */
+    size_t run = 0;
+    for (size_t i = 0; i < n && !failed(w); i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20u && c != '"' && c != '\\') {
+            continue;
+        }
+        put(w, s + run, i - run);
+        run = i + 1;
+        const char *hit = memchr(short_from, c, sizeof(short_from) - 1u);
+        char esc[6] = {'\\', 'u', '0', '0', (char)('0' + (c >> 4)), "0123456789abcdef"[c & 0x0Fu]};
+        if (hit != NULL) {
+            esc[1] = short_to[hit - short_from];
+        }
+        put(w, esc, hit != NULL ? 2u : 6u);
+    }
+    put(w, s + run, n - run);
+    put(w, "\"", 1);
+}
+
+/* ---- structure ------------------------------------------------------------- */
+
 /* Every value (scalar or container opening) goes through here: it checks
  * that a value is allowed at this point and writes the comma an array needs
  * between items. Objects get their comma from the key instead. */
@@ -63,34 +119,6 @@ static bool value_begin(acme_json_writer_t *w)
     }
     w->has_items[top] = 1;
     return !failed(w);
-}
-
-/* Escapes per RFC 8259 §7: quote, backslash and U+0000..U+001F must be
- * escaped; the two-character forms are used where they exist. Bytes >= 0x80
- * are the caller's UTF-8 and pass through. */
-static void put_escaped(acme_json_writer_t *w, const char *s, size_t n)
-{
-    static const char short_from[] = "\"\\\b\f\n\r\t";
-    static const char short_to[] = "\"\\bfnrt";
-    put(w, "\"", 1);
-    /* Runs of plain bytes are copied in one go; the loop is bounded by n. */
-    size_t run = 0;
-    for (size_t i = 0; i < n && !failed(w); i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20u && c != '"' && c != '\\') {
-            continue;
-        }
-        put(w, s + run, i - run);
-        run = i + 1;
-        const char *hit = memchr(short_from, c, sizeof(short_from) - 1u);
-        char esc[6] = {'\\', 'u', '0', '0', (char)('0' + (c >> 4)), "0123456789abcdef"[c & 0x0Fu]};
-        if (hit != NULL) {
-            esc[1] = short_to[hit - short_from];
-        }
-        put(w, esc, hit != NULL ? 2u : 6u);
-    }
-    put(w, s + run, n - run);
-    put(w, "\"", 1);
 }
 
 static void open_container(acme_json_writer_t *w, uint8_t array)
@@ -175,7 +203,7 @@ void acme_jw_key(acme_json_writer_t *w, const char *key)
     if (w->has_items[top]) {
         put(w, ",", 1);
     }
-    put_escaped(w, key, strlen(key));
+    acme_jw_put_string(w, key, strlen(key));
     put(w, ":", 1);
     w->has_items[top] = 1;
     w->after_key = 1;
@@ -188,7 +216,7 @@ void acme_jw_string_n(acme_json_writer_t *w, const char *s, size_t n)
         return;
     }
     if (value_begin(w)) {
-        put_escaped(w, s != NULL ? s : "", n);
+        acme_jw_put_string(w, s, n);
     }
 }
 
@@ -207,22 +235,27 @@ void acme_jw_base64url(acme_json_writer_t *w, const uint8_t *data, size_t n)
         fail(w, ACME_ERR_INVALID_ARG);
         return;
     }
-    if (!value_begin(w)) {
+    if (value_begin(w)) {
+        acme_jw_put_base64url(w, data, n);
+    }
+}
+
+void acme_jw_put_base64url(acme_json_writer_t *w, const uint8_t *data, size_t n)
+{
+    if (data == NULL && n > 0) {
+        fail(w, ACME_ERR_INVALID_ARG);
         return;
     }
-    /* The encoding is never shorter than the input: checking n first keeps
-     * the length computation below from overflowing. */
-    size_t room = w->cap - w->len;
-    if (n > room || n > SIZE_MAX / 2u || ACME_BASE64URL_LEN(n) + 2u > room) {
-        fail(w, ACME_ERR_BUFFER_TOO_SMALL);
-        return;
-    }
+    put(w, "\"", 1);
+    /* The encoder checks the room (a NUL it may leave behind is within the
+     * buffer, and finish writes its own). */
     size_t written = 0;
-    w->buf[w->len++] = '"';
-    /* cap is exactly the encoded length, so the encoder writes no NUL past it. */
-    (void)acme_base64url_encode(data, n, w->buf + w->len, ACME_BASE64URL_LEN(n), &written);
+    if (!failed(w) &&
+        acme_base64url_encode(data, n, w->buf + w->len, w->cap - w->len, &written) != ACME_OK) {
+        fail(w, ACME_ERR_BUFFER_TOO_SMALL);
+    }
     w->len += written;
-    w->buf[w->len++] = '"';
+    put(w, "\"", 1);
 }
 
 void acme_jw_int(acme_json_writer_t *w, int64_t v)

@@ -8,82 +8,33 @@
 #include <string.h>
 
 #include "acme/codec/base64.h"
+#include "acme/codec/json_writer.h"
 #include "acme/config_defaults.h"
 #include "ascii.h"
 #include "crypto/crypto.h"
 
-#define LIT_LEN(s) (sizeof(s) - 1u)
-
-/* Appends n bytes at *pos when they fit (leaving room for a NUL is the
- * caller's final check); returns false otherwise. */
-static bool put(char *out, size_t cap, size_t *pos, const char *s, size_t n)
-{
-    if (n > cap || *pos > cap - n) {
-        return false;
-    }
-    memcpy(out + *pos, s, n);
-    *pos += n;
-    return true;
-}
-
-static bool put_b64u(char *out, size_t cap, size_t *pos, const uint8_t *in, size_t n)
-{
-    size_t written = 0;
-    if (*pos > cap || acme_base64url_encode(in, n, out + *pos, cap - *pos, &written) != ACME_OK) {
-        return false;
-    }
-    *pos += written;
-    return true;
-}
-
-/* Terminates out at pos when there is room for the NUL. */
-static acme_status_t finish(char *out, size_t cap, size_t pos, size_t *len)
-{
-    if (pos >= cap) {
-        return ACME_ERR_BUFFER_TOO_SMALL;
-    }
-    out[pos] = '\0';
-    if (len != NULL) {
-        *len = pos;
-    }
-    return ACME_OK;
-}
+/* The members in lexicographic order with no whitespace (RFC 7638 §3.3),
+ * each value base64url without padding (RFC 7518 §6.2.1, §6.3.1). */
 
 acme_status_t acme_jwk_write_ec_p256(const uint8_t x[32], const uint8_t y[32], char *out,
                                      size_t cap, size_t *len)
 {
-    /* A fixed length (ACME_JWK_EC_P256_LEN): one check, then no more. */
-    static const char head[] = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"";
-    static const char mid[] = "\",\"y\":\"";
     if (x == NULL || y == NULL || out == NULL) {
         return ACME_ERR_INVALID_ARG;
     }
-    if (cap <= ACME_JWK_EC_P256_LEN) {
-        return ACME_ERR_BUFFER_TOO_SMALL;
-    }
-    size_t written = 0;
-    char *p = out;
-    memcpy(p, head, LIT_LEN(head));
-    p += LIT_LEN(head);
-    (void)acme_base64url_encode(x, 32, p, ACME_BASE64URL_LEN(32), &written);
-    p += ACME_BASE64URL_LEN(32);
-    memcpy(p, mid, LIT_LEN(mid));
-    p += LIT_LEN(mid);
-    (void)acme_base64url_encode(y, 32, p, ACME_BASE64URL_LEN(32), &written);
-    p += ACME_BASE64URL_LEN(32);
-    memcpy(p, "\"}", 3);
-    if (len != NULL) {
-        *len = ACME_JWK_EC_P256_LEN;
-    }
-    return ACME_OK;
+    acme_json_writer_t w;
+    acme_jw_init(&w, out, cap);
+    acme_jw_put_text(&w, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":");
+    acme_jw_put_base64url(&w, x, 32);
+    acme_jw_put_text(&w, ",\"y\":");
+    acme_jw_put_base64url(&w, y, 32);
+    acme_jw_put_text(&w, "}");
+    return acme_jw_finish(&w, len);
 }
 
 acme_status_t acme_jwk_write_rsa(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
                                  char *out, size_t cap, size_t *len)
 {
-    static const char head[] = "{\"e\":\"";
-    static const char mid[] = "\",\"kty\":\"RSA\",\"n\":\"";
-    static const char tail[] = "\"}";
     if (n == NULL || e == NULL || out == NULL) {
         return ACME_ERR_INVALID_ARG;
     }
@@ -99,14 +50,14 @@ acme_status_t acme_jwk_write_rsa(const uint8_t *n, size_t n_len, const uint8_t *
     if (n_len == 0 || e_len == 0) {
         return ACME_ERR_INVALID_ARG;
     }
-    size_t pos = 0;
-    bool ok = put(out, cap, &pos, head, LIT_LEN(head)) && put_b64u(out, cap, &pos, e, e_len) &&
-              put(out, cap, &pos, mid, LIT_LEN(mid)) && put_b64u(out, cap, &pos, n, n_len) &&
-              put(out, cap, &pos, tail, LIT_LEN(tail));
-    if (!ok) {
-        return ACME_ERR_BUFFER_TOO_SMALL;
-    }
-    return finish(out, cap, pos, len);
+    acme_json_writer_t w;
+    acme_jw_init(&w, out, cap);
+    acme_jw_put_text(&w, "{\"e\":");
+    acme_jw_put_base64url(&w, e, e_len);
+    acme_jw_put_text(&w, ",\"kty\":\"RSA\",\"n\":");
+    acme_jw_put_base64url(&w, n, n_len);
+    acme_jw_put_text(&w, "}");
+    return acme_jw_finish(&w, len);
 }
 
 acme_status_t acme_jwk_thumbprint(const char *jwk, size_t len, char *out, size_t cap)

@@ -29,10 +29,8 @@
  * A canonical RSA-4096 JWK is ~730 characters. */
 #define JWS_JWK_MAX 1024u
 
-static const char prefix_protected[] = "{\"protected\":\"";
+/* Written over the '.' of the signing input (see below). */
 static const char prefix_payload[] = "\",\"payload\":\"";
-static const char prefix_signature[] = "\",\"signature\":\"";
-static const char suffix[] = "\"}";
 
 /* strlen bounded by max; returns max + 1 when s is longer. */
 static size_t bounded_len(const char *s, size_t max)
@@ -51,24 +49,19 @@ static size_t value_len(const char *s, size_t max)
     return n > max ? 0 : n;
 }
 
-static bool put(char *out, size_t cap, size_t *pos, const char *s, size_t n)
-{
-    if (n > cap - *pos) {
-        return false;
-    }
-    memcpy(out + *pos, s, n);
-    *pos += n;
-    return true;
-}
-
 /* Encodes the n bytes at src as base64url at out + *pos. src is elsewhere,
- * or inside out at or after out + *pos + LEN(n) - n (see the top). */
+ * or inside out at or after out + *pos + LEN(n) - n (see the top), or at
+ * out + *pos itself: then the bytes are first slid flush against the end of
+ * their encoding. */
 static bool encode_at(char *out, size_t cap, size_t *pos, const char *src, size_t n)
 {
     size_t enc = ACME_BASE64URL_LEN(n);
     size_t written = 0;
     if (enc > cap - *pos) {
         return false;
+    }
+    if (src == out + *pos) {
+        src = memmove(out + *pos + enc - n, src, n);
     }
     (void)acme_base64url_encode((const uint8_t *)src, n, out + *pos, enc, &written);
     *pos += enc;
@@ -83,97 +76,95 @@ acme_status_t acme_jws_write(const acme_jws_header_t *hdr, const char *payload, 
         (payload == NULL && payload_len != 0)) {
         return ACME_ERR_INVALID_ARG;
     }
-    const char *alg = signer->alg == ACME_SIG_ES256 ? "ES256" : NULL;
+    const char *alg = signer->alg == ACME_SIG_ES256 ? "{\"alg\":\"ES256\"" : NULL;
 #if ACME_ENABLE_RSA_KEYS
     if (signer->alg == ACME_SIG_RS256) {
-        alg = "RS256";
+        alg = "{\"alg\":\"RS256\"";
     }
 #endif
+    /* The account key: its URL (kid), or else the JWK itself. */
+    bool by_kid = hdr->kid != NULL;
+    const char *key = by_kid ? hdr->kid : hdr->jwk;
+    size_t key_len = value_len(key, by_kid ? ACME_URL_MAX : JWS_JWK_MAX);
     size_t url_len = value_len(hdr->url, ACME_URL_MAX);
-    size_t kid_len = hdr->kid != NULL ? value_len(hdr->kid, ACME_URL_MAX) : 1u;
-    size_t jwk_len = hdr->kid == NULL ? value_len(hdr->jwk, JWS_JWK_MAX) : 1u;
     size_t nonce_len = hdr->nonce != NULL ? value_len(hdr->nonce, ACME_NONCE_MAX) : 1u;
-    if (alg == NULL || url_len == 0 || kid_len == 0 || jwk_len == 0 || nonce_len == 0 ||
-        (hdr->kid == NULL && hdr->jwk[0] != '{')) {
+    if (alg == NULL || url_len == 0 || key_len == 0 || nonce_len == 0 ||
+        (!by_kid && key[0] != '{')) {
         return ACME_ERR_INVALID_ARG;
     }
 
-    size_t pos = 0;
-    if (!put(out, cap, &pos, prefix_protected, LIT_LEN(prefix_protected))) {
+    /* The JWS object is written as text (json_writer.h); the encodings in
+     * place move its length on as they go. */
+    acme_json_writer_t o;
+    acme_jw_init(&o, out, cap);
+    acme_jw_put_text(&o, "{\"protected\":\"");
+    size_t protected_at = o.len;
+    if (o.status != ACME_OK) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
-    size_t protected_at = pos;
 
     /* The header JSON, members in lexicographic order: alg, jwk|kid, nonce,
      * url. URL, kid and nonce come from the server and are escaped; the
      * canonical JWK is our own JSON and embedded as it is. */
     acme_json_writer_t w;
-    acme_jw_init(&w, out + pos, cap - pos);
-    acme_jw_object_begin(&w);
-    acme_jw_key(&w, "alg");
-    acme_jw_string(&w, alg);
-    if (hdr->kid != NULL) {
-        acme_jw_key(&w, "kid");
-        acme_jw_string_n(&w, hdr->kid, kid_len);
+    acme_jw_init(&w, out + o.len, cap - o.len);
+    acme_jw_put_text(&w, alg);
+    if (by_kid) {
+        acme_jw_put_text(&w, ",\"kid\":");
+        acme_jw_put_string(&w, key, key_len);
     } else {
-        acme_jw_key(&w, "jwk");
-        acme_jw_raw(&w, hdr->jwk, jwk_len);
+        acme_jw_put_text(&w, ",\"jwk\":");
+        acme_jw_put_text_n(&w, key, key_len);
     }
     if (hdr->nonce != NULL) {
-        acme_jw_key(&w, "nonce");
-        acme_jw_string_n(&w, hdr->nonce, nonce_len);
+        acme_jw_put_text(&w, ",\"nonce\":");
+        acme_jw_put_string(&w, hdr->nonce, nonce_len);
     }
-    acme_jw_key(&w, "url");
-    acme_jw_string_n(&w, hdr->url, url_len);
-    acme_jw_object_end(&w);
+    acme_jw_put_text(&w, ",\"url\":");
+    acme_jw_put_string(&w, hdr->url, url_len);
+    acme_jw_put_text(&w, "}");
     size_t json_len = 0;
     acme_status_t st = acme_jw_finish(&w, &json_len);
     if (st != ACME_OK) {
         return st;
     }
-    /* Slide the JSON flush against the end of its encoding, then encode. */
-    size_t shift = ACME_BASE64URL_LEN(json_len) - json_len;
-    if (shift > cap - pos - json_len) {
+    if (!encode_at(out, cap, &o.len, out + o.len, json_len)) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
-    memmove(out + pos + shift, out + pos, json_len);
-    (void)encode_at(out, cap, &pos, out + pos + shift, json_len);
 
     /* The signing input (RFC 7515 §5.1) b64u(header) "." b64u(payload) is
      * written in place and hashed in one piece; then the '.' makes way for
      * the payload's JSON prefix. */
-    if (!put(out, cap, &pos, ".", 1)) {
-        return ACME_ERR_BUFFER_TOO_SMALL;
-    }
-    size_t payload_at = pos;
-    if (!encode_at(out, cap, &pos, payload != NULL ? payload : "", payload_len)) {
+    acme_jw_put_text(&o, ".");
+    size_t payload_at = o.len;
+    if (o.status != ACME_OK ||
+        !encode_at(out, cap, &o.len, payload != NULL ? payload : "", payload_len)) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
     uint8_t digest[32];
-    acme_sha256(out + protected_at, pos - protected_at, digest);
+    acme_sha256(out + protected_at, o.len - protected_at, digest);
     size_t grow = LIT_LEN(prefix_payload) - 1u;
-    if (grow > cap - pos) {
+    if (grow > cap - o.len) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
-    memmove(out + payload_at + grow, out + payload_at, pos - payload_at);
+    memmove(out + payload_at + grow, out + payload_at, o.len - payload_at);
     memcpy(out + payload_at - 1u, prefix_payload, LIT_LEN(prefix_payload));
-    pos += grow;
+    o.len += grow;
 
     /* The signer writes into the free tail of out and leaves the signature
      * flush against the end; it is encoded from there (see the top). */
     size_t sig_len = 0;
-    st = acme_signer_sign_to_end(signer, digest, (uint8_t *)out, pos, cap, &sig_len);
+    st = acme_signer_sign_to_end(signer, digest, (uint8_t *)out, o.len, cap, &sig_len);
     if (st != ACME_OK) {
         return st;
     }
-    size_t need = LIT_LEN(prefix_signature) + ACME_BASE64URL_LEN(sig_len) + LIT_LEN(suffix) + 1;
-    if (need > cap - pos) {
+    /* A prefix reaching into the signature leaves less room than its
+     * encoding needs, and an encoding that fits ends at or before cap, so it
+     * is safe in place (see the top). */
+    acme_jw_put_text(&o, "\",\"signature\":\"");
+    if (o.status != ACME_OK || !encode_at(out, cap, &o.len, out + cap - sig_len, sig_len)) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
-    (void)put(out, cap, &pos, prefix_signature, LIT_LEN(prefix_signature));
-    (void)encode_at(out, cap, &pos, out + cap - sig_len, sig_len);
-    (void)put(out, cap, &pos, suffix, LIT_LEN(suffix));
-    out[pos] = '\0';
-    *len = pos;
-    return ACME_OK;
+    acme_jw_put_text(&o, "\"}");
+    return acme_jw_finish(&o, len); /* the NUL, or BUFFER_TOO_SMALL */
 }

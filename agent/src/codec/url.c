@@ -33,23 +33,17 @@ static bool is_digit(char c)
     return acme_ascii_is_digit((uint8_t)c);
 }
 
-static bool is_alpha(char c)
-{
-    return acme_ascii_is_alpha((uint8_t)c);
-}
-
 static int hex_value(char c)
 {
     return acme_ascii_hex((uint8_t)c);
 }
 
-/* RFC 3986 pchar (without pct-encoded) plus '/' and '?' for path and query. */
+/* RFC 3986 pchar (without pct-encoded) plus '/' and '?' for path and query,
+ * for a character already known to be visible ASCII other than '#' (see
+ * acme_url_parse_https): all of those but the ones listed. */
 static bool is_path_char(char c)
 {
-    if (is_alpha(c) || is_digit(c)) {
-        return true;
-    }
-    return strchr("-._~!$&'()*+,;=:@/?", c) != NULL && c != '\0';
+    return strchr("\"<>[\\]^`{|}", c) == NULL;
 }
 
 /* IP literals use the one strict parser of the agent (acme/codec/ip_addr.h):
@@ -99,10 +93,10 @@ acme_status_t acme_url_parse_https(const char *url, size_t len, acme_url_t *out)
     if (url == NULL || out == NULL) {
         return ACME_ERR_INVALID_ARG;
     }
-    /* *out is only filled on success, so a caller never sees half a URL. */
+    /* *out is only filled on success (at the end), so a caller never sees
+     * half a URL. */
     memset(out, 0, sizeof(*out));
-    acme_url_t u;
-    memset(&u, 0, sizeof(u));
+    bool is_ipv6 = false;
 
     /* Printable ASCII only (no space, control, DEL, non-ASCII, NUL), no
      * fragment: a fragment is never sent, so a URL with one is not what
@@ -150,7 +144,7 @@ acme_status_t acme_url_parse_https(const char *url, size_t len, acme_url_t *out)
             }
             port_sep = host_end + 1u;
         }
-        u.host_is_ipv6 = true;
+        is_ipv6 = true;
     } else
 #endif
     {
@@ -164,29 +158,31 @@ acme_status_t acme_url_parse_https(const char *url, size_t len, acme_url_t *out)
         }
     }
 
-    u.port = 443;
-    if (port_sep < auth_end) {
-        if (!acme_ip_parse_port(url + port_sep + 1u, auth_end - port_sep - 1u, &u.port)) {
-            return ACME_ERR_MALFORMED;
-        }
-        u.port_explicit = true;
+    uint16_t port = 443;
+    bool port_explicit = port_sep < auth_end;
+    if (port_explicit &&
+        !acme_ip_parse_port(url + port_sep + 1u, auth_end - port_sep - 1u, &port)) {
+        return ACME_ERR_MALFORMED;
     }
 
-    if (auth_end == len) {
-        u.path = root_path;
-        u.path_len = 1;
-    } else {
+    const char *path = root_path;
+    size_t path_len = 1;
+    if (auth_end < len) {
         /* "https://host?q" would need "/?q" built somewhere; such URLs do
          * not occur in ACME, so they are refused instead. */
         if (url[auth_end] != '/' || !check_path(url + auth_end, len - auth_end)) {
             return ACME_ERR_MALFORMED;
         }
-        u.path = url + auth_end;
-        u.path_len = len - auth_end;
+        path = url + auth_end;
+        path_len = len - auth_end;
     }
-    u.host = url + host_start;
-    u.host_len = host_end - host_start;
-    *out = u;
+    out->host = url + host_start;
+    out->host_len = host_end - host_start;
+    out->host_is_ipv6 = is_ipv6;
+    out->port = port;
+    out->port_explicit = port_explicit;
+    out->path = path;
+    out->path_len = path_len;
     return ACME_OK;
 }
 

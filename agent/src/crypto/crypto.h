@@ -26,8 +26,13 @@ extern "C" {
 void acme_zeroize(void *p, size_t len);
 
 /* Days from 1970-01-01 to the proleptic Gregorian date y-m-d (m 1..12, d
- * 1..31, y 0..9999; not checked): negative before 1970. */
+ * 1..31, y 0..9999; not checked): negative before 1970. m 13 is January of
+ * y + 1, and a d past the month's end runs on into the next month. */
 int32_t acme_days_from_civil(int32_t y, int32_t m, int32_t d);
+
+/* Release an arena object of size bytes (NULL is fine): it is zeroised,
+ * then freed. Returns NULL, for the caller's pointer. */
+void *acme_crypto_release(void *obj, size_t size);
 
 /* An mbedTLS error code (any module, io/tls_mbedtls.c's included) as a
  * status: 0 is ACME_OK; an allocation failure anywhere in the code is

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "acme/config_defaults.h"
+#include "compiler.h"
 
 #include "mbedtls/asn1.h"
 #include "mbedtls/bignum.h"
@@ -104,24 +105,25 @@ CRYPTO_STATIC_ASSERT(sizeof(mbedtls_sha256_context) <= sizeof(acme_sha256_t), sh
  * below 0x80 are low-level, the others high-level. */
 acme_status_t acme_mbedtls_status(int ret, acme_status_t otherwise)
 {
-    static const struct {
-        uint16_t code; /* -MBEDTLS_ERR_... */
-        int8_t status;
-    } known[] = {
-        {(uint16_t)-MBEDTLS_ERR_MPI_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
-        {(uint16_t)-MBEDTLS_ERR_ASN1_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
-        {(uint16_t)-MBEDTLS_ERR_PK_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
-        {(uint16_t)-MBEDTLS_ERR_ECP_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
-        {(uint16_t)-MBEDTLS_ERR_X509_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
-        {(uint16_t)-MBEDTLS_ERR_MD_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
-        {(uint16_t)-MBEDTLS_ERR_SSL_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
-        {(uint16_t)-MBEDTLS_ERR_CIPHER_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
-        {(uint16_t)-MBEDTLS_ERR_PEM_ALLOC_FAILED, ACME_ERR_NO_MEMORY},
-        {(uint16_t)-MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED, ACME_ERR_RNG},
-        {(uint16_t)-MBEDTLS_ERR_ASN1_BUF_TOO_SMALL, ACME_ERR_BUFFER_TOO_SMALL},
-        {(uint16_t)-MBEDTLS_ERR_MPI_BUFFER_TOO_SMALL, ACME_ERR_BUFFER_TOO_SMALL},
-        {(uint16_t)-MBEDTLS_ERR_ECP_BUFFER_TOO_SMALL, ACME_ERR_BUFFER_TOO_SMALL},
+    /* -MBEDTLS_ERR_..., grouped by the status they mean: allocation failures
+     * (the first KNOWN_NO_MEMORY), then the entropy source, then too small
+     * outputs. */
+    static const uint16_t known[] = {
+        (uint16_t)-MBEDTLS_ERR_MPI_ALLOC_FAILED,
+        (uint16_t)-MBEDTLS_ERR_ASN1_ALLOC_FAILED,
+        (uint16_t)-MBEDTLS_ERR_PK_ALLOC_FAILED,
+        (uint16_t)-MBEDTLS_ERR_ECP_ALLOC_FAILED,
+        (uint16_t)-MBEDTLS_ERR_X509_ALLOC_FAILED,
+        (uint16_t)-MBEDTLS_ERR_MD_ALLOC_FAILED,
+        (uint16_t)-MBEDTLS_ERR_SSL_ALLOC_FAILED,
+        (uint16_t)-MBEDTLS_ERR_CIPHER_ALLOC_FAILED,
+        (uint16_t)-MBEDTLS_ERR_PEM_ALLOC_FAILED,
+        (uint16_t)-MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED,
+        (uint16_t)-MBEDTLS_ERR_ASN1_BUF_TOO_SMALL,
+        (uint16_t)-MBEDTLS_ERR_MPI_BUFFER_TOO_SMALL,
+        (uint16_t)-MBEDTLS_ERR_ECP_BUFFER_TOO_SMALL,
     };
+#define KNOWN_NO_MEMORY 9u
     if (ret == 0) {
         return ACME_OK;
     }
@@ -130,9 +132,11 @@ acme_status_t acme_mbedtls_status(int ret, acme_status_t otherwise)
     }
     unsigned code = (unsigned)-ret;
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-        unsigned part = code & (known[i].code < 0x80u ? 0x007Fu : 0xFF80u);
-        if (part == known[i].code) {
-            return (acme_status_t)known[i].status;
+        unsigned part = code & (known[i] < 0x80u ? 0x007Fu : 0xFF80u);
+        if (part == known[i]) {
+            return i < KNOWN_NO_MEMORY    ? ACME_ERR_NO_MEMORY
+                   : i == KNOWN_NO_MEMORY ? ACME_ERR_RNG
+                                          : ACME_ERR_BUFFER_TOO_SMALL;
         }
     }
     return otherwise;
@@ -269,9 +273,7 @@ void acme_drbg_free(acme_drbg_t **drbg)
         return;
     }
     mbedtls_ctr_drbg_free(&(*drbg)->ctr);
-    mbedtls_platform_zeroize(*drbg, sizeof(**drbg));
-    mbedtls_free(*drbg);
-    *drbg = NULL;
+    *drbg = acme_crypto_release(*drbg, sizeof(**drbg));
 }
 
 /* ---- Keys ---------------------------------------------------------------------------- */
@@ -316,9 +318,7 @@ void acme_key_free(acme_key_t **key)
         return;
     }
     mbedtls_pk_free(&(*key)->pk); /* zeroises the private values */
-    mbedtls_platform_zeroize(*key, sizeof(**key));
-    mbedtls_free(*key);
-    *key = NULL;
+    *key = acme_crypto_release(*key, sizeof(**key));
 }
 
 /* Which of the agent's key types pk is, or ACME_KEY_NONE. */
@@ -414,45 +414,37 @@ acme_key_type_t acme_key_type(const acme_key_t *key)
     return key == NULL ? ACME_KEY_NONE : key->type;
 }
 
-/* mbedTLS writes DER backwards from the end of the buffer; the contract is
- * "at the start", so move it. */
-static void move_to_start(uint8_t *out, size_t cap, size_t len)
-{
-    memmove(out, out + cap - len, len);
-}
-
-acme_status_t acme_key_write_der(const acme_key_t *key, uint8_t *out, size_t cap, size_t *len)
+/* The private key (RFC 5915 / PKCS#1) or the SubjectPublicKeyInfo as DER at
+ * the start of out. mbedTLS writes DER backwards from the end of the buffer,
+ * so it is moved; what it leaves behind (a failed write's parts, the copy in
+ * the tail) is wiped, as it may be private key material. */
+static acme_status_t write_der(const acme_key_t *key, bool private_key, uint8_t *out, size_t cap,
+                               size_t *len)
 {
     if (key == NULL || out == NULL || len == NULL || cap == 0) {
         return ACME_ERR_INVALID_ARG;
     }
     mbedtls_pk_context pk = pk_view(key);
-    int ret = mbedtls_pk_write_key_der(&pk, out, cap);
+    int ret = private_key ? mbedtls_pk_write_key_der(&pk, out, cap)
+                          : mbedtls_pk_write_pubkey_der(&pk, out, cap);
     if (ret <= 0) {
-        /* A failed write may have left parts of the private key behind. */
         mbedtls_platform_zeroize(out, cap);
         return acme_mbedtls_status(ret, ACME_ERR_CRYPTO);
     }
-    move_to_start(out, cap, (size_t)ret);
-    /* Do not leave a second copy of the private key in the tail. */
+    memmove(out, out + cap - (size_t)ret, (size_t)ret);
     mbedtls_platform_zeroize(out + ret, cap - (size_t)ret);
     *len = (size_t)ret;
     return ACME_OK;
 }
 
+acme_status_t acme_key_write_der(const acme_key_t *key, uint8_t *out, size_t cap, size_t *len)
+{
+    return write_der(key, true, out, cap, len);
+}
+
 acme_status_t acme_key_write_spki(const acme_key_t *key, uint8_t *out, size_t cap, size_t *len)
 {
-    if (key == NULL || out == NULL || len == NULL || cap == 0) {
-        return ACME_ERR_INVALID_ARG;
-    }
-    mbedtls_pk_context pk = pk_view(key);
-    int ret = mbedtls_pk_write_pubkey_der(&pk, out, cap);
-    if (ret <= 0) {
-        return acme_mbedtls_status(ret, ACME_ERR_CRYPTO);
-    }
-    move_to_start(out, cap, (size_t)ret);
-    *len = (size_t)ret;
-    return ACME_OK;
+    return write_der(key, false, out, cap, len);
 }
 
 acme_status_t acme_key_public(const acme_key_t *key, acme_public_key_t *out)
@@ -572,8 +564,9 @@ void acme_soft_signer_init(acme_signer_t *signer, acme_soft_signer_t *state, acm
 /* dNSName in a GeneralName as mbedTLS keeps it in subject_alt_names. */
 #define SAN_TAG_DNS (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_DNS_NAME)
 
-/* Unix seconds of an X.509 time (mbedTLS has checked the field ranges). */
-static int64_t x509_time_to_unix(const mbedtls_x509_time *t)
+/* Unix seconds of an X.509 time (mbedTLS has checked the field ranges).
+ * One copy for notBefore and notAfter. */
+ACME_NOINLINE static int64_t x509_time_to_unix(const mbedtls_x509_time *t)
 {
     return (int64_t)acme_days_from_civil(t->year, t->mon, t->day) * 86400 +
            (t->hour * 3600 + t->min * 60 + t->sec);

@@ -183,9 +183,7 @@ void acme_tls_config_free(acme_tls_config_t **cfg)
     }
     mbedtls_ssl_config_free(&(*cfg)->conf);
     mbedtls_x509_crt_free(&(*cfg)->anchors);
-    mbedtls_platform_zeroize(*cfg, sizeof(**cfg));
-    mbedtls_free(*cfg);
-    *cfg = NULL;
+    *cfg = acme_crypto_release(*cfg, sizeof(**cfg));
 }
 
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
@@ -234,28 +232,20 @@ acme_status_t acme_tls_new(acme_tls_t **out, acme_tls_config_t *cfg, const char 
         tls->host_ip = *host_ip;
     }
 
-    acme_status_t st = ACME_OK;
     int rc = mbedtls_ssl_setup(&tls->ssl, &cfg->conf);
-    if (rc != 0) {
-        st = is_alloc_failure(rc) ? ACME_ERR_NO_MEMORY : ACME_ERR_TLS;
-        goto fail;
+    if (rc == 0) {
+        /* A DNS name is the SNI and the name verified; an IP literal gets
+         * neither (checked in tls_verify_ip instead). */
+        rc = mbedtls_ssl_set_hostname(&tls->ssl, tls->host_is_ip ? NULL : host);
     }
-    /* A DNS name is the SNI and the name verified; an IP literal gets neither
-     * (checked in tls_verify_ip instead). */
-    rc = mbedtls_ssl_set_hostname(&tls->ssl, tls->host_is_ip ? NULL : host);
     if (rc != 0) {
-        st = is_alloc_failure(rc) ? ACME_ERR_NO_MEMORY : ACME_ERR_TLS;
-        goto fail;
+        acme_tls_free(&tls);
+        return is_alloc_failure(rc) ? ACME_ERR_NO_MEMORY : ACME_ERR_TLS;
     }
     mbedtls_ssl_set_verify(&tls->ssl, tls_verify_ip, tls);
     mbedtls_ssl_set_bio(&tls->ssl, tls, bio_send, bio_recv, NULL);
     *out = tls;
     return ACME_OK;
-
-fail:
-    tls->last_error = rc;
-    acme_tls_free(&tls);
-    return st;
 }
 
 /* Map an mbedTLS result of handshake/read/write to a status. */
@@ -321,7 +311,5 @@ void acme_tls_free(acme_tls_t **tls)
     /* Best effort: the connection may already be gone. */
     (void)mbedtls_ssl_close_notify(&(*tls)->ssl);
     mbedtls_ssl_free(&(*tls)->ssl);
-    mbedtls_platform_zeroize(*tls, sizeof(**tls));
-    mbedtls_free(*tls);
-    *tls = NULL;
+    *tls = acme_crypto_release(*tls, sizeof(**tls));
 }

@@ -9,6 +9,20 @@
  *
  * Commas and nesting are tracked by the writer; keys are only valid inside
  * objects, values only after a key or inside arrays.
+ *
+ * Documents of a fixed shape (a JWS protected header, an ACME request
+ * payload) can instead be written as text: the caller's constant fragments
+ * (punctuation and keys) with acme_jw_put_text(), and only the variable
+ * values through the escaping acme_jw_put_string() and
+ * acme_jw_put_base64url(). Nothing is tracked then (the fragments are the
+ * caller's to get right, and its tests parse what it writes), which keeps
+ * such a caller's image small: the structural calls are not linked. The
+ * errors are sticky all the same, and acme_jw_finish() ends the text. One
+ * writer is used one way or the other, not both.
+ *
+ * The text calls make a plain bounded text writer too (each piece all or
+ * nothing, the first error sticky): the HTTP head writers use it, so the
+ * image holds one.
  */
 #ifndef ACME_CODEC_JSON_WRITER_H
 #define ACME_CODEC_JSON_WRITER_H
@@ -54,6 +68,15 @@ void acme_jw_bool(acme_json_writer_t *w, bool v);
 void acme_jw_null(acme_json_writer_t *w);
 /* A value that is already JSON (e.g. a canonical JWK); copied verbatim. */
 void acme_jw_raw(acme_json_writer_t *w, const char *json, size_t n);
+
+/* Text (see the top): a NUL-terminated fragment, or n bytes, copied
+ * verbatim (NULL is ACME_ERR_INVALID_ARG); a string value of n bytes, quoted
+ * and escaped as by acme_jw_string_n(); a string value holding
+ * base64url(data). */
+void acme_jw_put_text(acme_json_writer_t *w, const char *text);
+void acme_jw_put_text_n(acme_json_writer_t *w, const char *text, size_t n);
+void acme_jw_put_string(acme_json_writer_t *w, const char *s, size_t n);
+void acme_jw_put_base64url(acme_json_writer_t *w, const uint8_t *data, size_t n);
 
 /* NUL-terminates and returns the sticky status: ACME_OK,
  * ACME_ERR_BUFFER_TOO_SMALL (overflow, including no room for the NUL) or

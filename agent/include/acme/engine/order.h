@@ -137,20 +137,23 @@ typedef struct acme_order {
 
     acme_request_t request;
     acme_order_params_t params;
-    acme_problem_t problem;
 
-    acme_directory_t directory;
+    /* The URLs the code names often first (short offsets), the larger
+     * blocks last. */
     char account_url[ACME_URL_MAX + 1];
     char order_url[ACME_URL_MAX + 1];
     char finalize_url[ACME_URL_MAX + 1];
     char certificate_url[ACME_URL_MAX + 1];
     char challenge_url[ACME_URL_MAX + 1];
     acme_order_authz_t authz[ACME_MAX_IDENTIFIERS];
+    acme_directory_t directory;
+    acme_problem_t problem;
     char payload[ACME_PAYLOAD_MAX];
 } acme_order_t;
 
 /* Start a new issuance at now_ms. ACME_ERR_INVALID_ARG for unusable params
- * (no names, too many, a wildcard — http-01 cannot validate those). */
+ * (no names, too many, one that is not a host name, a wildcard — http-01
+ * cannot validate those). */
 acme_status_t acme_order_start(acme_order_t *o, const acme_order_params_t *params, uint64_t now_ms);
 
 /* What to do now. SEND: o->request is valid until the next call. */

@@ -74,9 +74,9 @@ typedef struct acme_http_client {
     int32_t tls_error; /* low-level detail of the last TLS failure */
     uint32_t verify_flags;
 
-    acme_ip_addr_t host_ip;
-    acme_http_parser_t parser;
     acme_http_response_t resp;
+    acme_http_parser_t parser;
+    acme_ip_addr_t host_ip;
     char host[ACME_DNS_NAME_MAX + 1];
     char connect_host[48]; /* the own resolver's answer as text (an IP literal
                               host is connected to as written) */
