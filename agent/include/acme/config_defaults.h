@@ -261,6 +261,21 @@
 #define ACME_KEY_DER_MAX 1280
 #endif
 
+/* ---- Provisioning blob (acme/codec/provision.h) ------------------------------ */
+
+/* Trust anchors a provisioning blob may carry (tag 0x05). Each is a span
+ * into the blob: 8 bytes of RAM per anchor in acme_provision_t on a 32-bit
+ * device, no copy. Range 1..16. */
+#ifndef ACME_PROVISION_TRUST_MAX
+#define ACME_PROVISION_TRUST_MAX 4
+#endif
+/* CA entries a provisioning blob may carry (tag 0x07): ~520 bytes of RAM
+ * each in acme_provision_t (issuer, directory URL, EAB kid and key copied).
+ * Range 1..16. */
+#ifndef ACME_PROVISION_CAS_MAX
+#define ACME_PROVISION_CAS_MAX 4
+#endif
+
 /* ---- Logging ------------------------------------------------------------------ */
 
 /* Highest level compiled in: 0 = none (default), 1 error .. 4 debug. */
@@ -320,6 +335,12 @@
 #endif
 #if ACME_ENABLE_DISCOVERY && !ACME_ENABLE_DNS_CLIENT
 #error "ACME_ENABLE_DISCOVERY needs ACME_ENABLE_DNS_CLIENT: CAA lookups use the own resolver"
+#endif
+#if ACME_PROVISION_TRUST_MAX < 1 || ACME_PROVISION_TRUST_MAX > 16
+#error "ACME_PROVISION_TRUST_MAX must be in 1..16"
+#endif
+#if ACME_PROVISION_CAS_MAX < 1 || ACME_PROVISION_CAS_MAX > 16
+#error "ACME_PROVISION_CAS_MAX must be in 1..16"
 #endif
 #if ACME_LOG_LEVEL < 0 || ACME_LOG_LEVEL > 4
 #error "ACME_LOG_LEVEL must be in 0..4"
