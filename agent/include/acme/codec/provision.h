@@ -124,8 +124,8 @@ typedef struct acme_provision_renewal {
 /* Strings are NUL-terminated copies ("" when absent). trust[] and
  * device_key point INTO the blob given to acme_provision_decode(): the blob
  * must stay valid and unchanged while the struct is used. The struct is
- * large (~3.8 KiB with default limits): make it static, not a local of a
- * small task stack. */
+ * large (3.6 KiB with default limits on a 32-bit target): make it static,
+ * not a local of a small task stack. */
 typedef struct acme_provision {
     uint16_t present; /* bit (1u << tag) for each top-level tag seen */
     uint8_t name_count;
@@ -189,9 +189,11 @@ acme_status_t acme_provision_blob_size(const uint8_t *head, size_t len, size_t *
                                        acme_provision_error_t *err);
 
 /* Decode blob[0..len) — exactly one blob, nothing after it — into *out.
- * Checks, in this order: magic, length, version, body length, CRC, then the
- * TLVs (value rules, duplicates, counts), then the required tags: at least
- * one identity, and a directory URL or discovery = 1.
+ * Checks, in this order: magic (on whatever bytes there are), header
+ * length, version / flags / reserved, body length against len, CRC — before
+ * any byte of the body is interpreted — then the TLVs (value rules,
+ * duplicates, counts), then the required tags: at least one identity, and a
+ * directory URL or discovery = 1.
  * Returns ACME_OK; ACME_ERR_TRUNCATED (blob shorter than its header says);
  * ACME_ERR_MALFORMED for every other refusal; ACME_ERR_INVALID_ARG for NULL
  * blob or out. On failure *err (may be NULL) says why and *out is zeroed
