@@ -81,19 +81,16 @@ static void check_accepted(const acme_provision_t *p, const uint8_t *data, size_
 /* Same content; spans compared by their bytes. */
 static int same(const acme_provision_t *a, const acme_provision_t *b)
 {
-    int ok = a->present == b->present && a->name_count == b->name_count &&
-             a->ip_count == b->ip_count && a->trust_count == b->trust_count &&
-             a->ca_count == b->ca_count && a->key_type == b->key_type &&
-             a->discovery == b->discovery &&
-             a->terms_of_service_agreed == b->terms_of_service_agreed &&
-             memcmp(&a->renewal, &b->renewal, sizeof(a->renewal)) == 0 &&
-             memcmp(a->names, b->names, sizeof(a->names)) == 0 &&
-             memcmp(a->ips, b->ips, sizeof(a->ips)) == 0 &&
-             strcmp(a->contact, b->contact) == 0 &&
-             strcmp(a->directory_url, b->directory_url) == 0 &&
-             strcmp(a->profile, b->profile) == 0 &&
-             memcmp(a->cas, b->cas, sizeof(a->cas)) == 0 &&
-             a->device_key.len == b->device_key.len;
+    int ok =
+        a->present == b->present && a->name_count == b->name_count && a->ip_count == b->ip_count &&
+        a->trust_count == b->trust_count && a->ca_count == b->ca_count &&
+        a->key_type == b->key_type && a->discovery == b->discovery &&
+        a->terms_of_service_agreed == b->terms_of_service_agreed &&
+        memcmp(&a->renewal, &b->renewal, sizeof(a->renewal)) == 0 &&
+        memcmp(a->names, b->names, sizeof(a->names)) == 0 &&
+        memcmp(a->ips, b->ips, sizeof(a->ips)) == 0 && strcmp(a->contact, b->contact) == 0 &&
+        strcmp(a->directory_url, b->directory_url) == 0 && strcmp(a->profile, b->profile) == 0 &&
+        memcmp(a->cas, b->cas, sizeof(a->cas)) == 0 && a->device_key.len == b->device_key.len;
     for (size_t i = 0; ok && i < a->trust_count; i++) {
         ok = a->trust[i].len == b->trust[i].len &&
              memcmp(a->trust[i].data, b->trust[i].data, a->trust[i].len) == 0;

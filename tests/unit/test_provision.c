@@ -197,8 +197,7 @@ static void make_full(acme_provision_t *p)
     strcpy(p->cas[1].issuer, "letsencrypt.org");
     p->ca_count = 2;
     p->discovery = true;
-    p->renewal.present = (1u << ACME_PROVISION_RENEW_ARI) |
-                         (1u << ACME_PROVISION_RENEW_PERMILLE) |
+    p->renewal.present = (1u << ACME_PROVISION_RENEW_ARI) | (1u << ACME_PROVISION_RENEW_PERMILLE) |
                          (1u << ACME_PROVISION_RENEW_BACKOFF);
     p->renewal.ari = true;
     p->renewal.remaining_permille = 333;
@@ -366,7 +365,8 @@ static size_t blob_with(uint8_t tag, uint8_t field, const void *v, size_t len)
     if (tag == TAG_CA && (field == ACME_PROVISION_CA_EAB_KID)) {
         b_tlv(&nest, ACME_PROVISION_CA_EAB_KEY, "0123456789abcdef", 16);
     }
-    if (tag == TAG_CA && (field == ACME_PROVISION_CA_EAB_KEY || field == ACME_PROVISION_CA_EAB_ALG)) {
+    if (tag == TAG_CA &&
+        (field == ACME_PROVISION_CA_EAB_KEY || field == ACME_PROVISION_CA_EAB_ALG)) {
         b_text(&nest, ACME_PROVISION_CA_EAB_KID, "kid");
         if (field == ACME_PROVISION_CA_EAB_ALG) {
             b_tlv(&nest, ACME_PROVISION_CA_EAB_KEY, "0123456789abcdef", 16);
@@ -419,8 +419,8 @@ static void test_value_rules(void **state)
         {ACME_PROVISION_TAG_TRUST_ANCHOR, 0, "\x31\x00", 2},
         {ACME_PROVISION_TAG_TRUST_ANCHOR, 0, "\x30\x01", 2},
         {ACME_PROVISION_TAG_TRUST_ANCHOR, 0, "\x30\x01\x00\x00", 4},
-        {ACME_PROVISION_TAG_TRUST_ANCHOR, 0, "\x30\x80\x00\x00", 4},   /* indefinite */
-        {ACME_PROVISION_TAG_TRUST_ANCHOR, 0, "\x30\x81\x01\x00", 4},   /* not minimal */
+        {ACME_PROVISION_TAG_TRUST_ANCHOR, 0, "\x30\x80\x00\x00", 4}, /* indefinite */
+        {ACME_PROVISION_TAG_TRUST_ANCHOR, 0, "\x30\x81\x01\x00", 4}, /* not minimal */
         {ACME_PROVISION_TAG_TRUST_ANCHOR, 0, "\x30\x82\x00\x01\x00", 5},
         {ACME_PROVISION_TAG_TRUST_ANCHOR, 0, "\x30\x83\x00\x00\x01\x00", 6},
         {ACME_PROVISION_TAG_TRUST_ANCHOR, 0, "\x30\x82\x01", 3},
@@ -847,9 +847,9 @@ static void test_duplicates(void **state)
         if (ca_fields[i] == ACME_PROVISION_CA_DIRECTORY) {
             b_text(&nest, ca_fields[i], "https://ca.example/");
         }
-        size_t inner = b_text(&nest, ca_fields[i], ca_fields[i] == ACME_PROVISION_CA_ISSUER
-                                                       ? "ca.example"
-                                                       : "https://ca.example/");
+        size_t inner =
+            b_text(&nest, ca_fields[i],
+                   ca_fields[i] == ACME_PROVISION_CA_ISSUER ? "ca.example" : "https://ca.example/");
         size_t at = b_nest(&blob, TAG_CA);
         b_finish(&blob);
         expect_malformed(&blob, ACME_PROVISION_ERR_DUPLICATE, TAG_CA, ca_fields[i],
@@ -995,7 +995,7 @@ static void test_encoder_refuses(void **state)
     in.discovery = false;
     expect_encode_refused();
     in.directory_url[0] = '\0';
-    in.present &= (uint16_t)~(1u << ACME_PROVISION_TAG_DISCOVERY);
+    in.present &= (uint16_t) ~(1u << ACME_PROVISION_TAG_DISCOVERY);
     expect_encode_refused();
     in.trust_count = ACME_PROVISION_TRUST_MAX + 1;
     expect_encode_refused();
@@ -1044,8 +1044,7 @@ static void test_encoder_buffer(void **state)
     for (size_t cap = 0; cap < need; cap++) {
         memset(guard, 0xA5, sizeof(guard));
         size_t len = 1;
-        assert_int_equal(acme_provision_encode(&in, guard, cap, &len),
-                         ACME_ERR_BUFFER_TOO_SMALL);
+        assert_int_equal(acme_provision_encode(&in, guard, cap, &len), ACME_ERR_BUFFER_TOO_SMALL);
         assert_int_equal(len, 0);
         for (size_t i = cap; i < cap + 16u; i++) {
             assert_int_equal(guard[i], 0xA5);

@@ -12,16 +12,24 @@
 #include "provision_tool.h"
 
 static const char *const top_names[ACME_PROVISION_TAG_LAST + 1] = {
-    "header",        "identities.dns", "identities.ip", "contact",
-    "key_type",      "trust_anchors",  "directory_url", "cas",
-    "discovery",     "renewal",        "profile",       "device_key",
+    "header",
+    "identities.dns",
+    "identities.ip",
+    "contact",
+    "key_type",
+    "trust_anchors",
+    "directory_url",
+    "cas",
+    "discovery",
+    "renewal",
+    "profile",
+    "device_key",
     "terms_of_service_agreed",
 };
-static const char *const ca_names[] = {"cas[]", "cas[].issuer", "cas[].directory_url",
+static const char *const ca_names[] = {"cas[]",         "cas[].issuer",       "cas[].directory_url",
                                        "cas[].eab.kid", "cas[].eab.hmac_key", "cas[].eab.alg"};
-static const char *const renewal_names[] = {"renewal", "renewal.ari",
-                                            "renewal.renew_at_remaining_permille",
-                                            "renewal.backoff_max_s"};
+static const char *const renewal_names[] = {
+    "renewal", "renewal.ari", "renewal.renew_at_remaining_permille", "renewal.backoff_max_s"};
 
 const char *tool_tag_name(uint8_t tag, uint8_t field)
 {
@@ -111,8 +119,7 @@ static void put_trust(const acme_provision_t *p, bool *first)
     for (size_t i = 0; i < p->trust_count; i++) {
         uint8_t digest[32];
         acme_sha256(p->trust[i].data, p->trust[i].len, digest);
-        printf("%s\n    {\"der_length\": %zu, \"sha256\": \"", i == 0 ? "" : ",",
-               p->trust[i].len);
+        printf("%s\n    {\"der_length\": %zu, \"sha256\": \"", i == 0 ? "" : ",", p->trust[i].len);
         for (size_t b = 0; b < sizeof(digest); b++) {
             printf("%02x", digest[b]);
         }

@@ -47,11 +47,10 @@ static bool add_certificate(const uint8_t *der, size_t len, const char *field, c
         return false;
     }
     acme_status_t st = acme_cert_der_parse_check(der, len);
-    if (st != ACME_OK ||
-        acme_provision_check_value(ACME_PROVISION_TAG_TRUST_ANCHOR, 0, der, len) !=
-            ACME_PROVISION_OK) {
-        tool_error("%s (%s): certificate %u is not an X.509 certificate (%s)", field, path,
-                   number, acme_strerror(st != ACME_OK ? st : ACME_ERR_MALFORMED));
+    if (st != ACME_OK || acme_provision_check_value(ACME_PROVISION_TAG_TRUST_ANCHOR, 0, der, len) !=
+                             ACME_PROVISION_OK) {
+        tool_error("%s (%s): certificate %u is not an X.509 certificate (%s)", field, path, number,
+                   acme_strerror(st != ACME_OK ? st : ACME_ERR_MALFORMED));
         return false;
     }
     memcpy(spec->trust_der[p->trust_count], der, len);
@@ -76,8 +75,8 @@ bool tool_load_certificates(const char *path, const char *field, tool_spec_t *sp
     /* Each round consumes one block or ends: bounded by the file. */
     for (;;) {
         size_t der_len = 0;
-        acme_status_t st = acme_pem_next(text, len, &pos, "CERTIFICATE", block, sizeof(block),
-                                         &der_len);
+        acme_status_t st =
+            acme_pem_next(text, len, &pos, "CERTIFICATE", block, sizeof(block), &der_len);
         if (st == ACME_ERR_NOT_FOUND) {
             break;
         }
@@ -137,12 +136,14 @@ bool tool_load_device_key(const char *path, tool_spec_t *spec)
         const char *text = (const char *)file_buf;
         if (strstr(text, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL) {
             tool_error("--device-key (%s): encrypted keys are not supported; "
-                       "decrypt it with 'openssl pkey' first", path);
+                       "decrypt it with 'openssl pkey' first",
+                       path);
             goto out;
         }
         if (pem_key_der(text, len, &der_len) != ACME_OK) {
             tool_error("--device-key (%s): no readable PRIVATE KEY, EC PRIVATE KEY or "
-                       "RSA PRIVATE KEY block", path);
+                       "RSA PRIVATE KEY block",
+                       path);
             goto out;
         }
         der = block;
@@ -167,8 +168,8 @@ bool tool_load_device_key(const char *path, tool_spec_t *spec)
     /* Stored in the agent's own form (SEC1 / PKCS#1), whatever came in. */
     size_t out_len = 0;
     st = acme_key_write_der(key, spec->key_der, sizeof(spec->key_der), &out_len);
-    if (st != ACME_OK || acme_provision_check_value(ACME_PROVISION_TAG_DEVICE_KEY, 0,
-                                                    spec->key_der, out_len) != ACME_PROVISION_OK) {
+    if (st != ACME_OK || acme_provision_check_value(ACME_PROVISION_TAG_DEVICE_KEY, 0, spec->key_der,
+                                                    out_len) != ACME_PROVISION_OK) {
         tool_error("--device-key (%s): the key's DER does not fit the blob (at most %u bytes)",
                    path, (unsigned)ACME_KEY_DER_MAX);
         goto out;

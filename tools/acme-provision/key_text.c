@@ -66,8 +66,8 @@ static bool is_alnum(char c)
 }
 
 /* force: 0 guess, 1 base64 only, 2 base64url only. */
-static bool decode_base64(const char *s, size_t n, int force, uint8_t *out, size_t cap,
-                          size_t *len, const char **why)
+static bool decode_base64(const char *s, size_t n, int force, uint8_t *out, size_t cap, size_t *len,
+                          const char **why)
 {
     size_t body = n;
     while (body > 0 && s[body - 1u] == '=' && n - body < 2u) {
@@ -115,8 +115,7 @@ static bool decode_base64(const char *s, size_t n, int force, uint8_t *out, size
     return true;
 }
 
-bool tool_key_text_decode(const char *text, uint8_t *out, size_t cap, size_t *len,
-                          const char **why)
+bool tool_key_text_decode(const char *text, uint8_t *out, size_t cap, size_t *len, const char **why)
 {
     *len = 0;
     size_t n = strlen(text);

@@ -126,8 +126,8 @@ static int run_decode(const char *path, bool at_offset, uint64_t offset)
         }
         len = total < n ? total : n;
     } else if (more) {
-        return tool_error("%s: larger than %u bytes: not a blob (use --offset for an image)",
-                          path, (unsigned)sizeof(blob));
+        return tool_error("%s: larger than %u bytes: not a blob (use --offset for an image)", path,
+                          (unsigned)sizeof(blob));
     }
     if (acme_provision_decode(blob, len, &decoded, &err) != ACME_OK) {
         report_decode_error(path, &err);

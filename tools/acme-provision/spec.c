@@ -109,8 +109,7 @@ static bool get_bool(const cJSON *item, const char *field, bool *out)
     return true;
 }
 
-static bool get_uint(const cJSON *item, const char *field, double min, double max,
-                     uint32_t *out)
+static bool get_uint(const cJSON *item, const char *field, double min, double max, uint32_t *out)
 {
     double v = cJSON_IsNumber(item) ? item->valuedouble : -1.0;
     if (!cJSON_IsNumber(item) || !(v >= min && v <= max) || v != (double)(uint32_t)v) {
@@ -166,8 +165,10 @@ static bool load_identities(const cJSON *item, acme_provision_t *p)
         return bad("identities", "give at least one name in \"dns\" or address in \"ip\"");
     }
     if (total > ACME_MAX_IDENTIFIERS) {
-        return bad("identities", "%zu names and addresses; at most %u in total "
-                   "(ACME_MAX_IDENTIFIERS)", total, (unsigned)ACME_MAX_IDENTIFIERS);
+        return bad("identities",
+                   "%zu names and addresses; at most %u in total "
+                   "(ACME_MAX_IDENTIFIERS)",
+                   total, (unsigned)ACME_MAX_IDENTIFIERS);
     }
     size_t i = 0;
     for (const cJSON *e = dns != NULL ? dns->child : NULL; e != NULL; e = e->next, i++) {
@@ -231,9 +232,8 @@ static bool load_eab(const cJSON *item, size_t index, acme_provision_ca_t *ca)
         return bad(field, "give both \"kid\" and \"hmac_key\" (or leave \"eab\" out)");
     }
     snprintf(field, sizeof(field), "cas[%zu].eab.kid", index);
-    if (!text_field(kid, field, ACME_PROVISION_TAG_CA, ACME_PROVISION_CA_EAB_KID,
-                    visible_rule, ca->eab_kid,
-                    sizeof(ca->eab_kid))) {
+    if (!text_field(kid, field, ACME_PROVISION_TAG_CA, ACME_PROVISION_CA_EAB_KID, visible_rule,
+                    ca->eab_kid, sizeof(ca->eab_kid))) {
         return false;
     }
     snprintf(field, sizeof(field), "cas[%zu].eab.hmac_key", index);
@@ -292,8 +292,8 @@ static bool load_ca(const cJSON *item, size_t index, acme_provision_ca_t *ca)
         return bad(sub, "missing: the CAA issuer-domain-name of this CA, e.g. \"letsencrypt.org\"");
     }
     if (!text_field(issuer, sub, ACME_PROVISION_TAG_CA, ACME_PROVISION_CA_ISSUER,
-                    "is not a CAA issuer domain name (dot-separated DNS labels)",
-                    ca->issuer, sizeof(ca->issuer))) {
+                    "is not a CAA issuer domain name (dot-separated DNS labels)", ca->issuer,
+                    sizeof(ca->issuer))) {
         return false;
     }
     snprintf(sub, sizeof(sub), "cas[%zu].directory_url", index);
@@ -342,8 +342,8 @@ static bool load_renewal(const cJSON *item, acme_provision_renewal_t *r)
         r->present |= 1u << ACME_PROVISION_RENEW_ARI;
     }
     if (permille != NULL) {
-        if (!get_uint(permille, "renewal.renew_at_remaining_permille",
-                      ACME_PROVISION_PERMILLE_MIN, ACME_PROVISION_PERMILLE_MAX, &v)) {
+        if (!get_uint(permille, "renewal.renew_at_remaining_permille", ACME_PROVISION_PERMILLE_MIN,
+                      ACME_PROVISION_PERMILLE_MAX, &v)) {
             return false;
         }
         r->remaining_permille = (uint16_t)v;
@@ -367,10 +367,10 @@ static void mark(acme_provision_t *p, uint8_t tag)
 
 static bool load_root(const cJSON *root, tool_spec_t *spec)
 {
-    static const char *const names[] = {"version", "identities", "contact", "key_type",
-                                        "trust_anchors", "directory_url", "discovery",
-                                        "terms_of_service_agreed", "cas", "renewal", "profile",
-                                        NULL};
+    static const char *const names[] = {
+        "version",       "identities",    "contact",   "key_type",
+        "trust_anchors", "directory_url", "discovery", "terms_of_service_agreed",
+        "cas",           "renewal",       "profile",   NULL};
     acme_provision_t *p = &spec->prov;
     if (!check_members(root, "(top level)", names)) {
         return false;
@@ -445,15 +445,13 @@ static bool load_root(const cJSON *root, tool_spec_t *spec)
         mark(p, ACME_PROVISION_TAG_RENEWAL);
     }
     item = cJSON_GetObjectItemCaseSensitive(root, "profile");
-    if (item != NULL &&
-        !text_field(item, "profile", ACME_PROVISION_TAG_PROFILE, 0,
-                    visible_rule, p->profile,
-                    sizeof(p->profile))) {
+    if (item != NULL && !text_field(item, "profile", ACME_PROVISION_TAG_PROFILE, 0, visible_rule,
+                                    p->profile, sizeof(p->profile))) {
         return false;
     }
     if (p->directory_url[0] == '\0' && !p->discovery) {
         return bad("directory_url", "missing: give the CA's directory URL, or set "
-                   "\"discovery\": true to find the CA through CAA records");
+                                    "\"discovery\": true to find the CA through CAA records");
     }
     return true;
 }
@@ -528,8 +526,8 @@ static size_t inexact_number(const char *text)
         }
         /* Outside strings a '.' is only in a number; an 'e' is an exponent
          * when a digit or '.' is before it ("true" and "false" have none). */
-        bool prev_numeric = i > 0 && ((text[i - 1] >= '0' && text[i - 1] <= '9') ||
-                                      text[i - 1] == '.');
+        bool prev_numeric =
+            i > 0 && ((text[i - 1] >= '0' && text[i - 1] <= '9') || text[i - 1] == '.');
         if (c == '.' || ((c == 'e' || c == 'E') && prev_numeric)) {
             size_t start = i;
             while (start > 0 && is_number_char(text[start - 1])) {
@@ -562,7 +560,8 @@ bool tool_spec_load(const char *path, tool_spec_t *spec)
         position(text, inexact, &line, &col);
         member_before(text, inexact, name, sizeof(name));
         tool_error("%s:%u:%u: %s%snumbers in the spec are whole numbers, without a fraction "
-                   "or an exponent", path, line, col, shown(name), name[0] != '\0' ? ": " : "");
+                   "or an exponent",
+                   path, line, col, shown(name), name[0] != '\0' ? ": " : "");
         return false;
     }
     const char *end = NULL;
@@ -571,8 +570,8 @@ bool tool_spec_load(const char *path, tool_spec_t *spec)
         unsigned line;
         unsigned col;
         position(text, end != NULL ? (size_t)(end - text) : 0, &line, &col);
-        tool_error("%s:%u:%u: not valid JSON here (or nested deeper than cJSON allows)", path,
-                   line, col);
+        tool_error("%s:%u:%u: not valid JSON here (or nested deeper than cJSON allows)", path, line,
+                   col);
         return false;
     }
     bool ok = load_root(root, spec);

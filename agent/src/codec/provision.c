@@ -29,8 +29,8 @@
 static const uint8_t blob_magic[4] = {'A', 'C', 'P', 'V'};
 
 /* Top-level tags that may appear more than once. */
-#define REPEATABLE_TAGS                                                                   \
-    ((1u << ACME_PROVISION_TAG_DNS) | (1u << ACME_PROVISION_TAG_IP) |                     \
+#define REPEATABLE_TAGS                                                                            \
+    ((1u << ACME_PROVISION_TAG_DNS) | (1u << ACME_PROVISION_TAG_IP) |                              \
      (1u << ACME_PROVISION_TAG_TRUST_ANCHOR) | (1u << ACME_PROVISION_TAG_CA))
 
 /* ---- Value rules -------------------------------------------------------------- */
@@ -77,8 +77,7 @@ static const value_rule_t ca_rules[CA_FIELD_LAST] = {
     [ACME_PROVISION_CA_EAB_KID - 1] = {V_TEXT, 1, ACME_PROVISION_EAB_KID_MAX},
     [ACME_PROVISION_CA_EAB_KEY - 1] = {V_RAW, ACME_PROVISION_EAB_KEY_MIN,
                                        ACME_PROVISION_EAB_KEY_MAX},
-    [ACME_PROVISION_CA_EAB_ALG - 1] = {V_BYTE, ACME_PROVISION_MAC_HS256,
-                                       ACME_PROVISION_MAC_HS512},
+    [ACME_PROVISION_CA_EAB_ALG - 1] = {V_BYTE, ACME_PROVISION_MAC_HS256, ACME_PROVISION_MAC_HS512},
 };
 
 #define RENEW_FIELD_LAST ACME_PROVISION_RENEW_BACKOFF
@@ -96,8 +95,7 @@ static uint16_t get_u16(const uint8_t *p)
 
 static uint32_t get_u32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static const value_rule_t *rule_for(uint8_t tag, uint8_t field)
@@ -165,8 +163,8 @@ static bool size_ok(const value_rule_t *r, size_t n)
     }
 }
 
-acme_provision_reason_t acme_provision_check_value(uint8_t tag, uint8_t field,
-                                                   const uint8_t *value, size_t len)
+acme_provision_reason_t acme_provision_check_value(uint8_t tag, uint8_t field, const uint8_t *value,
+                                                   size_t len)
 {
     const value_rule_t *r = rule_for(tag, field);
     if (r == NULL) {
@@ -380,8 +378,8 @@ static void store_renewal_field(acme_provision_renewal_t *rp, const tlv_t *f)
 }
 
 /* A CA entry's rules across its fields. */
-static acme_provision_reason_t check_ca(const acme_provision_ca_t *ca, unsigned seen,
-                                        size_t at, acme_provision_error_t *err)
+static acme_provision_reason_t check_ca(const acme_provision_ca_t *ca, unsigned seen, size_t at,
+                                        acme_provision_error_t *err)
 {
     const uint8_t tag = ACME_PROVISION_TAG_CA;
     bool kid = (seen >> ACME_PROVISION_CA_EAB_KID) & 1u;
@@ -402,8 +400,7 @@ static acme_provision_reason_t check_ca(const acme_provision_ca_t *ca, unsigned 
 /* The fields of a CA entry (into *ca) or of the renewal policy (into *rp);
  * the other pointer is NULL. */
 static acme_provision_reason_t decode_nested(const uint8_t *blob, const tlv_t *outer,
-                                             acme_provision_ca_t *ca,
-                                             acme_provision_renewal_t *rp,
+                                             acme_provision_ca_t *ca, acme_provision_renewal_t *rp,
                                              acme_provision_error_t *err)
 {
     size_t pos = outer->at + TLV_HEAD_LEN;
@@ -458,8 +455,8 @@ static bool room_for(const acme_provision_t *out, uint8_t tag)
     }
 }
 
-static acme_provision_reason_t store_tlv(const uint8_t *blob, const tlv_t *t,
-                                         acme_provision_t *out, acme_provision_error_t *err)
+static acme_provision_reason_t store_tlv(const uint8_t *blob, const tlv_t *t, acme_provision_t *out,
+                                         acme_provision_error_t *err)
 {
     switch (t->tag) {
     case ACME_PROVISION_TAG_DNS:
@@ -506,8 +503,8 @@ static acme_provision_reason_t store_tlv(const uint8_t *blob, const tlv_t *t,
     return ACME_PROVISION_OK;
 }
 
-static acme_provision_reason_t decode_body(const uint8_t *blob, size_t end,
-                                           acme_provision_t *out, acme_provision_error_t *err)
+static acme_provision_reason_t decode_body(const uint8_t *blob, size_t end, acme_provision_t *out,
+                                           acme_provision_error_t *err)
 {
     size_t pos = ACME_PROVISION_HEADER_LEN;
     while (pos < end) {

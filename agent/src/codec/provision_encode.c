@@ -112,8 +112,8 @@ static void put_ca(writer_t *w, const acme_provision_ca_t *ca)
     bool kid = ca->eab_kid[0] != '\0';
     /* The decoder's rules across fields: an issuer, and EAB kid and key
      * together (an algorithm only with them). */
-    if (ca->issuer[0] == '\0' || kid != (ca->eab_key_len != 0) ||
-        (!kid && ca->eab_alg != 0) || ca->eab_key_len > sizeof(ca->eab_key)) {
+    if (ca->issuer[0] == '\0' || kid != (ca->eab_key_len != 0) || (!kid && ca->eab_alg != 0) ||
+        ca->eab_key_len > sizeof(ca->eab_key)) {
         w->st = w->st != ACME_OK ? w->st : ACME_ERR_INVALID_ARG;
         return;
     }
@@ -182,7 +182,9 @@ static void put_body(writer_t *w, const acme_provision_t *in)
     }
     put_text(w, ACME_PROVISION_TAG_CONTACT, 0, in->contact, sizeof(in->contact));
     if (ACME_PROVISION_HAS(in, ACME_PROVISION_TAG_KEY_TYPE)) {
-        uint8_t kt = in->key_type == ACME_KEY_P256 ? 1u : in->key_type == ACME_KEY_RSA2048 ? 2u : 0u;
+        uint8_t kt = in->key_type == ACME_KEY_P256      ? 1u
+                     : in->key_type == ACME_KEY_RSA2048 ? 2u
+                                                        : 0u;
         put_byte(w, ACME_PROVISION_TAG_KEY_TYPE, 0, kt);
     }
     for (size_t i = 0; i < in->trust_count; i++) {

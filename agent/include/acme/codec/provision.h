@@ -107,15 +107,15 @@ typedef struct acme_provision_span {
 
 typedef struct acme_provision_ca {
     char issuer[ACME_CAA_ISSUER_MAX + 1];
-    char directory_url[ACME_URL_MAX + 1];           /* "": https://<issuer>/.well-known/acme */
-    char eab_kid[ACME_PROVISION_EAB_KID_MAX + 1];   /* "": no external account binding */
-    uint8_t eab_key[ACME_PROVISION_EAB_KEY_MAX];    /* secret */
-    uint8_t eab_key_len;                            /* 0 exactly when eab_kid is "" */
-    uint8_t eab_alg;                                /* acme_provision_mac_t */
+    char directory_url[ACME_URL_MAX + 1];         /* "": https://<issuer>/.well-known/acme */
+    char eab_kid[ACME_PROVISION_EAB_KID_MAX + 1]; /* "": no external account binding */
+    uint8_t eab_key[ACME_PROVISION_EAB_KEY_MAX];  /* secret */
+    uint8_t eab_key_len;                          /* 0 exactly when eab_kid is "" */
+    uint8_t eab_alg;                              /* acme_provision_mac_t */
 } acme_provision_ca_t;
 
 typedef struct acme_provision_renewal {
-    uint8_t present;             /* bit (1u << field) for each field given */
+    uint8_t present; /* bit (1u << field) for each field given */
     bool ari;
     uint16_t remaining_permille; /* 0 when not given */
     uint32_t backoff_max_s;      /* 0 when not given */
@@ -206,8 +206,8 @@ acme_status_t acme_provision_decode(const uint8_t *blob, size_t len, acme_provis
  * and the host tool. ACME_PROVISION_OK, ACME_PROVISION_ERR_RANGE, or
  * ACME_PROVISION_ERR_UNKNOWN_TAG. The nested tags themselves (0x07, 0x09
  * with field 0) are always OK: their fields are checked one by one. */
-acme_provision_reason_t acme_provision_check_value(uint8_t tag, uint8_t field,
-                                                   const uint8_t *value, size_t len);
+acme_provision_reason_t acme_provision_check_value(uint8_t tag, uint8_t field, const uint8_t *value,
+                                                   size_t len);
 
 /* Encode *in as a v1 blob into out (provision_encode.c; host tools and
  * tests, not linked into a device that only decodes). Strings are written
