@@ -201,8 +201,10 @@ typedef struct acme_agent {
  * mount the store. Nothing is sent. A config without directory_url and
  * names opens the stored state read-only (status, export): issuing then
  * fails with ACME_ERR_CONFIG. Errors: ACME_ERR_INVALID_ARG /
- * ACME_ERR_CONFIG (unusable config: no names, a wildcard, no trust anchor),
- * ACME_ERR_RNG, ACME_ERR_NO_MEMORY, ACME_ERR_FLASH. */
+ * ACME_ERR_CONFIG (unusable config: no names, a wildcard, no trust PEM),
+ * ACME_ERR_RNG, ACME_ERR_NO_MEMORY, ACME_ERR_FLASH. Trust PEM that holds no
+ * usable certificate is only found when a run starts (ACME_ERR_CONFIG with
+ * a problem detail), because parsing it takes the arena. */
 acme_status_t acme_agent_init(acme_agent_t *agent, const acme_agent_config_t *cfg,
                               const acme_port_t *port, uint8_t *arena, size_t arena_size);
 

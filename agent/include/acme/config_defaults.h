@@ -288,6 +288,10 @@
 
 /* ---- Checks ------------------------------------------------------------------- */
 
+/* The store holds 16 records; 6 other record types are defined. */
+#if ACME_STORE_ACCOUNTS_MAX < 1 || ACME_STORE_ACCOUNTS_MAX > 10
+#error "ACME_STORE_ACCOUNTS_MAX must be in 1..10"
+#endif
 #if ACME_URL_MAX < 64 || ACME_URL_MAX > 2048
 #error "ACME_URL_MAX must be in 64..2048"
 #endif
