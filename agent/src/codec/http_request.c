@@ -18,16 +18,6 @@
 
 /* ---- character classes ------------------------------------------------ */
 
-static bool is_tchar(uint8_t c)
-{
-    return acme_ascii_is_tchar(c);
-}
-
-static bool is_field_char(uint8_t c)
-{
-    return acme_ascii_is_field_char(c);
-}
-
 /* Visible ASCII: what a request-target and a URL host may hold. */
 static bool is_vchar(uint8_t c)
 {
@@ -51,7 +41,7 @@ static bool all_match(const char *s, size_t n, bool (*allowed)(uint8_t))
 
 static bool is_token(const char *s)
 {
-    return s != NULL && s[0] != '\0' && all_match(s, strlen(s), is_tchar);
+    return s != NULL && s[0] != '\0' && all_match(s, strlen(s), acme_ascii_is_tchar);
 }
 
 /* ---- bounded writer -------------------------------------------------------- */
@@ -102,7 +92,7 @@ static void put_checked(out_buf_t *o, const char *s, size_t n, bool (*allowed)(u
 static void put_body_headers(out_buf_t *o, const char *content_type, size_t content_length)
 {
     put_str(o, "\r\nContent-Type: ");
-    put_checked(o, content_type, strlen(content_type), is_field_char);
+    put_checked(o, content_type, strlen(content_type), acme_ascii_is_field_char);
     put_str(o, "\r\nContent-Length: ");
     put_uint(o, content_length);
 }
@@ -149,7 +139,7 @@ acme_status_t acme_http_request_write(char *out, size_t cap, size_t *len, const 
         put_uint(&o, url->port);
     }
     put_str(&o, "\r\nUser-Agent: ");
-    put_checked(&o, user_agent, strlen(user_agent), is_field_char);
+    put_checked(&o, user_agent, strlen(user_agent), acme_ascii_is_field_char);
     if (content_type != NULL) {
         put_body_headers(&o, content_type, content_length);
     }
