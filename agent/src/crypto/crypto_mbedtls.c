@@ -291,6 +291,14 @@ static mbedtls_pk_context pk_view(const acme_key_t *key)
     return key->pk;
 }
 
+/* The EC key pair inside pk, for a pk the caller knows to be an EC key (set
+ * up as one, or classified P-256): 2.28's mbedtls_pk_ec() would look the
+ * type up again, in a copy emitted out of line. */
+static mbedtls_ecp_keypair *ec_keypair(const mbedtls_pk_context *pk)
+{
+    return pk->pk_ctx;
+}
+
 /* Can the arena hand out n contiguous bytes right now? */
 static bool arena_has_room(size_t n)
 {
@@ -325,7 +333,7 @@ void acme_key_free(acme_key_t **key)
 static acme_key_type_t classify(const mbedtls_pk_context *pk)
 {
     mbedtls_pk_type_t t = mbedtls_pk_get_type(pk);
-    if (t == MBEDTLS_PK_ECKEY && mbedtls_pk_ec(*pk)->grp.id == MBEDTLS_ECP_DP_SECP256R1) {
+    if (t == MBEDTLS_PK_ECKEY && ec_keypair(pk)->grp.id == MBEDTLS_ECP_DP_SECP256R1) {
         return ACME_KEY_P256;
     }
 #if ACME_ENABLE_RSA_KEYS
@@ -355,7 +363,7 @@ acme_status_t acme_key_generate(acme_key_t **key, acme_key_type_t type, acme_drb
     if (type == ACME_KEY_P256) {
         ret = mbedtls_pk_setup(&k->pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
         if (ret == 0) {
-            ret = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(k->pk),
+            ret = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, ec_keypair(&k->pk),
                                       mbedtls_ctr_drbg_random, &drbg->ctr);
         }
     } else {
@@ -457,7 +465,7 @@ acme_status_t acme_key_public(const acme_key_t *key, acme_public_key_t *out)
     if (key->type == ACME_KEY_P256) {
         /* Q is affine (Z = 1), as mbedTLS keeps public points: X and Y are
          * the coordinates, each written big-endian into 32 bytes. */
-        const mbedtls_ecp_keypair *ec = mbedtls_pk_ec(key->pk);
+        const mbedtls_ecp_keypair *ec = ec_keypair(&key->pk);
         ret = mbedtls_mpi_write_binary(&ec->Q.X, out->x, sizeof(out->x));
         if (ret == 0) {
             ret = mbedtls_mpi_write_binary(&ec->Q.Y, out->y, sizeof(out->y));
@@ -507,7 +515,7 @@ static int32_t soft_sign_digest(void *ctx, const uint8_t digest[32], uint8_t *si
         if (cap < 64) {
             return ACME_ERR_BUFFER_TOO_SMALL;
         }
-        mbedtls_ecp_keypair *ec = mbedtls_pk_ec(key->pk);
+        mbedtls_ecp_keypair *ec = ec_keypair(&key->pk);
         mbedtls_mpi r;
         mbedtls_mpi s;
         mbedtls_mpi_init(&r);
@@ -715,7 +723,7 @@ static acme_status_t check_leaf_key(const mbedtls_x509_crt *leaf, const acme_key
                    : ACME_ERR_KEY_MISMATCH;
     }
 #endif
-    return mbedtls_ecp_point_cmp(&mbedtls_pk_ec(leaf->pk)->Q, &mbedtls_pk_ec(key->pk)->Q) == 0
+    return mbedtls_ecp_point_cmp(&ec_keypair(&leaf->pk)->Q, &ec_keypair(&key->pk)->Q) == 0
                ? ACME_OK
                : ACME_ERR_KEY_MISMATCH;
 }
