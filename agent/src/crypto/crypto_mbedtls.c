@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "acme/config_defaults.h"
+#include "ascii.h"
 #include "compiler.h"
 
 #include "mbedtls/asn1.h"
@@ -593,24 +594,6 @@ static void copy_printable(char *dst, size_t cap, const unsigned char *src, size
     dst[i] = '\0';
 }
 
-static char lower_ascii(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-static bool equal_case_blind(const unsigned char *a, size_t a_len, const char *b, size_t b_len)
-{
-    if (a_len != b_len) {
-        return false;
-    }
-    for (size_t i = 0; i < a_len; i++) {
-        if (lower_ascii((char)a[i]) != lower_ascii(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* Parses one DER certificate without copying it: crt then points into der,
  * so der must outlive crt. */
 static acme_status_t parse_der(mbedtls_x509_crt *crt, const uint8_t *der, size_t len)
@@ -746,7 +729,8 @@ static acme_status_t check_leaf_names(const mbedtls_x509_crt *leaf, const char *
         }
         bool requested = false;
         for (size_t i = 0; i < name_count; i++) {
-            if (equal_case_blind(san->buf.p, san->buf.len, names[i], name_len[i])) {
+            if (acme_ascii_eq_nocase((const char *)san->buf.p, san->buf.len, names[i],
+                                     name_len[i])) {
                 found[i] = true;
                 requested = true;
             }

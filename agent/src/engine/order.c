@@ -10,7 +10,7 @@
 #include "acme/codec/eab.h"
 #include "acme/codec/json_writer.h"
 #include "acme/engine/poll_delay.h"
-#include "codec/ascii.h"
+#include "ascii.h"
 #include "compiler.h"
 
 #if ACME_ISSUE_TIMEOUT_MS > 0x7FFFFFFFu

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "codec/ascii.h"
+#include "ascii.h"
 #include "io/agent_internal.h"
 
 void acme_ag_emit(acme_agent_t *a, acme_event_type_t type, acme_status_t status, const char *detail)

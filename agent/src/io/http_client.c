@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "acme/codec/ip_addr.h"
-#include "codec/ascii.h"
+#include "ascii.h"
 #include "io/tls.h"
 
 enum conn_state { CONN_NONE = 0, CONN_RESOLVING, CONN_HANDSHAKE, CONN_READY };

@@ -1,12 +1,14 @@
 /*
  * ASCII character classes and case-blind comparison shared by the text
- * codecs (HTTP messages, URLs, tokens, names). One copy in the image instead
- * of one per codec; the one-instruction ones are inline.
+ * codecs (HTTP messages, URLs, tokens, names) and the crypto layer's
+ * certificate name check. It depends on nothing, so it sits below every
+ * layer, like status.c. One copy in the image instead of one per user; the
+ * one-instruction ones are inline.
  *
  * Internal to the agent (not a public header).
  */
-#ifndef ACME_CODEC_ASCII_H
-#define ACME_CODEC_ASCII_H
+#ifndef ACME_ASCII_H
+#define ACME_ASCII_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -56,4 +58,4 @@ int acme_ascii_find_nocase(const char *list, const char *s, size_t n);
 }
 #endif
 
-#endif /* ACME_CODEC_ASCII_H */
+#endif /* ACME_ASCII_H */
