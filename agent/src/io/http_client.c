@@ -8,6 +8,7 @@
 
 #include "acme/codec/ip_addr.h"
 #include "ascii.h"
+#include "compiler.h"
 #include "io/tls.h"
 
 enum conn_state { CONN_NONE = 0, CONN_RESOLVING, CONN_HANDSHAKE, CONN_READY };
@@ -65,17 +66,12 @@ static acme_status_t open_connection(acme_http_client_t *c, const char *target)
                         c->port->net, c->port->net_ctx, h);
 }
 
-/* Start a new connection for url (the old one, if any, is closed). */
-static acme_status_t start_connection(acme_http_client_t *c, const acme_url_t *url, uint64_t now_ms)
+/* Start a new connection to c->host and c->port_number (the old one, if
+ * any, is closed). */
+static acme_status_t start_connection(acme_http_client_t *c, uint64_t now_ms)
 {
     acme_http_client_close(c);
-    if (url->host_len > ACME_DNS_NAME_MAX) {
-        return ACME_ERR_OVERSIZE;
-    }
-    memmove(c->host, url->host, url->host_len);
-    c->host[url->host_len] = '\0';
-    c->port_number = url->port;
-    c->host_is_ip = acme_ip_parse(c->host, url->host_len, &c->host_ip) == ACME_OK;
+    c->host_is_ip = acme_ip_parse(c->host, strlen(c->host), &c->host_ip) == ACME_OK;
 
     if (c->host_is_ip) {
         /* The literal passed the strict parser: the port can read it. */
@@ -98,6 +94,14 @@ static acme_status_t start_connection(acme_http_client_t *c, const acme_url_t *u
 #endif
 }
 
+/* The request goes out from its first byte and a new response is awaited.
+ * Two callers (a new exchange, the retry): one copy is smaller. */
+ACME_NOINLINE static void restart_exchange(acme_http_client_t *c)
+{
+    c->tx_sent = 0;
+    acme_http_parser_init(&c->parser, &c->resp, c->body, sizeof(c->body), c->head_only);
+}
+
 acme_status_t acme_http_client_begin(acme_http_client_t *c, const acme_url_t *url,
                                      const uint8_t *tx, size_t tx_len, bool head_only,
                                      uint64_t now_ms)
@@ -107,12 +111,11 @@ acme_status_t acme_http_client_begin(acme_http_client_t *c, const acme_url_t *ur
     }
     c->tx = tx;
     c->tx_len = tx_len;
-    c->tx_sent = 0;
     c->head_only = head_only;
     c->retried = false;
     c->response_started = false;
     c->deadline_ms = now_ms + ACME_IO_TIMEOUT_MS;
-    acme_http_parser_init(&c->parser, &c->resp, c->body, sizeof(c->body), head_only);
+    restart_exchange(c);
 
     if (c->conn_state == CONN_READY && same_origin(c, url)) {
         c->conn_reused = true;
@@ -120,7 +123,13 @@ acme_status_t acme_http_client_begin(acme_http_client_t *c, const acme_url_t *ur
         return ACME_OK;
     }
     c->conn_reused = false;
-    acme_status_t st = start_connection(c, url, now_ms);
+    acme_status_t st = ACME_ERR_OVERSIZE;
+    if (url->host_len <= ACME_DNS_NAME_MAX) {
+        memmove(c->host, url->host, url->host_len);
+        c->host[url->host_len] = '\0';
+        c->port_number = url->port;
+        st = start_connection(c, now_ms);
+    }
     if (st != ACME_OK) {
         acme_http_client_close(c);
         c->xfer_state = XFER_IDLE;
@@ -181,15 +190,10 @@ static bool retry_on_fresh_connection(acme_http_client_t *c, acme_status_t st, u
     if (!c->conn_reused || c->retried || c->response_started || !connection_lost) {
         return false;
     }
-    acme_url_t url = {0};
-    url.host = c->host;
-    url.host_len = strlen(c->host);
-    url.port = c->port_number;
     c->retried = true;
     c->conn_reused = false;
-    c->tx_sent = 0;
-    acme_http_parser_init(&c->parser, &c->resp, c->body, sizeof(c->body), c->head_only);
-    if (start_connection(c, &url, now_ms) != ACME_OK) {
+    restart_exchange(c);
+    if (start_connection(c, now_ms) != ACME_OK) {
         return false;
     }
     c->xfer_state = XFER_CONNECT;
