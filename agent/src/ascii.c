@@ -21,6 +21,18 @@ bool acme_ascii_is_b64u(uint8_t c)
     return acme_ascii_is_alpha(c) || acme_ascii_is_digit(c) || c == '-' || c == '_';
 }
 
+size_t acme_ascii_b64u_length(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n <= max && s[n] != '\0') {
+        if (!acme_ascii_is_b64u((uint8_t)s[n])) {
+            return 0;
+        }
+        n++;
+    }
+    return n > max ? 0 : n;
+}
+
 int acme_ascii_hex(uint8_t c)
 {
     if (acme_ascii_is_digit(c)) {

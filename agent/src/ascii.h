@@ -43,6 +43,11 @@ bool acme_ascii_is_field_char(uint8_t c);
 /* The base64url alphabet (RFC 4648 §5): letters, digits, '-' and '_'. */
 bool acme_ascii_is_b64u(uint8_t c);
 
+/* Length of the NUL-terminated s when it is 1..max base64url characters,
+ * else 0 (empty, another character, or longer than max). Reads at most
+ * max + 1 bytes. */
+size_t acme_ascii_b64u_length(const char *s, size_t max);
+
 /* Value of a hexadecimal digit (either case), or -1. */
 int acme_ascii_hex(uint8_t c);
 

@@ -79,20 +79,6 @@ acme_status_t acme_jwk_thumbprint(const char *jwk, size_t len, char *out, size_t
     return ACME_OK;
 }
 
-/* Length of a base64url string of at most max characters; 0 when s holds
- * any other character or is longer than max. Scans at most max + 1 bytes. */
-static size_t b64u_length(const char *s, size_t max)
-{
-    size_t n = 0;
-    while (n <= max && s[n] != '\0') {
-        if (!acme_ascii_is_b64u((uint8_t)s[n])) {
-            return 0;
-        }
-        n++;
-    }
-    return n > max ? 0 : n;
-}
-
 acme_status_t acme_key_authorization(const char *token, const char *thumbprint, char *out,
                                      size_t cap, size_t *len)
 {
@@ -101,12 +87,12 @@ acme_status_t acme_key_authorization(const char *token, const char *thumbprint, 
     }
     /* The token comes from the server and ends up verbatim in an http-01
      * response body: only the base64url alphabet may pass (RFC 8555 §8.3). */
-    size_t token_len = b64u_length(token, ACME_TOKEN_MAX);
+    size_t token_len = acme_ascii_b64u_length(token, ACME_TOKEN_MAX);
     if (token_len == 0) {
         return ACME_ERR_MALFORMED;
     }
     /* The thumbprint is ours; anything but 43 base64url characters is a bug. */
-    if (b64u_length(thumbprint, ACME_JWK_THUMBPRINT_LEN) != ACME_JWK_THUMBPRINT_LEN) {
+    if (acme_ascii_b64u_length(thumbprint, ACME_JWK_THUMBPRINT_LEN) != ACME_JWK_THUMBPRINT_LEN) {
         return ACME_ERR_INVALID_ARG;
     }
     size_t n = token_len + 1u + ACME_JWK_THUMBPRINT_LEN;

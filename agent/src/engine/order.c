@@ -67,17 +67,6 @@ static acme_status_t copy_url(char *dst, const char *src)
     return ACME_OK;
 }
 
-static bool token_is_valid(const char *token)
-{
-    size_t n = 0;
-    for (; token[n] != '\0'; n++) {
-        if (!acme_ascii_is_b64u((uint8_t)token[n])) {
-            return false;
-        }
-    }
-    return n > 0;
-}
-
 static bool name_is_requested(const acme_order_t *o, const char *name)
 {
     for (size_t i = 0; i < o->params.name_count; i++) {
@@ -389,7 +378,9 @@ static acme_status_t on_authz(acme_order_t *o, const acme_http_response_t *resp)
         return fail_detail(o, ACME_ERR_UNSUPPORTED,
                            ACME_TEXT("the CA offers no http-01 challenge"));
     }
-    if (!token_is_valid(authz.http01_token)) {
+    /* The token ends up in a URL path and a response body: base64url only
+     * (RFC 8555 §8.3). */
+    if (acme_ascii_b64u_length(authz.http01_token, ACME_TOKEN_MAX) == 0) {
         return fail_detail(o, ACME_ERR_MALFORMED, ACME_TEXT("challenge token is not base64url"));
     }
     memcpy(slot->token, authz.http01_token, sizeof(slot->token));
