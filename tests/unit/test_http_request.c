@@ -181,6 +181,51 @@ static void test_write_refuses_injection(void **state)
                      ACME_ERR_INVALID_ARG);
 }
 
+/* The writer for parsed URLs writes the same head for every URL the parser
+ * accepts, and still refuses a user agent or content type that could
+ * inject a header. */
+static void test_write_parsed(void **state)
+{
+    (void)state;
+    static const char *const urls[] = {"https://acme.test/dir",
+                                       "https://acme.test:8443/a/b?c=d%20e", "https://10.0.0.1",
+                                       "HTTPS://Acme.Test:443/x"};
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+        acme_url_t u;
+        assert_int_equal(acme_url_parse_https(urls[i], strlen(urls[i]), &u), ACME_OK);
+        char ref[256];
+        char out[256];
+        size_t ref_len = 0;
+        size_t len = 1;
+        assert_int_equal(acme_http_request_write(ref, sizeof(ref), &ref_len, "POST", &u, UA,
+                                                 "application/jose+json", 321),
+                         ACME_OK);
+        assert_int_equal(acme_http_request_write_parsed(out, sizeof(out), &len, "POST", &u, UA,
+                                                        "application/jose+json", 321),
+                         ACME_OK);
+        assert_int_equal(len, ref_len);
+        assert_memory_equal(out, ref, len + 1);
+        assert_int_equal(acme_http_request_write_parsed(out, ref_len, &len, "POST", &u, UA,
+                                                        "application/jose+json", 321),
+                         ACME_ERR_BUFFER_TOO_SMALL);
+        assert_int_equal(len, 0);
+    }
+    acme_url_t u;
+    assert_int_equal(acme_url_parse_https("https://acme.test/", 18, &u), ACME_OK);
+    char out[256];
+    size_t len = 1;
+    assert_int_equal(
+        acme_http_request_write_parsed(out, sizeof(out), &len, "GET", &u, "ua\r\nX: y", NULL, 0),
+        ACME_ERR_INVALID_ARG);
+    assert_int_equal(len, 0);
+    assert_int_equal(acme_http_request_write_parsed(out, sizeof(out), &len, "POST", &u, UA,
+                                                    "text/plain\nX: y", 1),
+                     ACME_ERR_INVALID_ARG);
+    assert_int_equal(
+        acme_http_request_write_parsed(out, sizeof(out), &len, "GET", NULL, UA, NULL, 0),
+        ACME_ERR_INVALID_ARG);
+}
+
 /* ---- request parser ------------------------------------------------------- */
 
 #define VALIDATION_REQUEST                                                                         \
@@ -356,9 +401,9 @@ static void test_response_write(void **state)
         acme_http_response_write(out, sizeof(out), &len, 200, "text/plain", ka, strlen(ka), false),
         ACME_OK);
     const char *want_head = "HTTP/1.1 200 " REASON("OK") "\r\n"
-                            "Content-Type: text/plain\r\n"
-                            "Content-Length: 87\r\n"
-                            "Connection: close\r\n\r\n";
+                                                         "Content-Type: text/plain\r\n"
+                                                         "Content-Length: 87\r\n"
+                                                         "Connection: close\r\n\r\n";
     assert_int_equal(strlen(ka), 87);
     assert_int_equal(len, strlen(want_head) + strlen(ka));
     assert_memory_equal(out, want_head, strlen(want_head));
@@ -374,8 +419,9 @@ static void test_response_write(void **state)
     assert_int_equal(
         acme_http_response_write(out, sizeof(out), &len, 404, "text/plain", NULL, 0, false),
         ACME_OK);
-    const char *not_found = "HTTP/1.1 404 " REASON("Not Found") "\r\nContent-Type: text/plain\r\n"
-                            "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    const char *not_found =
+        "HTTP/1.1 404 " REASON("Not Found") "\r\nContent-Type: text/plain\r\n"
+                                            "Content-Length: 0\r\nConnection: close\r\n\r\n";
     assert_int_equal(len, strlen(not_found));
     assert_memory_equal(out, not_found, len);
 
@@ -498,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_write_host_forms),
         cmocka_unit_test(test_write_buffer_limits),
         cmocka_unit_test(test_write_refuses_injection),
+        cmocka_unit_test(test_write_parsed),
         cmocka_unit_test(test_parse_valid),
         cmocka_unit_test(test_parse_absolute_form),
         cmocka_unit_test(test_parse_would_block_on_every_prefix),

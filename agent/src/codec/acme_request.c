@@ -43,8 +43,10 @@ acme_status_t acme_wire_request_write(const acme_wire_request_t *req, uint8_t *o
         head_cap = HEAD_RESERVE;
     }
     size_t head_len = 0;
-    st = acme_http_request_write(text, head_cap, &head_len, method, url_out, ACME_USER_AGENT,
-                                 content_type, body_len);
+    /* url_out comes from the URL parser above and the method is ours: only
+     * the user agent and content type are checked again. */
+    st = acme_http_request_write_parsed(text, head_cap, &head_len, method, url_out, ACME_USER_AGENT,
+                                        content_type, body_len);
     if (st != ACME_OK) {
         return st;
     }

@@ -99,28 +99,27 @@ static void put_body_headers(out_buf_t *o, const char *content_type, size_t cont
 
 /* ---- client request ------------------------------------------------------ */
 
-acme_status_t acme_http_request_write(char *out, size_t cap, size_t *len, const char *method,
-                                      const acme_url_t *url, const char *user_agent,
-                                      const char *content_type, size_t content_length)
+/* The head of a client request. Method, path and host are copied as they
+ * are: acme_http_request_write below has checked them, and the other
+ * caller has them from the URL parser (see http_request.h). The user agent
+ * (a configured string) and the content type are checked here. */
+acme_status_t acme_http_request_write_parsed(char *out, size_t cap, size_t *len, const char *method,
+                                             const acme_url_t *url, const char *user_agent,
+                                             const char *content_type, size_t content_length)
 {
-    if (out == NULL || len == NULL || url == NULL || user_agent == NULL || !is_token(method) ||
-        url->host == NULL || url->host_len == 0 || (url->path == NULL && url->path_len > 0)) {
+    if (out == NULL || len == NULL || url == NULL || user_agent == NULL) {
         return ACME_ERR_INVALID_ARG;
     }
     *len = 0;
-    /* A path is "/..." (origin-form) without a fragment; anything that could
-     * end the request line or start a header is refused. */
-    bool empty_path = url->path_len == 0;
     out_buf_t o;
     acme_jw_init(&o.text, out, cap);
-    o.invalid =
-        !empty_path && (url->path[0] != '/' || memchr(url->path, '#', url->path_len) != NULL);
+    o.invalid = false;
     put_str(&o, method);
     put_str(&o, " ");
-    if (empty_path) {
+    if (url->path_len == 0) {
         put_str(&o, "/");
     } else {
-        put_checked(&o, url->path, url->path_len, is_vchar);
+        put_mem(&o, url->path, url->path_len);
     }
     put_str(&o, " HTTP/1.1\r\nHost: ");
 #if ACME_ENABLE_IPV6
@@ -128,7 +127,7 @@ acme_status_t acme_http_request_write(char *out, size_t cap, size_t *len, const 
         put_str(&o, "[");
     }
 #endif
-    put_checked(&o, url->host, url->host_len, is_vchar);
+    put_mem(&o, url->host, url->host_len);
 #if ACME_ENABLE_IPV6
     if (url->host_is_ipv6) {
         put_str(&o, "]");
@@ -148,6 +147,28 @@ acme_status_t acme_http_request_write(char *out, size_t cap, size_t *len, const 
         return ACME_ERR_INVALID_ARG;
     }
     return acme_jw_finish(&o.text, len); /* the NUL, or BUFFER_TOO_SMALL */
+}
+
+acme_status_t acme_http_request_write(char *out, size_t cap, size_t *len, const char *method,
+                                      const acme_url_t *url, const char *user_agent,
+                                      const char *content_type, size_t content_length)
+{
+    if (out == NULL || len == NULL || url == NULL || user_agent == NULL || !is_token(method) ||
+        url->host == NULL || url->host_len == 0 || (url->path == NULL && url->path_len > 0)) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    /* A path is "/..." (origin-form) without a fragment; anything that could
+     * end the request line or start a header is refused, before anything
+     * is written. */
+    if ((url->path_len > 0 &&
+         (url->path[0] != '/' || memchr(url->path, '#', url->path_len) != NULL)) ||
+        !all_match(url->path, url->path_len, is_vchar) ||
+        !all_match(url->host, url->host_len, is_vchar)) {
+        *len = 0;
+        return ACME_ERR_INVALID_ARG;
+    }
+    return acme_http_request_write_parsed(out, cap, len, method, url, user_agent, content_type,
+                                          content_length);
 }
 
 /* ---- server: request parser ------------------------------------------------ */

@@ -27,6 +27,14 @@ acme_status_t acme_http_request_write(char *out, size_t cap, size_t *len, const 
                                       const acme_url_t *url, const char *user_agent,
                                       const char *content_type, size_t content_length);
 
+/* The same for a url just returned by acme_url_parse_https and a method of
+ * the agent's own ("GET", "HEAD", "POST"): the path and host are not checked
+ * again (the URL parser refused every byte they may not hold), nor is the
+ * method. The user agent and content type still are. */
+acme_status_t acme_http_request_write_parsed(char *out, size_t cap, size_t *len, const char *method,
+                                             const acme_url_t *url, const char *user_agent,
+                                             const char *content_type, size_t content_length);
+
 typedef enum acme_http_method {
     ACME_METHOD_OTHER = 0,
     ACME_METHOD_GET,
