@@ -235,6 +235,90 @@ static void test_second_user_refused(void **state)
     assert_int_equal(acme_posix_port_deinit(&other), ACME_OK);
 }
 
+/* A view is a partition: offsets are relative to its base, its size
+ * bounds them, and its erase touches only its own block. */
+static void test_view_is_a_partition(void **state)
+{
+    (void)state;
+    acme_posix_flash_view_t v;
+    assert_int_equal(acme_posix_flash_view(&g_pp, ERASE, 2u * ERASE, &v), ACME_OK);
+    assert_int_equal(v.geometry.size, 2u * ERASE);
+    assert_int_equal(v.geometry.erase_size, ERASE);
+    assert_int_equal(v.geometry.prog_size, PROG);
+    const acme_flash_ops_t *ops = &acme_posix_flash_view_ops;
+
+    uint8_t data[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    assert_int_equal(ops->prog(&v, 0, data, sizeof(data)), ACME_OK);
+    assert_int_equal(flash_read(0, g_buf, SIZE), ACME_OK);
+    assert_all(g_buf, ERASE, 0xFF);
+    assert_memory_equal(g_buf + ERASE, data, sizeof(data));
+    uint8_t back[8];
+    assert_int_equal(ops->read(&v, 0, back, sizeof(back)), ACME_OK);
+    assert_memory_equal(back, data, sizeof(data));
+
+    /* The view's end is its own. */
+    assert_int_equal(ops->read(&v, 2u * ERASE - 4u, back, 8), ACME_ERR_FLASH);
+    assert_int_equal(ops->prog(&v, 2u * ERASE, data, PROG), ACME_ERR_FLASH);
+    assert_int_equal(ops->erase(&v, 2u * ERASE), ACME_ERR_FLASH);
+    assert_int_equal(ops->prog(&v, 2, data, PROG), ACME_ERR_FLASH);
+
+    /* Erase of the view's last block: only flash block 2. */
+    assert_int_equal(flash_prog(2u * ERASE, data, sizeof(data)), ACME_OK);
+    assert_int_equal(flash_prog(3u * ERASE, data, sizeof(data)), ACME_OK);
+    assert_int_equal(ops->erase(&v, ERASE), ACME_OK);
+    assert_int_equal(flash_read(0, g_buf, SIZE), ACME_OK);
+    assert_memory_equal(g_buf + ERASE, data, sizeof(data));
+    assert_all(g_buf + 2u * ERASE, ERASE, 0xFF);
+    assert_memory_equal(g_buf + 3u * ERASE, data, sizeof(data));
+    assert_int_equal(ops->sync(&v), ACME_OK);
+    assert_int_equal(g_pp.flash.erase_count[2], 1);
+
+    /* Views must be whole blocks inside the flash. */
+    assert_int_equal(acme_posix_flash_view(&g_pp, 1, ERASE, &v), ACME_ERR_INVALID_ARG);
+    assert_int_equal(acme_posix_flash_view(&g_pp, 0, ERASE + 4u, &v), ACME_ERR_INVALID_ARG);
+    assert_int_equal(acme_posix_flash_view(&g_pp, 3u * ERASE, 2u * ERASE, &v),
+                     ACME_ERR_INVALID_ARG);
+    assert_int_equal(acme_posix_flash_view(&g_pp, 0, 0, &v), ACME_ERR_INVALID_ARG);
+    assert_int_equal(acme_posix_flash_view(NULL, 0, ERASE, &v), ACME_ERR_INVALID_ARG);
+    acme_posix_flash_close(&g_pp, &g_port);
+    assert_int_equal(acme_posix_flash_view(&g_pp, 0, ERASE, &v), ACME_ERR_BAD_STATE);
+    assert_int_equal(ops->read(&v, 0, back, 4), ACME_ERR_FLASH); /* closed under it */
+}
+
+static void test_probe(void **state)
+{
+    (void)state;
+    acme_posix_flash_info_t info;
+    assert_int_equal(acme_posix_flash_probe(g_path, &info), ACME_OK);
+    assert_true(info.exists);
+    assert_false(info.mtd);
+    assert_int_equal(info.size, SIZE);
+    char missing[128];
+    snprintf(missing, sizeof(missing), "%s/none.bin", g_dir);
+    assert_int_equal(acme_posix_flash_probe(missing, &info), ACME_OK);
+    assert_false(info.exists);
+    assert_int_equal(acme_posix_flash_probe(g_dir, &info), ACME_ERR_CONFIG);       /* a directory */
+    assert_int_equal(acme_posix_flash_probe("/dev/null", &info), ACME_ERR_CONFIG); /* not MTD */
+    assert_int_equal(acme_posix_flash_probe(NULL, &info), ACME_ERR_INVALID_ARG);
+}
+
+/* A missing device node is never created as a file under /dev. */
+static void test_missing_device_not_created(void **state)
+{
+    (void)state;
+    acme_posix_port_t pp;
+    acme_port_t port;
+    assert_int_equal(acme_posix_port_init(&pp, &port), ACME_OK);
+    pp.log_threshold = (acme_log_level_t)0;
+    assert_int_equal(acme_posix_flash_open(&pp, &port, "/dev/mtd-acme-test-missing", &GEOMETRY),
+                     ACME_ERR_FLASH);
+    struct stat sb;
+    assert_int_not_equal(stat("/dev/mtd-acme-test-missing", &sb), 0);
+    /* /dev/null is a character device but not MTD. */
+    assert_int_equal(acme_posix_flash_open(&pp, &port, "/dev/null", &GEOMETRY), ACME_ERR_CONFIG);
+    assert_int_equal(acme_posix_port_deinit(&pp), ACME_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +331,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_other_size_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_geometry_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_user_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_view_is_a_partition, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_probe, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_device_not_created, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

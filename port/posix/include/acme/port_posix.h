@@ -29,6 +29,7 @@
 #ifndef ACME_PORT_POSIX_H
 #define ACME_PORT_POSIX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "acme/port.h"
@@ -94,7 +95,8 @@ typedef struct acme_posix_socket {
 
 /* Internal state of the file-backed flash; the counters are public. */
 typedef struct acme_posix_flash {
-    int fd; /* -1 while closed */
+    int fd;   /* -1 while closed */
+    bool mtd; /* an MTD character device, not a regular file */
     acme_flash_geometry_t geometry;
     /* Operations per erase block since flash_open, for wear reports (not
      * persisted). A prog spanning two blocks counts once in each. */
@@ -118,6 +120,7 @@ extern const acme_udp_ops_t acme_posix_udp_ops;
 extern const acme_clock_ops_t acme_posix_clock_ops;
 extern const acme_rng_ops_t acme_posix_rng_ops;
 extern const acme_flash_ops_t acme_posix_flash_ops;
+extern const acme_flash_ops_t acme_posix_flash_view_ops; /* ctx: acme_posix_flash_view_t * */
 extern const acme_wait_ops_t acme_posix_wait_ops;
 extern const acme_log_ops_t acme_posix_log_ops;
 
@@ -145,15 +148,58 @@ acme_status_t acme_posix_port_init(acme_posix_port_t *pp, acme_port_t *port);
 /* Open the file at path as NOR flash of the given geometry and install the
  * flash seam in port (port may be NULL to only open). A missing file is
  * created filled with 0xFF (temp file, fsync, rename, fsync of the
- * directory, so a power cut never leaves a half-made file). The file is
- * locked (flock) against a second agent. Geometry: erase_size a power of two
- * dividing size, prog_size a power of two up to 256 dividing erase_size, at
- * most ACME_POSIX_FLASH_MAX_BLOCKS blocks.
+ * directory, so a power cut never leaves a half-made file); a missing path
+ * under /dev/ is an error instead. The file is locked (flock) against a
+ * second agent. Geometry: erase_size a power of two dividing size,
+ * prog_size a power of two up to 256 dividing erase_size, at most
+ * ACME_POSIX_FLASH_MAX_BLOCKS blocks.
+ * An MTD character device (/dev/mtdN, NOR or RAM type, writeable) is used
+ * in place: geometry.erase_size must be its erase block, prog_size a
+ * multiple of its write unit, size at most its size (the first size bytes
+ * are used). Erase is MEMERASE, read and program pread/pwrite (program
+ * writes old AND data, so the driver never sees a 1 over a 0), sync is a
+ * no-op (MTD writes are done when the call returns).
  * Errors: ACME_ERR_INVALID_ARG (geometry), ACME_ERR_CONFIG (existing file of
- * another size, or not a regular file), ACME_ERR_BAD_STATE (already open),
- * ACME_ERR_FLASH (I/O, locked by another process). */
+ * another size, not a regular file or a usable MTD device, geometry that
+ * does not fit the MTD part), ACME_ERR_BAD_STATE (already open),
+ * ACME_ERR_FLASH (I/O, missing device node, locked by another process). */
 acme_status_t acme_posix_flash_open(acme_posix_port_t *pp, acme_port_t *port, const char *path,
                                     const acme_flash_geometry_t *geometry);
+
+/* What is at a path given as flash, before opening it. */
+typedef struct acme_posix_flash_info {
+    bool exists;         /* false: nothing there (acme_posix_flash_open creates a file) */
+    bool mtd;            /* an MTD character device; otherwise a regular file */
+    uint8_t mtd_type;    /* MTD only: MTD_NORFLASH, MTD_NANDFLASH... (mtd/mtd-abi.h) */
+    uint64_t size;       /* bytes of the file or the MTD partition */
+    uint32_t erase_size; /* MTD only: its erase block */
+    uint32_t prog_size;  /* MTD only: its write unit */
+} acme_posix_flash_info_t;
+
+/* Look at path without changing it: missing, a regular file (its size), or
+ * an MTD device (MEMGETINFO), so that a caller can choose the geometry to
+ * open it with. ACME_OK; ACME_ERR_CONFIG (neither a file nor an MTD
+ * device); ACME_ERR_FLASH (cannot open or stat it). */
+acme_status_t acme_posix_flash_probe(const char *path, acme_posix_flash_info_t *info);
+
+/* A partition of the open flash: [base, base + geometry.size) with the
+ * flash's erase and program sizes, as a seam of its own
+ * (acme_posix_flash_view_ops, ctx = the view). Several views of one flash
+ * may be used at once (the Linux CLI keeps the provisioning config and the
+ * store in one state file this way). Offsets given to the view's seam are
+ * relative to base and checked against its size. */
+typedef struct acme_posix_flash_view {
+    acme_posix_port_t *pp;
+    uint32_t base;
+    acme_flash_geometry_t geometry;
+} acme_posix_flash_view_t;
+
+/* Fill *view for [base, base + size) of the flash opened on pp: base and
+ * size whole erase blocks inside it. ACME_ERR_INVALID_ARG, or
+ * ACME_ERR_BAD_STATE when no flash is open. The view is valid until the
+ * flash is closed. */
+acme_status_t acme_posix_flash_view(acme_posix_port_t *pp, uint32_t base, uint32_t size,
+                                    acme_posix_flash_view_t *view);
 
 /* Close the flash file (no implicit sync) and, if port is not NULL, remove
  * the flash seam from it. Safe when not open. */
