@@ -1,6 +1,7 @@
 /*
  * Shared pieces of the acme-agent command line: argument helpers, the state
- * file (a file-backed NOR flash), file I/O with atomic replacement, and the
+ * (a file-backed NOR flash or an MTD device, in two partitions), file I/O
+ * with atomic replacement, and the
  * exit convention (0 success, 2 failure with one line on stderr).
  */
 #ifndef ACME_CLI_H
@@ -16,11 +17,28 @@
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 2
 
-/* The state file: 64 KiB of emulated NOR flash, 4 KiB erase blocks,
- * 16-byte program unit (two 32 KiB store slots). */
-#define CLI_STATE_SIZE (64u * 1024u)
-#define CLI_STATE_ERASE 4096u
-#define CLI_STATE_PROG 16u
+/* The state (--state FILE or /dev/mtdN), one flash with two partitions
+ * (docs/factory.md):
+ *   0            config partition: the provisioning blob, two slots
+ *                (acme/io/config_partition.h)
+ *   config_size  store partition: keys, account, certificate, two slots
+ *                (acme/io/store.h)
+ * A file is emulated NOR with 4 KiB erase blocks and a 16-byte program
+ * unit: 2 x 16 KiB config slots (the largest blob is 13,139 bytes) and
+ * 2 x 32 KiB store slots, 96 KiB in all. An MTD device brings its own erase
+ * block; each slot is then rounded up to whole erase blocks. */
+#define CLI_CONFIG_SLOT (16u * 1024u)
+#define CLI_STORE_SLOT (32u * 1024u)
+#define CLI_FILE_ERASE 4096u
+#define CLI_STATE_PROG 16u /* a multiple of an MTD's write unit up to 16 */
+
+typedef struct cli_flash {
+    acme_posix_flash_view_t config;
+    acme_posix_flash_view_t store;
+    bool existed; /* the file or device was there before */
+    bool mtd;
+    uint32_t size; /* bytes of the state used */
+} cli_flash_t;
 
 /* The agent's arena for the CLI (an issuance peaks well below this). */
 #define CLI_ARENA_SIZE (96u * 1024u)
@@ -42,10 +60,17 @@ bool cli_is_help(const char *arg);
  * returns NULL when it is missing. */
 const char *cli_value(int argc, char **argv, int *i);
 
-/* Set up the POSIX port and open the state file. The port's own log lines
- * go to stderr only when verbose (a failure is reported in one line). */
-acme_status_t cli_open_state(acme_posix_port_t *pp, acme_port_t *port, const char *path,
-                             bool verbose);
+/* Set up the POSIX port and open the state (a file, created when missing,
+ * or an MTD device); the port's flash seam is then the store partition and
+ * flash->config the config partition. The port's own log lines go to
+ * stderr only when verbose (a failure is reported in one line: see
+ * cli_fail_state). */
+acme_status_t cli_open_state(acme_posix_port_t *pp, acme_port_t *port, cli_flash_t *flash,
+                             const char *path, bool verbose);
+
+/* "cannot open state file PATH: <why>" for a cli_open_state failure;
+ * returns CLI_EXIT_FAIL. */
+int cli_fail_state(const char *path, acme_status_t st);
 
 /* Read a whole file (at most cap - 1 bytes, NUL-terminated). */
 acme_status_t cli_read_file(const char *path, char *buf, size_t cap, size_t *len);
@@ -61,5 +86,7 @@ int cmd_issue(int argc, char **argv);
 int cmd_discover(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_provision(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif /* ACME_CLI_H */

@@ -38,16 +38,115 @@ const char *cli_value(int argc, char **argv, int *i)
     return argv[*i];
 }
 
-acme_status_t cli_open_state(acme_posix_port_t *pp, acme_port_t *port, const char *path,
-                             bool verbose)
+static char g_state_why[256];
+
+static uint32_t round_up(uint32_t v, uint32_t unit)
 {
+    return (v + unit - 1u) / unit * unit;
+}
+
+static acme_status_t state_refused(acme_status_t st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static acme_status_t state_refused(acme_status_t st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(g_state_why, sizeof(g_state_why), fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+/* Geometry of the state: the file's, or the MTD device's erase block. */
+static acme_status_t state_geometry(const char *path, const acme_posix_flash_info_t *info,
+                                    acme_flash_geometry_t *geo, uint32_t *config_size)
+{
+    uint32_t erase = CLI_FILE_ERASE;
+    if (info->mtd) {
+        if (info->prog_size > CLI_STATE_PROG || CLI_STATE_PROG % info->prog_size != 0) {
+            return state_refused(ACME_ERR_CONFIG,
+                                 "%s has %u-byte write units (NAND?); the state needs NOR flash "
+                                 "with write units of at most %u bytes",
+                                 path, (unsigned)info->prog_size, (unsigned)CLI_STATE_PROG);
+        }
+        erase = info->erase_size;
+        if (erase == 0 || erase > CLI_STORE_SLOT * 8u || erase % 64u != 0) {
+            return state_refused(ACME_ERR_CONFIG,
+                                 "%s has %u-byte erase blocks; the state needs "
+                                 "a multiple of 64 up to %u",
+                                 path, (unsigned)erase, (unsigned)(CLI_STORE_SLOT * 8u));
+        }
+    }
+    *config_size = 2u * round_up(CLI_CONFIG_SLOT, erase);
+    uint32_t store_size = 2u * round_up(CLI_STORE_SLOT, erase);
+    *geo = (acme_flash_geometry_t){*config_size + store_size, erase, CLI_STATE_PROG};
+    if (info->mtd && info->size < geo->size) {
+        return state_refused(ACME_ERR_CONFIG,
+                             "MTD partition %s has %llu bytes; the state needs %u (config %u + "
+                             "store %u)",
+                             path, (unsigned long long)info->size, (unsigned)geo->size,
+                             (unsigned)*config_size, (unsigned)store_size);
+    }
+    if (info->exists && !info->mtd && info->size != geo->size) {
+        return state_refused(ACME_ERR_CONFIG,
+                             "the file is %llu bytes, the state layout is %u (%u config + %u "
+                             "store; a 65536-byte file is from an acme-agent before the config "
+                             "partition): use a new file",
+                             (unsigned long long)info->size, (unsigned)geo->size,
+                             (unsigned)*config_size, (unsigned)store_size);
+    }
+    return ACME_OK;
+}
+
+acme_status_t cli_open_state(acme_posix_port_t *pp, acme_port_t *port, cli_flash_t *flash,
+                             const char *path, bool verbose)
+{
+    g_state_why[0] = '\0';
+    memset(flash, 0, sizeof(*flash));
     acme_status_t st = acme_posix_port_init(pp, port);
     if (st != ACME_OK) {
         return st;
     }
     pp->log_threshold = verbose ? ACME_LOG_DEBUG : (acme_log_level_t)0;
-    acme_flash_geometry_t geo = {CLI_STATE_SIZE, CLI_STATE_ERASE, CLI_STATE_PROG};
-    return acme_posix_flash_open(pp, port, path, &geo);
+    acme_posix_flash_info_t info;
+    st = acme_posix_flash_probe(path, &info);
+    if (st == ACME_ERR_CONFIG) {
+        st = state_refused(st, "neither a regular file nor an MTD device");
+    }
+    acme_flash_geometry_t geo;
+    uint32_t config_size = 0;
+    if (st == ACME_OK) {
+        st = state_geometry(path, &info, &geo, &config_size);
+    }
+    if (st == ACME_OK) {
+        st = acme_posix_flash_open(pp, port, path, &geo);
+    }
+    if (st == ACME_OK) {
+        st = acme_posix_flash_view(pp, 0, config_size, &flash->config);
+    }
+    if (st == ACME_OK) {
+        st = acme_posix_flash_view(pp, config_size, geo.size - config_size, &flash->store);
+    }
+    if (st != ACME_OK) {
+        acme_posix_port_deinit(pp);
+        return st;
+    }
+    flash->existed = info.exists;
+    flash->mtd = info.mtd;
+    flash->size = geo.size;
+    port->flash = &acme_posix_flash_view_ops;
+    port->flash_ctx = &flash->store;
+    port->flash_geometry = flash->store.geometry;
+    return ACME_OK;
+}
+
+int cli_fail_state(const char *path, acme_status_t st)
+{
+    return cli_fail("cannot open state file %s: %s", path,
+                    g_state_why[0] != '\0' ? g_state_why : acme_strerror(st));
 }
 
 acme_status_t cli_read_file(const char *path, char *buf, size_t cap, size_t *len)

@@ -8,7 +8,7 @@
 acme_status_t cli_state_open(cli_state_t *s, const char *path)
 {
     memset(&s->cfg, 0, sizeof(s->cfg));
-    acme_status_t st = cli_open_state(&s->pp, &s->port, path, false);
+    acme_status_t st = cli_open_state(&s->pp, &s->port, &s->flash, path, false);
     if (st != ACME_OK) {
         return st;
     }

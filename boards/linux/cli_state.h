@@ -13,6 +13,7 @@
 typedef struct cli_state {
     acme_posix_port_t pp;
     acme_port_t port;
+    cli_flash_t flash;
     acme_agent_config_t cfg;
     acme_agent_t agent;
     uint8_t arena[CLI_STATE_ARENA];

@@ -192,9 +192,10 @@ int cmd_discover(int argc, char **argv)
         state = scratch;
     }
     acme_port_t port;
-    acme_status_t st = cli_open_state(&pp, &port, state, false);
+    static cli_flash_t flash;
+    acme_status_t st = cli_open_state(&pp, &port, &flash, state, false);
     if (st != ACME_OK) {
-        return cli_fail("cannot open state file %s: %s", state, acme_strerror(st));
+        return cli_fail_state(state, st);
     }
     st = acme_agent_init(&agent, &cfg, &port, arena, sizeof(arena));
     if (st == ACME_OK) {

@@ -56,7 +56,7 @@ int cmd_export(int argc, char **argv)
     }
     acme_status_t st = cli_state_open(&st_obj, state);
     if (st != ACME_OK) {
-        return cli_fail("cannot open state file %s: %s", state, acme_strerror(st));
+        return cli_fail_state(state, st);
     }
     size_t chain_len = 0;
     size_t key_len = 0;

@@ -42,7 +42,7 @@ int cmd_status(int argc, char **argv)
     }
     acme_status_t st = cli_state_open(&st_obj, state);
     if (st != ACME_OK) {
-        return cli_fail("cannot open state file %s: %s", state, acme_strerror(st));
+        return cli_fail_state(state, st);
     }
     acme_cert_info_t info;
     acme_ca_info_t ca;

@@ -116,7 +116,11 @@ int main(int argc, char **argv)
     }
 
     acme_port_t port;
-    acme_flash_geometry_t geo = {64 * 1024, 4096, 16};
+    /* acme-agent's state layout (docs/factory.md), so that its export reads
+     * what this program stored: the config partition (32 KiB, unused here)
+     * and the store partition behind it, as a view of one file. */
+    acme_flash_geometry_t geo = {96 * 1024, 4096, 16};
+    static acme_posix_flash_view_t store;
     acme_agent_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.directory_url = argv[2];
@@ -132,6 +136,12 @@ int main(int argc, char **argv)
     if (st == ACME_OK) {
         pp.log_threshold = (acme_log_level_t)0;
         st = acme_posix_flash_open(&pp, &port, argv[1], &geo);
+    }
+    if (st == ACME_OK) {
+        st = acme_posix_flash_view(&pp, 32 * 1024, 64 * 1024, &store);
+        port.flash = &acme_posix_flash_view_ops;
+        port.flash_ctx = &store;
+        port.flash_geometry = store.geometry;
     }
     if (st == ACME_OK) {
         st = acme_agent_init(&agent, &cfg, &port, arena, sizeof(arena));
