@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "acme/codec/json_writer.h"
+#include "cli_config.h"
 #include "cli_state.h"
 
 static void status_usage(FILE *out)
@@ -13,7 +14,9 @@ static void status_usage(FILE *out)
           "\n"
           "Prints {\"names\":[...],\"issuer\":...,\"serial\":...,\"not_before\":...,\n"
           "\"not_after\":...,\"account\":...,\"ca\":{\"issuer\":...,\"directory\":...,\n"
-          "\"terms_of_service\":...}} for the stored certificate.\n",
+          "\"terms_of_service\":...},\"config\":{...}} for the stored certificate and\n"
+          "the provisioned config (null when none; EAB and device keys are never shown).\n"
+          "Without a certificate: the config (if any) and exit 2.\n",
           out);
 }
 
@@ -47,25 +50,47 @@ int cmd_status(int argc, char **argv)
     acme_cert_info_t info;
     acme_ca_info_t ca;
     char account[ACME_URL_MAX + 1];
+    static cli_config_t conf;
+    acme_status_t conf_st = cli_config_read(&conf, &st_obj.flash.config);
     st = acme_agent_cert_info(&st_obj.agent, &info);
     bool have_ca = acme_agent_ca_info(&st_obj.agent, &ca) == ACME_OK;
     if (acme_agent_account_url(&st_obj.agent, account, sizeof(account)) != ACME_OK) {
         account[0] = '\0';
     }
     cli_state_close(&st_obj);
+    static char json[16384];
+    acme_json_writer_t w;
+    if (conf_st != ACME_OK) {
+        cli_config_clear(&conf);
+        return cli_fail("status: cannot read the config partition: %s", acme_strerror(conf_st));
+    }
+    if (st == ACME_ERR_NOT_FOUND && conf.status != ACME_ERR_NOT_FOUND) {
+        /* Provisioned, nothing issued yet: show the config, still exit 2. */
+        acme_jw_init(&w, json, sizeof(json));
+        acme_jw_object_begin(&w);
+        acme_jw_key(&w, "certificate");
+        acme_jw_null(&w);
+        acme_jw_key(&w, "config");
+        cli_config_json(&conf, &w);
+        acme_jw_object_end(&w);
+        size_t n = 0;
+        if (acme_jw_finish(&w, &n) == ACME_OK) {
+            printf("%s\n", json);
+        }
+    }
     if (st == ACME_ERR_NOT_FOUND) {
+        cli_config_clear(&conf);
         return cli_fail("status: no certificate in %s", state);
     }
     if (st != ACME_OK) {
+        cli_config_clear(&conf);
         return cli_fail("status: cannot read the stored certificate: %s", acme_strerror(st));
     }
 
-    static char json[8192];
     char not_before[32];
     char not_after[32];
     cli_format_time(info.not_before, not_before, sizeof(not_before));
     cli_format_time(info.not_after, not_after, sizeof(not_after));
-    acme_json_writer_t w;
     acme_jw_init(&w, json, sizeof(json));
     acme_jw_object_begin(&w);
     acme_jw_key(&w, "names");
@@ -114,6 +139,10 @@ int cmd_status(int argc, char **argv)
     } else {
         acme_jw_null(&w);
     }
+    /* The provisioned config (null when none; never a secret). */
+    acme_jw_key(&w, "config");
+    cli_config_json(&conf, &w);
+    cli_config_clear(&conf);
     acme_jw_object_end(&w);
     size_t len = 0;
     if (acme_jw_finish(&w, &len) != ACME_OK) {

@@ -14,7 +14,9 @@ static void usage(FILE *out)
           "  issue    get a certificate from an ACME server over http-01 and store it\n"
           "  discover find the CAs a domain's CAA records authorize, in the order tried\n"
           "  export   write fullchain.pem and privkey.pem from the state file\n"
-          "  status   print the stored certificate as JSON\n"
+          "  status   print the stored certificate and the provisioned config as JSON\n"
+          "  provision write a factory provisioning blob into the state\n"
+          "  run      issue for the provisioned config when no certificate is held\n"
           "\n"
           "'acme-agent <command> --help' describes each command.\n"
           "Exit status: 0 on success, 2 on failure (one line on stderr says why).\n",
@@ -43,6 +45,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "status") == 0) {
         return cmd_status(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "provision") == 0) {
+        return cmd_provision(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "run") == 0) {
+        return cmd_run(argc - 1, argv + 1);
     }
     usage(stderr);
     return cli_fail("unknown command '%s'", cmd);

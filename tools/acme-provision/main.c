@@ -25,7 +25,7 @@ static void usage(FILE *out)
     fputs("usage:\n"
           "  acme-provision --spec SPEC.json --out BLOB [--device-key KEY]\n"
           "  acme-provision --spec SPEC.json --image FLASH.img --offset N [--size N]\n"
-          "                 [--device-key KEY]\n"
+          "                 [--config-partition ERASE] [--device-key KEY]\n"
           "  acme-provision --decode BLOB [--offset N]\n"
           "\n"
           "  --spec FILE        the JSON spec (docs/provisioning.md); file names in it are\n"
@@ -35,6 +35,11 @@ static void usage(FILE *out)
           "                     does not have yet are 0xFF. With --size, the blob must fit in\n"
           "                     that many bytes and the rest of them is set to 0xFF\n"
           "  --offset N, --size N   decimal or 0x-prefixed hex bytes\n"
+          "  --config-partition ERASE  with --image/--offset/--size: write the blob as the\n"
+          "                     device's config partition (two slots, a generation\n"
+          "                     header; docs/factory.md) for flash with ERASE-byte blocks;\n"
+          "                     acme-agent's state: --offset 0 --size 32768\n"
+          "                     --config-partition 4096\n"
           "  --device-key FILE  inject a factory device key (P-256 or RSA-2048, PEM or DER;\n"
           "                     not encrypted); must match the spec's key_type, or sets it\n"
           "  --decode FILE      print the blob in FILE (at --offset of an image) as JSON;\n"
@@ -140,8 +145,9 @@ static int run_decode(const char *path, bool at_offset, uint64_t offset)
 }
 
 static int run_build(const char *spec_path, const char *key_path, const char *out_path,
-                     const char *image_path, uint64_t offset, uint64_t size)
+                     const char *image_path, uint64_t offset, uint64_t size, uint32_t erase)
 {
+    uint32_t generation = 0;
     int rc = TOOL_EXIT_ERROR;
     size_t len = 0;
     if (!tool_spec_load(spec_path, &spec)) {
@@ -163,13 +169,18 @@ static int run_build(const char *spec_path, const char *key_path, const char *ou
         goto out;
     }
     if (out_path != NULL ? !tool_write_file(out_path, blob, len)
-                         : !tool_write_image(image_path, offset, size, blob, len)) {
+        : erase == 0
+            ? !tool_write_image(image_path, offset, size, blob, len)
+            : !tool_write_config_image(image_path, offset, size, erase, blob, len, &generation)) {
         goto out;
     }
     printf("acme-provision: wrote a %zu-byte blob to %s", len,
            out_path != NULL ? out_path : image_path);
     if (out_path == NULL) {
         printf(" at offset %llu", (unsigned long long)offset);
+    }
+    if (erase != 0) {
+        printf(" as config partition generation %u", (unsigned)generation);
     }
     putchar('\n');
     rc = TOOL_EXIT_OK;
@@ -189,20 +200,22 @@ int main(int argc, char **argv)
     const char *key_path = NULL;
     const char *offset_text = NULL;
     const char *size_text = NULL;
+    const char *erase_text = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
             return TOOL_EXIT_OK;
         }
-        const char **slot = strcmp(a, "--spec") == 0         ? &spec_path
-                            : strcmp(a, "--out") == 0        ? &out_path
-                            : strcmp(a, "--image") == 0      ? &image_path
-                            : strcmp(a, "--decode") == 0     ? &decode_path
-                            : strcmp(a, "--device-key") == 0 ? &key_path
-                            : strcmp(a, "--offset") == 0     ? &offset_text
-                            : strcmp(a, "--size") == 0       ? &size_text
-                                                             : NULL;
+        const char **slot = strcmp(a, "--spec") == 0               ? &spec_path
+                            : strcmp(a, "--out") == 0              ? &out_path
+                            : strcmp(a, "--image") == 0            ? &image_path
+                            : strcmp(a, "--decode") == 0           ? &decode_path
+                            : strcmp(a, "--device-key") == 0       ? &key_path
+                            : strcmp(a, "--offset") == 0           ? &offset_text
+                            : strcmp(a, "--size") == 0             ? &size_text
+                            : strcmp(a, "--config-partition") == 0 ? &erase_text
+                                                                   : NULL;
         if (slot == NULL) {
             fprintf(stderr, "acme-provision: unknown argument '%s'\n", a);
             return usage_error("give --spec with --out or --image, or --decode");
@@ -226,6 +239,14 @@ int main(int argc, char **argv)
     if (size_text != NULL && (!parse_number(size_text, &size) || size == 0)) {
         return usage_error("--size: give a positive byte count, decimal or 0x-hex");
     }
+    uint64_t erase = 0;
+    if (erase_text != NULL &&
+        (!parse_number(erase_text, &erase) || erase == 0 || erase > 0x80000u)) {
+        return usage_error("--config-partition: give the flash's erase block size in bytes");
+    }
+    if (erase_text != NULL && (image_path == NULL || size_text == NULL)) {
+        return usage_error("--config-partition goes with --image, --offset and --size");
+    }
     if (decode_path != NULL) {
         if (spec_path != NULL || out_path != NULL || image_path != NULL || key_path != NULL ||
             size_text != NULL) {
@@ -248,5 +269,5 @@ int main(int argc, char **argv)
     if (decode_path != NULL) {
         return run_decode(decode_path, offset_text != NULL, offset);
     }
-    return run_build(spec_path, key_path, out_path, image_path, offset, size);
+    return run_build(spec_path, key_path, out_path, image_path, offset, size, (uint32_t)erase);
 }

@@ -9,6 +9,7 @@
  *   der_files.c    certificate files (PEM or DER) and the device key file
  *   blob_json.c    a decoded blob as JSON, secrets as their length only
  *   flash_image.c  the blob into an image file at an offset, 0xFF around it
+ *   config_image.c the blob into an image as the device's config partition
  *   tool_io.c      messages, whole-file reads and writes, spec-relative paths
  *
  * Exit status: 0 done, 1 an error (one line on stderr names the field or
@@ -100,5 +101,14 @@ const char *tool_tag_name(uint8_t tag, uint8_t field);
  * partition is set to 0xFF. */
 bool tool_write_image(const char *path, uint64_t offset, uint64_t size, const uint8_t *blob,
                       size_t len);
+
+/* ---- config_image.c ---- */
+
+/* Write blob into the config partition [offset, offset + size) of the
+ * image, in the device's format (acme/io/config_partition.h) for flash
+ * with erase-byte blocks: the next generation over what the image holds
+ * there. *generation gets the generation written. */
+bool tool_write_config_image(const char *path, uint64_t offset, uint64_t size, uint32_t erase,
+                             const uint8_t *blob, size_t len, uint32_t *generation);
 
 #endif /* ACME_PROVISION_TOOL_H */

@@ -1,0 +1,305 @@
+/*
+ * The provisioned config: read from the config partition, explained,
+ * mapped to acme_agent_config_t, described as JSON without secrets.
+ */
+#include "cli_config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "acme/codec/ip_addr.h"
+#include "acme/codec/pem.h"
+#include "crypto_zero.h"
+
+acme_status_t cli_config_read(cli_config_t *c, acme_posix_flash_view_t *view)
+{
+    memset(&c->err, 0, sizeof(c->err));
+    c->blob_len = 0;
+    acme_status_t st =
+        acme_config_part_mount(&c->part, &acme_posix_flash_view_ops, view, &view->geometry);
+    if (st != ACME_OK) {
+        return st;
+    }
+    c->status =
+        acme_config_part_load(&c->part, c->blob, sizeof(c->blob), &c->blob_len, &c->prov, &c->err);
+    return c->status == ACME_ERR_FLASH || c->status == ACME_ERR_BUFFER_TOO_SMALL ? c->status
+                                                                                 : ACME_OK;
+}
+
+/* The JSON spec's name for a top-level tag ("" when there is none). */
+static const char *tag_member(uint8_t tag)
+{
+    static const char *const names[] = {"",
+                                        "identities.dns",
+                                        "identities.ip",
+                                        "contact",
+                                        "key_type",
+                                        "trust_anchors",
+                                        "directory_url",
+                                        "cas",
+                                        "discovery",
+                                        "renewal",
+                                        "profile",
+                                        "device_key",
+                                        "terms_of_service_agreed"};
+    return tag < sizeof(names) / sizeof(names[0]) ? names[tag] : "";
+}
+
+void cli_config_why(const acme_provision_error_t *err, char *out, size_t cap)
+{
+    const char *member = tag_member(err->tag);
+    snprintf(out, cap, "%s (tag 0x%02x%s%s, field %u, byte %zu)",
+             acme_provision_error_text(err->reason), err->tag, member[0] != '\0' ? " " : "", member,
+             (unsigned)err->field, err->offset);
+}
+
+static const char *mac_name(uint8_t alg)
+{
+    switch (alg) {
+    case ACME_PROVISION_MAC_HS384:
+        return "HS384";
+    case ACME_PROVISION_MAC_HS512:
+        return "HS512";
+    default:
+        return "HS256";
+    }
+}
+
+/* Trust anchors: the blob has DER, the agent wants PEM text. */
+static int trust_to_pem(cli_config_t *c, acme_agent_config_t *cfg)
+{
+    const acme_provision_t *p = &c->prov;
+    if (p->trust_count == 0) {
+        return cli_fail("config: trust_anchors (tag 0x05): none provisioned; the ACME server's "
+                        "TLS certificate cannot be verified without one");
+    }
+    size_t used = 0;
+    for (size_t i = 0; i < p->trust_count; i++) {
+        size_t n = 0;
+        if (acme_pem_write("CERTIFICATE", p->trust[i].data, p->trust[i].len, c->trust_pem + used,
+                           sizeof(c->trust_pem) - used, &n) != ACME_OK) {
+            return cli_fail("config: trust_anchors[%zu]: cannot convert to PEM", i);
+        }
+        used += n;
+    }
+    cfg->trust_pem = c->trust_pem;
+    cfg->trust_pem_len = used;
+    return CLI_EXIT_OK;
+}
+
+static int ca_table(cli_config_t *c, acme_agent_config_t *cfg)
+{
+    acme_provision_t *p = &c->prov;
+    memset(c->cas, 0, sizeof(c->cas));
+    for (size_t i = 0; i < p->ca_count; i++) {
+        acme_provision_ca_t *ca = &p->cas[i];
+        acme_ca_entry_t *e = &c->cas[i];
+        e->issuer = ca->issuer;
+        e->directory_url = ca->directory_url[0] != '\0' ? ca->directory_url : NULL;
+        if (ca->eab_key_len == 0) {
+            continue;
+        }
+        if (ca->eab_alg != ACME_PROVISION_MAC_DEFAULT && ca->eab_alg != ACME_PROVISION_MAC_HS256) {
+            return cli_fail("config: cas[%zu].eab.alg (tag 0x07, field 0x05): %s; the agent "
+                            "signs external account binding with HS256 only",
+                            i, mac_name(ca->eab_alg));
+        }
+        e->eab_kid = ca->eab_kid;
+        e->eab_key = ca->eab_key;
+        e->eab_key_len = ca->eab_key_len;
+    }
+    cfg->cas = c->cas;
+    cfg->ca_count = p->ca_count;
+    return CLI_EXIT_OK;
+}
+
+int cli_config_to_agent(cli_config_t *c, acme_agent_config_t *cfg)
+{
+    acme_provision_t *p = &c->prov;
+    if (p->ip_count != 0) {
+        char ip[64];
+        size_t n = 0;
+        if (acme_ip_format(&p->ips[0], ip, sizeof(ip), &n) != ACME_OK) {
+            snprintf(ip, sizeof(ip), "?");
+        }
+        return cli_fail("config: identities.ip (tag 0x02): %u IP identifier%s (%s%s); the agent "
+                        "orders DNS names only: provision a blob without identities.ip",
+                        (unsigned)p->ip_count, p->ip_count == 1 ? "" : "s", ip,
+                        p->ip_count > 1 ? ", ..." : "");
+    }
+    for (size_t i = 0; i < p->name_count; i++) {
+        c->names[i] = p->names[i];
+    }
+    cfg->names = c->names;
+    cfg->name_count = p->name_count;
+    cfg->contact = p->contact[0] != '\0' ? p->contact : NULL;
+    cfg->key_type = p->key_type != ACME_KEY_NONE ? p->key_type : ACME_KEY_P256;
+    cfg->terms_of_service_agreed = p->terms_of_service_agreed;
+    if (p->discovery) {
+        /* CAA first; the provisioned directory when no name has CAA. */
+        cfg->directory_url = NULL;
+        cfg->default_directory = p->directory_url[0] != '\0' ? p->directory_url : NULL;
+    } else {
+        cfg->directory_url = p->directory_url;
+    }
+    if (ca_table(c, cfg) != CLI_EXIT_OK || trust_to_pem(c, cfg) != CLI_EXIT_OK) {
+        return CLI_EXIT_FAIL;
+    }
+    if (p->device_key.len != 0) {
+        fprintf(stderr, "acme-agent: warning: config: device_key (tag 0x0b) is not applied yet; "
+                        "the agent makes its own key\n");
+    }
+    return CLI_EXIT_OK;
+}
+
+static void json_text_or_null(acme_json_writer_t *w, const char *key, const char *s)
+{
+    acme_jw_key(w, key);
+    if (s[0] != '\0') {
+        acme_jw_string(w, s);
+    } else {
+        acme_jw_null(w);
+    }
+}
+
+static void json_cas(const acme_provision_t *p, acme_json_writer_t *w)
+{
+    acme_jw_key(w, "cas");
+    acme_jw_array_begin(w);
+    for (size_t i = 0; i < p->ca_count; i++) {
+        const acme_provision_ca_t *ca = &p->cas[i];
+        acme_jw_object_begin(w);
+        acme_jw_key(w, "issuer");
+        acme_jw_string(w, ca->issuer);
+        json_text_or_null(w, "directory_url", ca->directory_url);
+        acme_jw_key(w, "eab");
+        if (ca->eab_key_len != 0) {
+            /* The key id identifies the account; the MAC key is secret. */
+            acme_jw_object_begin(w);
+            acme_jw_key(w, "kid");
+            acme_jw_string(w, ca->eab_kid);
+            acme_jw_key(w, "alg");
+            acme_jw_string(w, mac_name(ca->eab_alg));
+            acme_jw_object_end(w);
+        } else {
+            acme_jw_null(w);
+        }
+        acme_jw_object_end(w);
+    }
+    acme_jw_array_end(w);
+}
+
+/* What the blob says that the agent does not act on yet. */
+static void json_not_applied(const acme_provision_t *p, acme_json_writer_t *w)
+{
+    acme_jw_key(w, "not_applied");
+    acme_jw_object_begin(w);
+    if (p->profile[0] != '\0') {
+        acme_jw_key(w, "profile");
+        acme_jw_string(w, "applied by the renewal lifecycle (not yet)");
+    }
+    if (ACME_PROVISION_HAS(p, ACME_PROVISION_TAG_RENEWAL)) {
+        acme_jw_key(w, "renewal");
+        acme_jw_string(w, "applied by the renewal lifecycle (not yet)");
+    }
+    if (p->device_key.len != 0) {
+        acme_jw_key(w, "device_key");
+        acme_jw_string(w, "not applied yet: the agent makes its own key");
+    }
+    if (p->ip_count != 0) {
+        acme_jw_key(w, "identities.ip");
+        acme_jw_string(w, "the agent orders DNS names only: run refuses this config");
+    }
+    acme_jw_object_end(w);
+}
+
+static void json_renewal(const acme_provision_renewal_t *r, acme_json_writer_t *w)
+{
+    acme_jw_key(w, "renewal");
+    acme_jw_object_begin(w);
+    if ((r->present >> ACME_PROVISION_RENEW_ARI) & 1u) {
+        acme_jw_key(w, "ari");
+        acme_jw_bool(w, r->ari);
+    }
+    if ((r->present >> ACME_PROVISION_RENEW_PERMILLE) & 1u) {
+        acme_jw_key(w, "renew_at_remaining_permille");
+        acme_jw_int(w, r->remaining_permille);
+    }
+    if ((r->present >> ACME_PROVISION_RENEW_BACKOFF) & 1u) {
+        acme_jw_key(w, "backoff_max_s");
+        acme_jw_int(w, r->backoff_max_s);
+    }
+    acme_jw_object_end(w);
+}
+
+static void json_body(const cli_config_t *c, acme_json_writer_t *w)
+{
+    const acme_provision_t *p = &c->prov;
+    acme_jw_key(w, "names");
+    acme_jw_array_begin(w);
+    for (size_t i = 0; i < p->name_count; i++) {
+        acme_jw_string(w, p->names[i]);
+    }
+    acme_jw_array_end(w);
+    acme_jw_key(w, "ip");
+    acme_jw_array_begin(w);
+    for (size_t i = 0; i < p->ip_count; i++) {
+        char ip[64];
+        size_t n = 0;
+        if (acme_ip_format(&p->ips[i], ip, sizeof(ip), &n) == ACME_OK) {
+            acme_jw_string(w, ip);
+        }
+    }
+    acme_jw_array_end(w);
+    json_text_or_null(w, "contact", p->contact);
+    acme_jw_key(w, "key_type");
+    acme_jw_string(w, p->key_type == ACME_KEY_RSA2048 ? "rsa2048" : "p256");
+    json_text_or_null(w, "directory_url", p->directory_url);
+    acme_jw_key(w, "discovery");
+    acme_jw_bool(w, p->discovery);
+    acme_jw_key(w, "terms_of_service_agreed");
+    acme_jw_bool(w, p->terms_of_service_agreed);
+    acme_jw_key(w, "trust_anchors");
+    acme_jw_int(w, p->trust_count);
+    json_cas(p, w);
+    json_text_or_null(w, "profile", p->profile);
+    if (ACME_PROVISION_HAS(p, ACME_PROVISION_TAG_RENEWAL)) {
+        json_renewal(&p->renewal, w);
+    }
+    acme_jw_key(w, "device_key");
+    acme_jw_bool(w, p->device_key.len != 0);
+    json_not_applied(p, w);
+}
+
+void cli_config_json(const cli_config_t *c, acme_json_writer_t *w)
+{
+    if (c->status == ACME_ERR_NOT_FOUND) {
+        acme_jw_null(w);
+        return;
+    }
+    acme_jw_object_begin(w);
+    if (c->status != ACME_OK) {
+        char why[256];
+        cli_config_why(&c->err, why, sizeof(why));
+        acme_jw_key(w, "error");
+        acme_jw_string(w, why);
+        acme_jw_object_end(w);
+        return;
+    }
+    const acme_config_part_slot_t *slot = &c->part.slot[c->part.current];
+    acme_jw_key(w, "generation");
+    acme_jw_int(w, slot->generation);
+    acme_jw_key(w, "slot");
+    acme_jw_int(w, c->part.current);
+    acme_jw_key(w, "blob_bytes");
+    acme_jw_int(w, (int64_t)c->blob_len);
+    json_body(c, w);
+    acme_jw_object_end(w);
+}
+
+void cli_config_clear(cli_config_t *c)
+{
+    cli_zero(c->blob, sizeof(c->blob));
+    cli_zero(&c->prov, sizeof(c->prov));
+    cli_zero(c->cas, sizeof(c->cas));
+}
