@@ -173,11 +173,11 @@ if 'renewal' not in c.get('not_applied', {}): problems.append('renewal not marke
 " || return 1
 
     local before_req before_orders after_req after_orders
-    before_req=$(pebble_request_count)
+    before_req=$(pebble_request_count PEBBLE)
     run_agent "${tag}_run_1" run --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
         --http01-bind 127.0.0.1 --stats
     expect_rc "${tag}_run_1" 0 || return 1
-    after_req=$(pebble_request_count)
+    after_req=$(pebble_request_count PEBBLE)
     echo "    first run ($tag): $((after_req - before_req)) requests at Pebble;" \
         "agent stats $(cat "$work/${tag}_run_1.out")" >>"$work/numbers.log"
     ((after_req > before_req)) || fail "the first run sent no request to Pebble" || return 1
@@ -190,12 +190,12 @@ if c.get('names') != $names_json: problems.append('config names %r' % c.get('nam
 " || return 1
 
     # Second run: a certificate is held, nothing goes to the network.
-    before_req=$(pebble_request_count)
+    before_req=$(pebble_request_count PEBBLE)
     before_orders=$(pebble_issued_serials | wc -l)
     run_agent "${tag}_run_2" run --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
         --http01-bind 127.0.0.1
     expect_rc "${tag}_run_2" 0 || return 1
-    after_req=$(pebble_request_count)
+    after_req=$(pebble_request_count PEBBLE)
     after_orders=$(pebble_issued_serials | wc -l)
     grep -q "certificate held" "$work/${tag}_run_2.out" ||
         fail "second run did not say a certificate is held: $(cat "$work/${tag}_run_2.out")" ||
@@ -338,10 +338,10 @@ scenario_refused_fields() {
     expect_rc ip_provision 0 || return 1
     grep -q "identities.ip" "$work/ip_provision.err" ||
         fail "provision did not warn about identities.ip" || return 1
-    before=$(pebble_request_count)
+    before=$(pebble_request_count PEBBLE)
     run_agent ip_run run --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
         --http01-bind 127.0.0.1
-    after=$(pebble_request_count)
+    after=$(pebble_request_count PEBBLE)
     expect_rc ip_run 2 || return 1
     grep -q "identities.ip" "$work/ip_run.err" ||
         fail "run's refusal does not name identities.ip: $(cat "$work/ip_run.err")" || return 1
