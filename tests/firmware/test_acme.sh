@@ -176,9 +176,12 @@ run_core() {
     grep -q "set VALID by completed challenge" "$PEBBLE_LOG" ||
         fail "$machine ($mode): Pebble never validated a challenge"
 
-    # The certificate is in the flash image, whole: export it with the Linux CLI (same format).
-    local out="$work/export-$machine"
-    if "$agent_cli" export --state "$flash" --out "$out" >"$work/export-$machine.log" 2>&1; then
+    # The certificate is in the flash image, whole: export it with the Linux CLI. The board's
+    # flash is the store partition alone; a Linux state file puts a 32 KiB config partition
+    # (docs/factory.md) in front of the same store format and geometry.
+    local out="$work/export-$machine" state="$work/state-$machine"
+    { head -c 32768 /dev/zero | tr '\0' '\377'; cat "$flash"; } >"$state"
+    if "$agent_cli" export --state "$state" --out "$out" >"$work/export-$machine.log" 2>&1; then
         if check_export "$out" "$domain"; then
             [[ $(cert_serial "$out/leaf.pem") == "$serial" ]] ||
                 fail "$machine ($mode): the flash image holds serial" \
