@@ -57,23 +57,6 @@ static int32_t ram_erase(void *ctx, uint32_t off)
 
 static const acme_flash_ops_t ram_ops = {ram_read, ram_prog, ram_erase, NULL};
 
-static bool io_all(int fd, uint8_t *p, size_t len, uint64_t at, bool writing)
-{
-    while (len > 0) {
-        ssize_t n = writing ? pwrite(fd, p, len, (off_t)at) : pread(fd, p, len, (off_t)at);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        p += n;
-        at += (uint64_t)n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 bool tool_write_config_image(const char *path, uint64_t offset, uint64_t size, uint32_t erase,
                              const uint8_t *blob, size_t len, uint32_t *generation)
 {
@@ -105,14 +88,14 @@ bool tool_write_config_image(const char *path, uint64_t offset, uint64_t size, u
     memset(g_part, 0xFF, (size_t)size);
     if (ok && old > offset) {
         uint64_t have = old - offset < size ? old - offset : size;
-        ok = io_all(fd, g_part, (size_t)have, offset, false);
+        ok = tool_pio_all(fd, offset, NULL, g_part, (size_t)have);
     }
     /* Bytes between the old end of the file and the partition: erased. */
     static uint8_t ones[4096];
     memset(ones, 0xFF, sizeof(ones));
     for (uint64_t at = old; ok && at < offset;) {
         size_t n = offset - at < sizeof(ones) ? (size_t)(offset - at) : sizeof(ones);
-        ok = io_all(fd, ones, n, at, true);
+        ok = tool_pio_all(fd, at, ones, NULL, n);
         at += n;
     }
     acme_config_part_t part;
@@ -132,7 +115,7 @@ bool tool_write_config_image(const char *path, uint64_t offset, uint64_t size, u
         errno = 0;
     } else if (ok) {
         *generation = part.slot[part.current].generation;
-        ok = io_all(fd, g_part, (size_t)size, offset, true) && fsync(fd) == 0;
+        ok = tool_pio_all(fd, offset, g_part, NULL, (size_t)size) && fsync(fd) == 0;
     }
     int err = errno;
     tool_wipe(g_part, sizeof(g_part));

@@ -17,23 +17,6 @@
  * build (no large-file flags needed). */
 #define IMAGE_END_MAX 0x7FFFFFFFull
 
-static bool write_at(int fd, uint64_t at, const uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = pwrite(fd, p, len, (off_t)at);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        p += n;
-        at += (uint64_t)n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 /* 0xFF over [from, to). */
 static bool erase_range(int fd, uint64_t from, uint64_t to)
 {
@@ -41,7 +24,7 @@ static bool erase_range(int fd, uint64_t from, uint64_t to)
     memset(erased, 0xFF, sizeof(erased));
     while (from < to) {
         size_t n = to - from < sizeof(erased) ? (size_t)(to - from) : sizeof(erased);
-        if (!write_at(fd, from, erased, n)) {
+        if (!tool_pio_all(fd, from, erased, NULL, n)) {
             return false;
         }
         from += n;
@@ -72,7 +55,7 @@ bool tool_write_image(const char *path, uint64_t offset, uint64_t size, const ui
     uint64_t old_size = ok ? (uint64_t)st.st_size : 0;
     /* A gap between the old end of the file and the blob is erased flash. */
     ok = ok && (old_size >= offset || erase_range(fd, old_size, offset));
-    ok = ok && write_at(fd, offset, blob, len);
+    ok = ok && tool_pio_all(fd, offset, blob, NULL, len);
     ok = ok && (size == 0 || erase_range(fd, offset + len, end));
     ok = ok && fsync(fd) == 0;
     int err = errno;

@@ -63,6 +63,9 @@ bool tool_write_file(const char *path, const void *data, size_t len);
 bool tool_relative_path(const char *base, const char *name, char *out, size_t cap);
 /* Zeroise secrets (not optimised away). */
 void tool_wipe(void *p, size_t len);
+/* Write wr, or (wr NULL) read into rd: all len bytes at file offset at,
+ * across short transfers and EINTR. */
+bool tool_pio_all(int fd, uint64_t at, const uint8_t *wr, uint8_t *rd, size_t len);
 
 /* ---- spec.c ---- */
 

@@ -110,3 +110,19 @@ void tool_wipe(void *p, size_t len)
         v[i] = 0;
     }
 }
+
+bool tool_pio_all(int fd, uint64_t at, const uint8_t *wr, uint8_t *rd, size_t len)
+{
+    for (size_t done = 0; done < len;) {
+        ssize_t n = wr != NULL ? pwrite(fd, wr + done, len - done, (off_t)(at + done))
+                               : pread(fd, rd + done, len - done, (off_t)(at + done));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return false; /* an error, or a short file where bytes were expected */
+        }
+        done += (size_t)n;
+    }
+    return true;
+}
