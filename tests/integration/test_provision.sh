@@ -477,21 +477,7 @@ pebble_start "$work/pebble" || {
 }
 echo "work dir: $work"
 : >"$work/numbers.log"
-failed=()
-for s in "${scenarios[@]}"; do
-    declare -F "scenario_$s" >/dev/null || {
-        echo "unknown scenario '$s'"
-        exit 2
-    }
-    t0=${EPOCHREALTIME/./}
-    if "scenario_$s"; then
-        printf 'PASS %-16s %6d ms\n' "$s" $(((${EPOCHREALTIME/./} - t0) / 1000))
-    else
-        printf 'FAIL %-16s %6d ms\n' "$s" $(((${EPOCHREALTIME/./} - t0) / 1000))
-        failed+=("$s")
-        pebble_logs | sed 's/^/    /' | tail -n 30
-    fi
-done
+pebble_run_scenarios "${scenarios[@]}"
 cat "$work/numbers.log"
 
 pebble_stop

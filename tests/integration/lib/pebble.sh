@@ -446,6 +446,28 @@ pebble_request_count() {
     grep -cE '^Pebble .* [A-Z]+ /[^ ]* -> calling handler' "${!log_var}" || true
 }
 
+# pebble_run_scenarios NAME...: run scenario_NAME for each, print PASS/FAIL with its time and
+# the servers' logs after a failure; the failed names end up in the array `failed`. An unknown
+# name exits 2 (a typo must not pass as a run of nothing).
+pebble_run_scenarios() {
+    local s t0
+    failed=()
+    for s in "$@"; do
+        declare -F "scenario_$s" >/dev/null || {
+            echo "unknown scenario '$s'"
+            exit 2
+        }
+        t0=${EPOCHREALTIME/./}
+        if "scenario_$s"; then
+            printf 'PASS %-16s %6d ms\n' "$s" $(((${EPOCHREALTIME/./} - t0) / 1000))
+        else
+            printf 'FAIL %-16s %6d ms\n' "$s" $(((${EPOCHREALTIME/./} - t0) / 1000))
+            failed+=("$s")
+            pebble_logs | sed 's/^/    /' | tail -n 30
+        fi
+    done
+}
+
 pebble_logs() {
     local f name log_var logs=("${CHALLTESTSRV_LOG:-}")
     for name in "${!_PEBBLE_CA_PIDS[@]}"; do
