@@ -14,9 +14,11 @@ static void status_usage(FILE *out)
           "\n"
           "Prints {\"names\":[...],\"issuer\":...,\"serial\":...,\"not_before\":...,\n"
           "\"not_after\":...,\"account\":...,\"ca\":{\"issuer\":...,\"directory\":...,\n"
-          "\"terms_of_service\":...},\"config\":{...}} for the stored certificate and\n"
-          "the provisioned config (null when none; EAB and device keys are never shown).\n"
-          "Without a certificate: the config (if any) and exit 2.\n",
+          "\"terms_of_service\":...},\"config\":{...},\"store\":{\"blocks\":...,\n"
+          "\"erase_size\":...,\"live_bytes\":...,\"erase_counts\":[...]}} for the stored\n"
+          "certificate, the provisioned config (null when none; EAB and device keys are\n"
+          "never shown) and the flash wear (erase_counts: per erase block, null for a block\n"
+          "never used). Without a certificate: the config (if any) and exit 2.\n",
           out);
 }
 
@@ -57,6 +59,16 @@ int cmd_status(int argc, char **argv)
     if (acme_agent_account_url(&st_obj.agent, account, sizeof(account)) != ACME_OK) {
         account[0] = '\0';
     }
+    /* Wear: the erase count of every block of the state partition. */
+    const acme_store_t *store = acme_agent_store(&st_obj.agent);
+    uint32_t blocks = store->blocks;
+    static int64_t erases[ACME_POSIX_FLASH_MAX_BLOCKS];
+    for (uint32_t b = 0; b < blocks && b < ACME_POSIX_FLASH_MAX_BLOCKS; b++) {
+        uint32_t n = 0;
+        erases[b] = acme_store_block_erases(store, b, &n) == ACME_OK ? (int64_t)n : -1;
+    }
+    uint32_t live_bytes = acme_store_live_bytes(store);
+    uint32_t erase_size = store->geo.erase_size;
     cli_state_close(&st_obj);
     static char json[16384];
     acme_json_writer_t w;
@@ -143,6 +155,25 @@ int cmd_status(int argc, char **argv)
     acme_jw_key(&w, "config");
     cli_config_json(&conf, &w);
     cli_config_clear(&conf);
+    acme_jw_key(&w, "store");
+    acme_jw_object_begin(&w);
+    acme_jw_key(&w, "blocks");
+    acme_jw_int(&w, blocks);
+    acme_jw_key(&w, "erase_size");
+    acme_jw_int(&w, erase_size);
+    acme_jw_key(&w, "live_bytes");
+    acme_jw_int(&w, live_bytes);
+    acme_jw_key(&w, "erase_counts");
+    acme_jw_array_begin(&w);
+    for (uint32_t b = 0; b < blocks && b < ACME_POSIX_FLASH_MAX_BLOCKS; b++) {
+        if (erases[b] >= 0) {
+            acme_jw_int(&w, erases[b]);
+        } else {
+            acme_jw_null(&w);
+        }
+    }
+    acme_jw_array_end(&w);
+    acme_jw_object_end(&w);
     acme_jw_object_end(&w);
     size_t len = 0;
     if (acme_jw_finish(&w, &len) != ACME_OK) {

@@ -151,6 +151,18 @@ if issuer_cn not in str(st.get("issuer", "")):
 for key in ("not_before", "not_after"):
     if not isinstance(st.get(key), str) or not st[key]:
         problems.append("%s missing" % key)
+# Wear report: one erase count per block of the state file; the blocks the
+# issuance wrote were erased at least once, and state changes are few.
+store = st.get("store", {})
+counts = store.get("erase_counts", [])
+if not isinstance(counts, list) or len(counts) != store.get("blocks") or len(counts) < 3:
+    problems.append("store.erase_counts %r for %r blocks" % (counts, store.get("blocks")))
+else:
+    used = [c for c in counts if c is not None]
+    if not used or min(used) < 1 or max(used) > 2:
+        problems.append("erase counts after one issuance: %r" % counts)
+if not 0 < store.get("live_bytes", 0) <= store.get("blocks", 0) * store.get("erase_size", 0):
+    problems.append("store.live_bytes %r" % store.get("live_bytes"))
 if problems:
     sys.exit("    status JSON: " + "; ".join(problems))
 EOF

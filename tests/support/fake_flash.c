@@ -78,9 +78,8 @@ static int32_t ff_erase(void *ctx, uint32_t off)
         return ACME_ERR_FLASH;
     }
     for (uint32_t i = 0; i < f->geo.erase_size; i++) {
-        if (!partial || (next_random(&f->seed) & 1u) != 0) {
-            f->mem[off + i] = 0xFF;
-        }
+        /* Cut mid-erase: a random subset of the bits went back to 1. */
+        f->mem[off + i] |= partial ? (uint8_t)next_random(&f->seed) : 0xFFu;
     }
     f->erases++;
     return partial ? ACME_ERR_FLASH : ACME_OK;

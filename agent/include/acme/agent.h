@@ -260,6 +260,10 @@ acme_status_t acme_agent_account_url(acme_agent_t *agent, char *out, size_t cap)
 /* The CA that issued the installed certificate. ACME_ERR_NOT_FOUND when none. */
 acme_status_t acme_agent_ca_info(acme_agent_t *agent, acme_ca_info_t *info);
 
+/* The flash store, for wear and space reports (acme_store_block_erases,
+ * acme_store_live_bytes); read-only. */
+const acme_store_t *acme_agent_store(const acme_agent_t *agent);
+
 #if ACME_ENABLE_DISCOVERY
 /* ---- Discovery only ----------------------------------------------------------------- */
 

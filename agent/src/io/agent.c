@@ -616,3 +616,8 @@ void acme_agent_deinit(acme_agent_t *a)
     a->crypto = NULL;
     acme_zeroize(a->jwk, sizeof(a->jwk));
 }
+
+const acme_store_t *acme_agent_store(const acme_agent_t *a)
+{
+    return &a->store;
+}

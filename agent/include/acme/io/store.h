@@ -1,19 +1,24 @@
 /*
- * The agent's state in flash: a set of typed records (account key, account
- * URL, device key, certificate chain, ...) kept as one image in one of two
- * slots of the flash partition.
+ * The agent's state in flash: typed records (account key, accounts per CA,
+ * device key, certificate chain, ...) in a log on a NOR partition of three
+ * or more erase blocks. On-flash format and recovery: docs/storage.md.
  *
- * A commit writes a complete new image into the other slot and makes it
- * current only by programming its commit mark last (after a sync barrier):
- *   erase spare blocks -> program records -> program header -> sync ->
- *   program commit mark -> sync.
- * At mount the valid image (magic, header CRC, commit mark, payload CRC) with
- * the highest sequence number wins. A power cut at any point therefore leaves
- * either the previous image or the new one, never a mix. Unchanged records
- * are copied flash-to-flash through a small buffer, so a commit needs no RAM
- * copy of the state.
+ * The partition is a ring of blocks, each with a header (sequence number,
+ * erase count) programmed right after its erase. A commit appends one
+ * transaction to the log: the changed records (cut into fragments that each
+ * fit a block), then, after a sync barrier, a commit entry. Every entry
+ * carries a CRC-32 over its header and data. A transaction counts only when
+ * its commit entry is intact and names every fragment before it, so a power
+ * cut at any instant leaves the previous state or the new one.
  *
- * The store writes only when asked; the agent commits only on a change.
+ * When appending the change would leave too little room to rewrite the
+ * whole state later, the commit writes a base transaction instead (every
+ * live record with the change applied); blocks before the newest base are
+ * free and erased, in ring order, only when the log needs them again. Each
+ * commit ends by re-reading the log as a mount would: it returns ACME_OK
+ * only when the new state is what the next boot will see.
+ *
+ * Flash is written only when a change differs from what is stored.
  */
 #ifndef ACME_IO_STORE_H
 #define ACME_IO_STORE_H
@@ -22,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acme/config_defaults.h"
 #include "acme/port.h"
 #include "acme/status.h"
 
@@ -42,20 +48,39 @@ typedef enum acme_store_record {
                                    record per CA up to ACME_STORE_ACCOUNTS_MAX */
 } acme_store_record_t;
 
-/* Records in one image at most. */
+/* Records in the store at most. */
 #define ACME_STORE_MAX_RECORDS 16u
-/* Image header + commit mark area at the start of a slot. */
-#define ACME_STORE_HEADER_AREA 64u
+/* Fragments of one record at most: a record never needs more than this on
+ * the geometries acme_store_mount accepts (a full chain of ACME_CHAIN_MAX
+ * bytes on 4 KiB blocks takes 3). */
+#define ACME_STORE_FRAGMENTS_MAX 4u
+/* Largest record: the certificate chain. */
+#define ACME_STORE_RECORD_MAX ACME_CHAIN_MAX
+
+/* Where a record's current version lives: the flash offsets of its
+ * fragment entries, in order. */
+typedef struct acme_store_index {
+    uint16_t type;
+    uint16_t len;
+    uint32_t frag[ACME_STORE_FRAGMENTS_MAX];
+} acme_store_index_t;
 
 typedef struct acme_store {
     const acme_flash_ops_t *flash;
     void *flash_ctx;
     acme_flash_geometry_t geo;
-    uint32_t slot_size;   /* bytes per slot (whole erase blocks) */
-    int8_t current;       /* slot of the current image, -1 when empty */
-    uint32_t seq;         /* sequence number of the current image */
-    uint32_t payload_len; /* bytes of records in the current image */
-    uint32_t commits;     /* commits since mount (for tests and stats) */
+    uint32_t blocks;    /* erase blocks in the partition */
+    uint32_t head;      /* block being appended to */
+    uint32_t head_seq;  /* its sequence number (0: the log was never written) */
+    uint32_t tail;      /* block where the newest base transaction starts */
+    uint32_t write_off; /* next entry offset in the head block; erase_size
+                           when the head takes no more entries */
+    uint32_t txn;       /* highest transaction number seen */
+    uint32_t erase_max; /* highest erase count in a block header */
+    uint32_t commits;   /* commits that wrote, since mount (for tests, status) */
+    uint32_t erases;    /* blocks erased since mount */
+    uint32_t count;     /* records in index[] */
+    acme_store_index_t index[ACME_STORE_MAX_RECORDS];
 } acme_store_t;
 
 /* A change for acme_store_commit: set type to data[0..len), or remove it
@@ -66,9 +91,11 @@ typedef struct acme_store_change {
     size_t len;
 } acme_store_change_t;
 
-/* Find the current image. An empty or blank partition is a valid empty
- * store. ACME_ERR_CONFIG when the geometry cannot hold two slots;
- * ACME_ERR_FLASH on read errors. */
+/* Read the log and index the current records. A blank or foreign
+ * partition is a valid empty store. ACME_ERR_CONFIG for a geometry the store
+ * cannot use (fewer than 3 blocks, a program unit other than 1, 2, 4, 8 or
+ * 16, an erase block under 1 KiB or not a multiple of 16); ACME_ERR_FLASH on
+ * read errors. */
 acme_status_t acme_store_mount(acme_store_t *s, const acme_flash_ops_t *flash, void *flash_ctx,
                                const acme_flash_geometry_t *geo);
 
@@ -80,10 +107,22 @@ acme_status_t acme_store_read(const acme_store_t *s, uint16_t type, void *out, s
 /* True when record `type` exists (its length in *len if not NULL). */
 bool acme_store_has(const acme_store_t *s, uint16_t type, size_t *len);
 
-/* Write a new image: the current records with the changes applied.
- * ACME_ERR_STORE_FULL when it does not fit a slot, ACME_ERR_FLASH on a
- * flash error (the previous image stays current). */
+/* Apply the changes as one transaction (all or none, also across a power
+ * cut). Nothing is written when every change matches the stored record.
+ * ACME_ERR_INVALID_ARG for a type 0, a record over ACME_STORE_RECORD_MAX
+ * bytes or a type listed twice; ACME_ERR_STORE_FULL when the state would
+ * not fit; ACME_ERR_FLASH on a flash error or when the commit did not read
+ * back (the previous state stays current). */
 acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *changes, size_t count);
+
+/* The erase count of block `block` (from its header), for wear reports.
+ * ACME_ERR_NOT_FOUND for a block that holds no valid header (never used, or
+ * its erase was cut), ACME_ERR_INVALID_ARG past the partition. */
+acme_status_t acme_store_block_erases(const acme_store_t *s, uint32_t block, uint32_t *count);
+
+/* Bytes the current records take in the log (fragment and commit entries
+ * included): what a base transaction would write. */
+uint32_t acme_store_live_bytes(const acme_store_t *s);
 
 #ifdef __cplusplus
 }
