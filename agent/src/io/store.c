@@ -411,25 +411,8 @@ acme_status_t acme_store_mount(acme_store_t *s, const acme_flash_ops_t *flash, v
 
 /* ---- reading records ---------------------------------------------------- */
 
-/* Copy bytes [0, len) of stored record `slot` into out, checking each
- * fragment's CRC again (flash may have decayed since the mount). */
-static acme_status_t read_record(const acme_store_t *s, const acme_store_index_t *slot,
-                                 uint8_t *out)
-{
-    for (uint32_t i = 0, done = 0; done < slot->len; i++) {
-        uint8_t h[HDR];
-        if (i >= ACME_STORE_FRAGMENTS_MAX || flash_read(s, slot->frag[i], h, HDR) != ACME_OK) {
-            return ACME_ERR_FLASH;
-        }
-        uint32_t n = get_le32(h + 8) >> 16;
-        if (n > slot->len - done || flash_read(s, slot->frag[i] + HDR, out + done, n) != ACME_OK ||
-            acme_crc32(acme_crc32(0, h, 12), out + done, n) != get_le32(h + 12)) {
-            return ACME_ERR_FLASH;
-        }
-        done += n;
-    }
-    return ACME_OK;
-}
+static acme_status_t source_read(const acme_store_t *s, const source_t *src, uint32_t off,
+                                 uint8_t *buf, uint32_t n);
 
 acme_status_t acme_store_read(const acme_store_t *s, uint16_t type, void *out, size_t cap,
                               size_t *len)
@@ -444,7 +427,8 @@ acme_status_t acme_store_read(const acme_store_t *s, uint16_t type, void *out, s
     if (slot->len > cap) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
-    return read_record(s, slot, out);
+    source_t stored = {type, slot->len, false, NULL, slot};
+    return source_read(s, &stored, 0, out, slot->len);
 }
 
 bool acme_store_has(const acme_store_t *s, uint16_t type, size_t *len)
@@ -467,7 +451,10 @@ acme_status_t acme_store_block_erases(const acme_store_t *s, uint32_t block, uin
 
 /* ---- writing ------------------------------------------------------------ */
 
-/* Bytes [off, off + n) of a source (n <= CHUNK). */
+/* Bytes [off, off + n) of a source. A stored record is read fragment by
+ * fragment; a fragment read whole has its CRC checked again, so a record
+ * read whole (acme_store_read) never returns flash that decayed since the
+ * mount. */
 static acme_status_t source_read(const acme_store_t *s, const source_t *src, uint32_t off,
                                  uint8_t *buf, uint32_t n)
 {
@@ -484,7 +471,8 @@ static acme_status_t source_read(const acme_store_t *s, const source_t *src, uin
         uint32_t flen = get_le32(h + 8) >> 16;
         if (off < start + flen) {
             uint32_t take = start + flen - off < n ? start + flen - off : n;
-            if (flash_read(s, src->slot->frag[i] + HDR + (off - start), buf, take) != ACME_OK) {
+            if (flash_read(s, src->slot->frag[i] + HDR + (off - start), buf, take) != ACME_OK ||
+                (take == flen && acme_crc32(acme_crc32(0, h, 12), buf, take) != get_le32(h + 12))) {
                 return ACME_ERR_FLASH;
             }
             buf += take;
