@@ -54,9 +54,11 @@ static int32_t ff_prog(void *ctx, uint32_t off, const void *buf, size_t len)
         return ACME_ERR_FLASH;
     }
     const uint8_t *src = buf;
-    for (size_t i = 0; i < len; i++) {
+    /* Prefix tearing: the part programs in order and stops at byte `stop`. */
+    size_t stop = partial && f->tear_prefix ? next_random(&f->seed) % len : len;
+    for (size_t i = 0; i < len && i <= stop; i++) {
         uint8_t target = f->mem[off + i] & src[i];
-        if (partial) {
+        if (partial && (!f->tear_prefix || i == stop)) {
             /* Some of the bits that should clear did, others did not. */
             uint8_t mask = (uint8_t)next_random(&f->seed);
             target = (uint8_t)(f->mem[off + i] & (src[i] | mask));

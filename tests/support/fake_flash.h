@@ -18,10 +18,12 @@
 typedef struct fake_flash {
     uint8_t mem[FAKE_FLASH_MAX];
     acme_flash_geometry_t geo;
-    uint32_t ops;          /* prog + erase + sync operations so far */
-    uint32_t cut_at;       /* operation number that loses power; 0: never */
-    bool dead;             /* power is off: every operation fails */
+    uint32_t ops;    /* prog + erase + sync operations so far */
+    uint32_t cut_at; /* operation number that loses power; 0: never */
+    bool dead;       /* power is off: every operation fails */
     uint32_t seed;
+    bool tear_prefix; /* the cut operation: a prefix done, the rest not
+                         (else a random subset of bits everywhere) */
     uint32_t progs;
     uint32_t erases;
 } fake_flash_t;

@@ -3,7 +3,10 @@
  *
  *   account key        just before newAccount is first sent
  *   account per CA     after newAccount answered: directory, account URL, issuer
+ *   order in progress  once the CA created the order: its URL and the new
+ *                      key, so a restart can finish it (one commit)
  *   chain + key + CA   after the chain passed every check, in one commit
+ *                      that also drops the order in progress
  *   cool-downs         when a discovered CA failed (with wall-clock ends)
  *
  * Records are variable-length; text fields are NUL-separated.
@@ -190,12 +193,60 @@ acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t l
     acme_status_t st = acme_key_write_der(a->crypto->device_key, der, sizeof(der), &der_len);
     if (st == ACME_OK) {
         acme_store_change_t changes[] = {
-            {ACME_REC_DEVICE_KEY, der, der_len},
-            {ACME_REC_CHAIN, chain, len},
-            {ACME_REC_CA_INFO, ca, ca_len},
-            {ACME_REC_PENDING_KEY, NULL, 0},
+            {ACME_REC_DEVICE_KEY, der, der_len}, {ACME_REC_CHAIN, chain, len},
+            {ACME_REC_CA_INFO, ca, ca_len},      {ACME_REC_PENDING_KEY, NULL, 0},
+            {ACME_REC_PENDING_ORDER, NULL, 0},
         };
         st = acme_store_commit(&a->store, changes, sizeof(changes) / sizeof(changes[0]));
+    }
+    acme_zeroize(der, sizeof(der));
+    return st;
+}
+
+/* ---- the order in progress --------------------------------------------------------- */
+
+acme_status_t acme_ag_state_save_pending(acme_agent_t *a, const char *directory,
+                                         const char *order_url)
+{
+    uint8_t der[ACME_KEY_DER_MAX];
+    size_t der_len = 0;
+    char order[2 * ACME_URL_MAX + 2];
+    size_t order_len = 0;
+    const char *fields[2] = {directory, order_url};
+    if (!join_fields(order, sizeof(order), &order_len, fields, 2)) {
+        return ACME_ERR_BUFFER_TOO_SMALL;
+    }
+    acme_status_t st = acme_key_write_der(a->crypto->device_key, der, sizeof(der), &der_len);
+    if (st == ACME_OK) {
+        acme_store_change_t changes[] = {
+            {ACME_REC_PENDING_KEY, der, der_len},
+            {ACME_REC_PENDING_ORDER, order, order_len},
+        };
+        st = acme_store_commit(&a->store, changes, 2);
+    }
+    acme_zeroize(der, sizeof(der));
+    return st;
+}
+
+acme_status_t acme_ag_state_load_pending(acme_agent_t *a, char *directory, char *order_url,
+                                         size_t cap)
+{
+    char order[2 * ACME_URL_MAX + 2];
+    size_t len = 0;
+    uint8_t der[ACME_KEY_DER_MAX];
+    size_t der_len = 0;
+    acme_status_t st =
+        acme_store_read(&a->store, ACME_REC_PENDING_ORDER, order, sizeof(order) - 1, &len);
+    if (st == ACME_OK) {
+        st = acme_store_read(&a->store, ACME_REC_PENDING_KEY, der, sizeof(der), &der_len);
+    }
+    if (st == ACME_OK) {
+        const char *f[2] = {"", ""};
+        split_fields(order, len, f, 2);
+        copy_out(directory, cap, f[0]);
+        copy_out(order_url, cap, f[1]);
+        acme_key_free(&a->crypto->device_key);
+        st = acme_key_parse_der(&a->crypto->device_key, der, der_len);
     }
     acme_zeroize(der, sizeof(der));
     return st;

@@ -1,24 +1,21 @@
 /*
  * The agent's state in flash: typed records (account key, accounts per CA,
- * device key, certificate chain, ...) in a log on a NOR partition of three
- * or more erase blocks. On-flash format and recovery: docs/storage.md.
+ * device key, certificate chain, ...) kept as one snapshot in a ring of
+ * three or more NOR erase blocks. On-flash format and recovery:
+ * docs/storage.md.
  *
- * The partition is a ring of blocks, each with a header (sequence number,
- * erase count) programmed right after its erase. A commit appends one
- * transaction to the log: the changed records (cut into fragments that each
- * fit a block), then, after a sync barrier, a commit entry. Every entry
- * carries a CRC-32 over its header and data. A transaction counts only when
- * its commit entry is intact and names every fragment before it, so a power
- * cut at any instant leaves the previous state or the new one.
+ * Every block in use starts with a header (sequence number, erase count)
+ * programmed right after its erase. A commit writes the whole new state as
+ * a snapshot into the blocks that follow the current one in ring order,
+ * then programs the snapshot's commit area (its length and CRC-32) last.
+ * The current snapshot is never touched while the next one is written, so
+ * a power cut at any instant leaves the previous state or the new one: a
+ * mount takes the newest snapshot whose commit area, block headers and
+ * CRC are intact. Wear moves around the ring with the snapshots.
  *
- * When appending the change would leave too little room to rewrite the
- * whole state later, the commit writes a base transaction instead (every
- * live record with the change applied); blocks before the newest base are
- * free and erased, in ring order, only when the log needs them again. Each
- * commit ends by re-reading the log as a mount would: it returns ACME_OK
- * only when the new state is what the next boot will see.
- *
- * Flash is written only when a change differs from what is stored.
+ * Flash is written only when a change differs from what is stored. Each
+ * commit ends by mounting again: it returns ACME_OK only when the new
+ * state is what the next boot will see.
  */
 #ifndef ACME_IO_STORE_H
 #define ACME_IO_STORE_H
@@ -44,25 +41,22 @@ typedef enum acme_store_record {
     ACME_REC_PENDING_KEY = 6,   /* key of the order in progress, DER */
     ACME_REC_CA_INFO = 7,       /* CA of the installed chain: issuer, directory, ToS */
     ACME_REC_COOLDOWN = 8,      /* CAs kept out after failing, with wall-clock ends */
+    ACME_REC_PENDING_ORDER = 9, /* order in progress: directory, order URL */
     ACME_REC_ACCOUNT_FIRST = 16 /* accounts: directory, account URL, issuer; one
                                    record per CA up to ACME_STORE_ACCOUNTS_MAX */
 } acme_store_record_t;
 
 /* Records in the store at most. */
 #define ACME_STORE_MAX_RECORDS 16u
-/* Fragments of one record at most: a record never needs more than this on
- * the geometries acme_store_mount accepts (a full chain of ACME_CHAIN_MAX
- * bytes on 4 KiB blocks takes 3). */
-#define ACME_STORE_FRAGMENTS_MAX 4u
 /* Largest record: the certificate chain. */
 #define ACME_STORE_RECORD_MAX ACME_CHAIN_MAX
 
-/* Where a record's current version lives: the flash offsets of its
- * fragment entries, in order. */
+/* A record of the current snapshot: its type, length and offset in the
+ * snapshot's payload. */
 typedef struct acme_store_index {
     uint16_t type;
     uint16_t len;
-    uint32_t frag[ACME_STORE_FRAGMENTS_MAX];
+    uint32_t off;
 } acme_store_index_t;
 
 typedef struct acme_store {
@@ -70,12 +64,11 @@ typedef struct acme_store {
     void *flash_ctx;
     acme_flash_geometry_t geo;
     uint32_t blocks;    /* erase blocks in the partition */
-    uint32_t head;      /* block being appended to */
-    uint32_t head_seq;  /* its sequence number (0: the log was never written) */
-    uint32_t tail;      /* block where the newest base transaction starts */
-    uint32_t write_off; /* next entry offset in the head block; erase_size
-                           when the head takes no more entries */
-    uint32_t txn;       /* highest transaction number seen */
+    uint32_t first;     /* first block of the current snapshot */
+    uint32_t span;      /* its blocks; 0: no snapshot (an empty store) */
+    uint32_t len;       /* its payload bytes */
+    uint32_t next;      /* block where the next snapshot starts */
+    uint32_t seq;       /* highest sequence number in a block header */
     uint32_t erase_max; /* highest erase count in a block header */
     uint32_t commits;   /* commits that wrote, since mount (for tests, status) */
     uint32_t erases;    /* blocks erased since mount */
@@ -91,7 +84,7 @@ typedef struct acme_store_change {
     size_t len;
 } acme_store_change_t;
 
-/* Read the log and index the current records. A blank or foreign
+/* Find the newest intact snapshot and index its records. A blank or foreign
  * partition is a valid empty store. ACME_ERR_CONFIG for a geometry the store
  * cannot use (fewer than 3 blocks, a program unit other than 1, 2, 4, 8 or
  * 16, an erase block under 1 KiB or not a multiple of 16); ACME_ERR_FLASH on
@@ -120,8 +113,8 @@ acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *chan
  * its erase was cut), ACME_ERR_INVALID_ARG past the partition. */
 acme_status_t acme_store_block_erases(const acme_store_t *s, uint32_t block, uint32_t *count);
 
-/* Bytes the current records take in the log (fragment and commit entries
- * included): what a base transaction would write. */
+/* Payload bytes of the current snapshot (records and their 4-byte
+ * headers): what the next commit rewrites. */
 uint32_t acme_store_live_bytes(const acme_store_t *s);
 
 #ifdef __cplusplus
