@@ -101,7 +101,10 @@ static void encode_area(uint8_t *h, uint32_t a, uint32_t b, uint32_t c)
 static bool block_header(const acme_store_t *s, uint32_t block, uint32_t *seq, uint32_t *erases)
 {
     uint32_t w[3];
-    if (!read_area(s, block * s->geo.erase_size, w) || w[0] != BLOCK_MAGIC) {
+    /* Sequence numbers stay below 2^31: a device cannot commit that often
+     * (flash endurance), so a higher one is foreign and must not make the
+     * next number wrap to 0. */
+    if (!read_area(s, block * s->geo.erase_size, w) || w[0] != BLOCK_MAGIC || w[1] >= 0x80000000u) {
         return false;
     }
     *seq = w[1];
