@@ -24,6 +24,10 @@
 #define PAYLOAD_AT (2u * AREA)
 #define REC_HDR 4u
 #define CHUNK 64u /* staging buffer: a multiple of every program unit */
+/* Sequence numbers stay below 2^31: flash endurance bounds a partition to
+ * far fewer commits, so only a foreign header comes near it, and then the
+ * store refuses to commit (ACME_ERR_STORE_FULL) rather than wrap. */
+#define SEQ_LIMIT 0x80000000u
 
 #if ACME_STORE_RECORD_MAX > 0xFFFF
 #error "ACME_STORE_RECORD_MAX (ACME_CHAIN_MAX) must fit a 16-bit record length"
@@ -101,10 +105,8 @@ static void encode_area(uint8_t *h, uint32_t a, uint32_t b, uint32_t c)
 static bool block_header(const acme_store_t *s, uint32_t block, uint32_t *seq, uint32_t *erases)
 {
     uint32_t w[3];
-    /* Sequence numbers stay below 2^31: a device cannot commit that often
-     * (flash endurance), so a higher one is foreign and must not make the
-     * next number wrap to 0. */
-    if (!read_area(s, block * s->geo.erase_size, w) || w[0] != BLOCK_MAGIC || w[1] >= 0x80000000u) {
+    /* A higher sequence number than a device can ever reach is foreign. */
+    if (!read_area(s, block * s->geo.erase_size, w) || w[0] != BLOCK_MAGIC || w[1] >= SEQ_LIMIT) {
         return false;
     }
     *seq = w[1];
@@ -470,7 +472,8 @@ acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *chan
         }
     }
     /* The blocks after the current snapshot, never the current one. */
-    if (records > ACME_STORE_MAX_RECORDS || span_of(s, len) > s->blocks - s->span) {
+    if (records > ACME_STORE_MAX_RECORDS || span_of(s, len) > s->blocks - s->span ||
+        s->seq >= SEQ_LIMIT - 1u) {
         return ACME_ERR_STORE_FULL;
     }
     writer_t w = {s, s->next, s->seq + 1u, 0, 0, 0, 0, ACME_OK, {0}};
