@@ -144,6 +144,16 @@ static acme_status_t payload_read(const acme_store_t *s, uint32_t first, uint32_
     return ACME_OK;
 }
 
+static const acme_store_index_t *find(const acme_store_t *s, uint16_t type)
+{
+    for (uint32_t i = 0; i < s->count; i++) {
+        if (s->index[i].type == type) {
+            return &s->index[i];
+        }
+    }
+    return NULL;
+}
+
 /* Make the snapshot at `first` (sequence seq, payload len bytes with CRC
  * crc) current if it is whole: every block's header carries seq, the CRC
  * matches, and the records parse exactly to the end. */
@@ -178,11 +188,15 @@ static bool load(acme_store_t *s, uint32_t first, uint32_t seq, uint32_t len, ui
             payload_read(s, first, off, buf, REC_HDR) != ACME_OK) {
             return false;
         }
+        uint16_t type = (uint16_t)(buf[0] | (buf[1] << 8));
+        if (type == 0 || find(s, type) != NULL) {
+            return false; /* not a snapshot this store wrote */
+        }
         acme_store_index_t *r = &s->index[s->count++];
-        r->type = (uint16_t)(buf[0] | (buf[1] << 8));
+        r->type = type;
         r->len = (uint16_t)(buf[2] | (buf[3] << 8));
         r->off = off + REC_HDR;
-        if (r->type == 0 || r->len > len - r->off) {
+        if (r->len > len - r->off) {
             return false;
         }
         off = r->off + r->len;
@@ -255,16 +269,6 @@ acme_status_t acme_store_mount(acme_store_t *s, const acme_flash_ops_t *flash, v
 }
 
 /* ---- reading records ---------------------------------------------------- */
-
-static const acme_store_index_t *find(const acme_store_t *s, uint16_t type)
-{
-    for (uint32_t i = 0; i < s->count; i++) {
-        if (s->index[i].type == type) {
-            return &s->index[i];
-        }
-    }
-    return NULL;
-}
 
 acme_status_t acme_store_read(const acme_store_t *s, uint16_t type, void *out, size_t cap,
                               size_t *len)
