@@ -21,14 +21,16 @@
  * (docs/factory.md):
  *   0            config partition: the provisioning blob, two slots
  *                (acme/io/config_partition.h)
- *   config_size  store partition: keys, account, certificate, two slots
- *                (acme/io/store.h)
+ *   config_size  store partition: keys, account, certificate, a ring of
+ *                erase blocks (acme/io/store.h)
  * A file is emulated NOR with 4 KiB erase blocks and a 16-byte program
- * unit: 2 x 16 KiB config slots (the largest blob is 13,139 bytes) and
- * 2 x 32 KiB store slots, 96 KiB in all. An MTD device brings its own erase
- * block; each slot is then rounded up to whole erase blocks. */
+ * unit: 2 x 16 KiB config slots (the largest blob is 13,139 bytes) and a
+ * 64 KiB store (16 blocks), 96 KiB in all. An MTD device brings its own
+ * erase block; each part is then rounded up to whole erase blocks, and the
+ * store has at least 4 of them. */
 #define CLI_CONFIG_SLOT (16u * 1024u)
-#define CLI_STORE_SLOT (32u * 1024u)
+#define CLI_STORE_SLOT (32u * 1024u) /* half the store on a file */
+#define CLI_STORE_MIN_BLOCKS 4u
 #define CLI_FILE_ERASE 4096u
 #define CLI_STATE_PROG 16u /* a multiple of an MTD's write unit up to 16 */
 

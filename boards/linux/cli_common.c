@@ -82,6 +82,8 @@ static acme_status_t state_geometry(const char *path, const acme_posix_flash_inf
     }
     *config_size = 2u * round_up(CLI_CONFIG_SLOT, erase);
     uint32_t store_size = 2u * round_up(CLI_STORE_SLOT, erase);
+    store_size = store_size < CLI_STORE_MIN_BLOCKS * erase ? CLI_STORE_MIN_BLOCKS * erase
+                                                           : store_size;
     *geo = (acme_flash_geometry_t){*config_size + store_size, erase, CLI_STATE_PROG};
     if (info->mtd && info->size < geo->size) {
         return state_refused(ACME_ERR_CONFIG,

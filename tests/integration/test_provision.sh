@@ -436,12 +436,16 @@ if any(bad.values()):
 if tot.get("erases", 0) == 0 or tot.get("writes", 0) == 0:
     sys.exit("    no erase or write reached the emulated device: %r" % tot)
 EOF
-    # The image file is the device: config header at 0, store at 128 KiB (2 x 64 KiB slots).
+    # The image file is the device: config header at 0, then the store's ring of 4 x 64 KiB
+    # blocks from 128 KiB; the blocks the issuance used start with the store's block magic.
     [[ $(head -c 4 "$d/mtd7.img") == ACFG ]] ||
         fail "no config partition header at offset 0 of the emulated device" || return 1
-    [[ $(tail -c +$((131072 + 1)) "$d/mtd7.img" | head -c 4) == ACMS ||
-        $(tail -c +$((196608 + 1)) "$d/mtd7.img" | head -c 4) == ACMS ]] ||
-        fail "no store image at 128 KiB or 192 KiB of the emulated device"
+    local b used=0
+    for b in 0 1 2 3; do
+        [[ $(tail -c +$((131072 + b * 65536 + 1)) "$d/mtd7.img" | head -c 3) == ASR ]] &&
+            used=$((used + 1))
+    done
+    ((used > 0)) || fail "no store block at 128 KiB..384 KiB of the emulated device"
 }
 
 scenario_image() {
