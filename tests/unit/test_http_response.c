@@ -30,7 +30,6 @@ typedef struct canned {
     bool eof;   /* the peer closes after raw */
     acme_status_t expect;
     uint16_t status;
-    uint8_t content_type;
     bool keep_alive;
     int64_t retry_s;
     int64_t retry_epoch;
@@ -106,8 +105,7 @@ static void same_outcome(const char *name, const char *how, size_t cut, const ou
     const acme_http_response_t *x = &a->resp;
     const acme_http_response_t *y = &b->resp;
     if (a->consumed != b->consumed || a->headers_done != b->headers_done ||
-        x->status != y->status || x->content_type != y->content_type ||
-        x->keep_alive != y->keep_alive || x->retry_after_s != y->retry_after_s ||
+        x->status != y->status || x->keep_alive != y->keep_alive || x->retry_after_s != y->retry_after_s ||
         x->retry_after_epoch != y->retry_after_epoch || strcmp(x->location, y->location) != 0 ||
         strcmp(x->nonce, y->nonce) != 0 || x->body_len != y->body_len ||
         memcmp(a->body, b->body, x->body_len) != 0) {
@@ -151,11 +149,10 @@ static void check_canned(const canned_t *c)
     }
     const acme_http_response_t *r = &o->resp;
     assert_true(o->headers_done);
-    if (r->status != c->status || r->content_type != c->content_type ||
-        r->keep_alive != c->keep_alive || r->retry_after_s != c->retry_s ||
-        r->retry_after_epoch != c->retry_epoch) {
-        fail_msg("%s: status %u ct %u keep_alive %d retry %lld/%lld", c->name, r->status,
-                 r->content_type, r->keep_alive, (long long)r->retry_after_s,
+    if (r->status != c->status || r->keep_alive != c->keep_alive ||
+        r->retry_after_s != c->retry_s || r->retry_after_epoch != c->retry_epoch) {
+        fail_msg("%s: status %u keep_alive %d retry %lld/%lld", c->name, r->status,
+                 r->keep_alive, (long long)r->retry_after_s,
                  (long long)r->retry_after_epoch);
     }
     expect_field(c->name, "location", r->location, c->location);
@@ -178,9 +175,8 @@ static void check_canned(const canned_t *c)
 }
 
 /* Expected fields for the common case; tests override what they check. */
-#define OK_FIELDS(st_, ct_, ka_)                                                                   \
-    .expect = ACME_OK, .status = (st_), .content_type = (ct_), .keep_alive = (ka_), .retry_s = -1, \
-    .retry_epoch = -1
+#define OK_FIELDS(st_, ka_)                                                                   \
+    .expect = ACME_OK, .status = (st_), .keep_alive = (ka_), .retry_s = -1, .retry_epoch = -1
 
 static const canned_t accepted[] = {
     {.name = "new-account 201 with JSON",
@@ -197,7 +193,7 @@ static const canned_t accepted[] = {
             "X-Frame-Options: DENY\r\n"
             "\r\n"
             "{\"status\":\"valid\",\"n\":1}",
-     OK_FIELDS(201, ACME_CT_JSON, true),
+     OK_FIELDS(201, true),
      .location = "https://acme.test/acme/acct/1234",
      .nonce = "AbCd-_0123456789xyzXYZ_-aQ",
      .body = "{\"status\":\"valid\",\"n\":1}"},
@@ -215,70 +211,70 @@ static const canned_t accepted[] = {
             "X-Checksum: abc\r\n"
             "Server-Timing: total;dur=1\r\n"
             "\r\n",
-     OK_FIELDS(200, ACME_CT_JSON, true),
+     OK_FIELDS(200, true),
      .nonce = "nonce_1",
      .body = "{\"a\":\"bcdefgh\"}"},
     {.name = "chunked: upper-case hex, leading zeros, no trailers",
      .raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: CHUNKED\r\n\r\n"
             "00A\r\n0123456789\r\n1\r\n!\r\n000\r\n\r\n",
-     OK_FIELDS(200, ACME_CT_NONE, true),
+     OK_FIELDS(200, true),
      .body = "0123456789!"},
     {.name = "body delimited by close",
      .raw = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nbody until the peer closes\n",
      .eof = true,
-     OK_FIELDS(200, ACME_CT_OTHER, false),
+     OK_FIELDS(200, false),
      .body = "body until the peer closes\n"},
     {.name = "close-delimited, empty",
      .raw = "HTTP/1.1 200 OK\r\n\r\n",
      .eof = true,
-     OK_FIELDS(200, ACME_CT_NONE, false)},
+     OK_FIELDS(200, false)},
     {.name = "HEAD: Content-Length describes nothing",
      .raw = "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\nReplay-Nonce: headNonce\r\n"
             "Cache-Control: no-store\r\n\r\n",
      .head = true,
-     OK_FIELDS(200, ACME_CT_NONE, true),
+     OK_FIELDS(200, true),
      .nonce = "headNonce"},
     {.name = "HEAD: chunked and no length",
      .raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
      .head = true,
-     OK_FIELDS(200, ACME_CT_NONE, true)},
+     OK_FIELDS(200, true)},
     {.name = "204 newNonce",
      .raw = "HTTP/1.1 204 No Content\r\nCache-Control: no-store\r\n"
             "Link: <https://acme.test/dir>;rel=\"index\"\r\nReplay-Nonce: 204nonce\r\n\r\n",
-     OK_FIELDS(204, ACME_CT_NONE, true),
+     OK_FIELDS(204, true),
      .nonce = "204nonce"},
     {.name = "304 with Content-Length",
      .raw = "HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n",
-     OK_FIELDS(304, ACME_CT_NONE, true)},
+     OK_FIELDS(304, true)},
     {.name = "100 Continue and 103 Early Hints before the response",
      .raw = "HTTP/1.1 100 Continue\r\nLocation: https://interim.test/\r\n\r\n"
             "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=up\r\nConnection: close\r\n\r\n"
             "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
-     OK_FIELDS(200, ACME_CT_NONE, true),
+     OK_FIELDS(200, true),
      .body = "ok"},
     {.name = "101 is final and has no body",
      .raw = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n",
-     OK_FIELDS(101, ACME_CT_NONE, true)},
+     OK_FIELDS(101, true)},
     {.name = "HTTP/1.0 closes by default",
      .raw = "HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nabc",
-     OK_FIELDS(200, ACME_CT_NONE, false),
+     OK_FIELDS(200, false),
      .body = "abc"},
     {.name = "HTTP/1.0 with Connection: Keep-Alive",
      .raw = "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 3\r\n\r\nabc",
-     OK_FIELDS(200, ACME_CT_NONE, true),
+     OK_FIELDS(200, true),
      .body = "abc"},
     {.name = "HTTP/1.0 with a token list",
      .raw = "HTTP/1.0 200 OK\r\nConnection: keep-alive, Upgrade\r\nContent-Length: 0\r\n\r\n",
-     OK_FIELDS(200, ACME_CT_NONE, true)},
+     OK_FIELDS(200, true)},
     {.name = "HTTP/1.1 with close in a token list",
      .raw = "HTTP/1.1 200 OK\r\nConnection: Upgrade,CLOSE\r\nContent-Length: 0\r\n\r\n",
-     OK_FIELDS(200, ACME_CT_NONE, false)},
+     OK_FIELDS(200, false)},
     {.name = "HTTP/1.1 keep-alive option is not close",
      .raw = "HTTP/1.1 200 OK\r\nConnection: closed, keep-alive\r\nContent-Length: 0\r\n\r\n",
-     OK_FIELDS(200, ACME_CT_NONE, true)},
+     OK_FIELDS(200, true)},
     {.name = "HTTP/1.2 is handled as 1.1",
      .raw = "HTTP/1.2 200 OK\r\nContent-Length: 0\r\n\r\n",
-     OK_FIELDS(200, ACME_CT_NONE, true)},
+     OK_FIELDS(200, true)},
     {.name = "problem+json with Connection: close",
      .raw = "HTTP/1.1 400 Bad Request\r\n"
             "Content-Type: application/problem+json\r\n"
@@ -286,7 +282,7 @@ static const canned_t accepted[] = {
             "Replay-Nonce: fresh-nonce_42\r\n"
             "Connection: close\r\n\r\n"
             "{\"type\":\"urn:ietf:params:acme:error:badNonce\",\"detail\":\"JWS has no nonce\"}",
-     OK_FIELDS(400, ACME_CT_PROBLEM_JSON, false),
+     OK_FIELDS(400, false),
      .nonce = "fresh-nonce_42",
      .body = "{\"type\":\"urn:ietf:params:acme:error:badNonce\",\"detail\":\"JWS has no nonce\"}"},
     /* Link headers (RFC 8288) are not used by the agent: whatever their
@@ -300,14 +296,14 @@ static const canned_t accepted[] = {
             "Link: <https://acme.test/issuer/2>;rel=up\r\n"
             "Content-Length: 59\r\n\r\n"
             "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-     OK_FIELDS(200, ACME_CT_PEM_CHAIN, true),
+     OK_FIELDS(200, true),
      .body = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"},
     {.name = "Link: quotes, commas and rel lists are ignored",
      .raw = "HTTP/1.1 200 OK\r\n"
             "Link: <https://a.test/x,y>; title=\"a, b; c\"; rel=\"alternate\","
             "<https://a.test/p,q>;title=\"\\\"up\\\"\";REL=\"index UP\";rel=other\r\n"
             "Content-Length: 0\r\n\r\n",
-     OK_FIELDS(200, ACME_CT_NONE, true)},
+     OK_FIELDS(200, true)},
     {.name = "Link: malformed links are ignored",
      .raw = "HTTP/1.1 200 OK\r\n"
             "Link: <https://a.test/1>; rel=alternate; rel=up\r\n"
@@ -325,23 +321,23 @@ static const canned_t accepted[] = {
             "Link: <https://a.test/6>; rel = up ; x\r\n"
             "Link: <https://a.test/13>; rel=up\r\n"
             "Content-Length: 0\r\n\r\n",
-     OK_FIELDS(200, ACME_CT_NONE, true)},
+     OK_FIELDS(200, true)},
     {.name = "Link: parameters without values are ignored",
      .raw = "HTTP/1.1 200 OK\r\n"
             "Link: <https://a.test/1>; anchor; rel=\"up\", <https://a.test/2>;x,<https://a.test/3>;"
             "rel=up\r\n"
             "Content-Length: 0\r\n\r\n",
-     OK_FIELDS(200, ACME_CT_NONE, true)},
+     OK_FIELDS(200, true)},
     {.name = "Link: escapes in quoted parameters are ignored",
      .raw = "HTTP/1.1 200 OK\r\n"
             "Link: <https://a.test/1>;x=\"\\\";rel=up\", <https://a.test/2>; rel=up\r\n"
             "Content-Length: 0\r\n\r\n",
-     OK_FIELDS(200, ACME_CT_NONE, true)},
+     OK_FIELDS(200, true)},
     {.name = "Connection: near misses are not close",
      .raw = "HTTP/1.1 200 OK\r\nConnection: clone, close/1, "
             "closeclosecloseclosecloseclosecloseclosecloseclosecloseclosecloseclosecloseclosec"
             "loseclose\r\nContent-Length: 0\r\n\r\n",
-     OK_FIELDS(200, ACME_CT_NONE, true)},
+     OK_FIELDS(200, true)},
     {.name = "Retry-After in seconds",
      .raw = "HTTP/1.1 200 OK\r\nRetry-After: 120\r\nContent-Length: 0\r\n\r\n",
      .expect = ACME_OK,
@@ -360,7 +356,7 @@ static const canned_t accepted[] = {
     {.name = "Retry-After in RFC 850 form is ignored",
      .raw = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: Sunday, 06-Nov-94 08:49:37 GMT\r\n"
             "Content-Length: 0\r\n\r\n",
-     OK_FIELDS(503, ACME_CT_NONE, true)},
+     OK_FIELDS(503, true)},
     {.name = "Retry-After too large is capped",
      .raw = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 99999999999999999999999\r\n"
             "Content-Length: 0\r\n\r\n",
@@ -372,65 +368,65 @@ static const canned_t accepted[] = {
     {.name = "Retry-After empty is ignored",
      .raw = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 5\r\nRetry-After:\r\n"
             "Content-Length: 0\r\n\r\n",
-     OK_FIELDS(429, ACME_CT_NONE, true)},
+     OK_FIELDS(429, true)},
     {.name = "Retry-After longer than any date is ignored",
      .raw = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: Sun, 06 Nov 1994 08:49:37 GMT "
             "and then a great deal of text that no date has in it at all, none\r\n"
             "Content-Length: 0\r\n\r\n",
-     OK_FIELDS(429, ACME_CT_NONE, true)},
+     OK_FIELDS(429, true)},
     {.name = "Retry-After garbage is ignored",
      .raw = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 12s\r\nContent-Length: 0\r\n\r\n",
-     OK_FIELDS(429, ACME_CT_NONE, true)},
+     OK_FIELDS(429, true)},
     {.name = "Replay-Nonce with non-base64url characters is ignored",
      .raw = "HTTP/1.1 200 OK\r\nReplay-Nonce: abc+/=\r\nContent-Length: 0\r\n\r\n",
-     OK_FIELDS(200, ACME_CT_NONE, true)},
+     OK_FIELDS(200, true)},
     {.name = "Replay-Nonce with inner space is ignored",
      .raw = "HTTP/1.1 200 OK\r\nReplay-Nonce: abc def\r\nContent-Length: 0\r\n\r\n",
-     OK_FIELDS(200, ACME_CT_NONE, true)},
+     OK_FIELDS(200, true)},
     {.name = "bare LF line endings",
      .raw = "HTTP/1.1 200 OK\nContent-Length: 2\nLocation: https://x.test/1\n\nhi",
-     OK_FIELDS(200, ACME_CT_NONE, true),
+     OK_FIELDS(200, true),
      .location = "https://x.test/1",
      .body = "hi"},
-    {.name = "header names and types case-insensitive, OWS trimmed",
+    {.name = "header names case-insensitive, OWS trimmed",
      .raw = "HTTP/1.1 200 OK\r\n"
             "CONTENT-TYPE:APPLICATION/JSON ;Charset=UTF-8\r\n"
             "lOcAtIoN: \t https://x.test/y  \t\r\n"
             "replay-nonce:   n0nce   \r\n"
             "content-length:\t2\t\r\n\r\n{}",
-     OK_FIELDS(200, ACME_CT_JSON, true),
+     OK_FIELDS(200, true),
      .location = "https://x.test/y",
      .nonce = "n0nce",
      .body = "{}"},
-    {.name = "empty Content-Type is some other type",
+    {.name = "empty value of a dropped header",
      .raw = "HTTP/1.1 200 OK\r\nContent-Type:\r\nContent-Length: 0\r\n\r\n",
-     OK_FIELDS(200, ACME_CT_OTHER, true)},
-    {.name = "long Content-Type",
+     OK_FIELDS(200, true)},
+    {.name = "dropped header longer than the value scratch",
      .raw = "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.example.a-very-long-media-type-"
             "name-that-goes-on-and-on-and-on+json\r\nContent-Length: 0\r\n\r\n",
-     OK_FIELDS(200, ACME_CT_OTHER, true)},
+     OK_FIELDS(200, true)},
     {.name = "status line without reason phrase",
      .raw = "HTTP/1.1 200\r\nContent-Length: 1\r\n\r\nx",
-     OK_FIELDS(200, ACME_CT_NONE, true),
+     OK_FIELDS(200, true),
      .body = "x"},
     {.name = "status line with empty reason phrase",
      .raw = "HTTP/1.1 599 \r\nContent-Length: 1\r\n\r\nx",
-     OK_FIELDS(599, ACME_CT_NONE, true),
+     OK_FIELDS(599, true),
      .body = "x"},
     {.name = "duplicate Content-Length that agrees",
      .raw = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\ncontent-length: 003\r\n\r\nabc",
-     OK_FIELDS(200, ACME_CT_NONE, true),
+     OK_FIELDS(200, true),
      .body = "abc"},
     {.name = "unknown long header names and obs-text values",
      .raw = "HTTP/1.1 200 OK\r\n"
             "X-A-Very-Long-Header-Name-Beyond-The-Name-Buffer: 1\r\n"
             "X-Junk: caf\xc3\xa9 \x80\xff\r\n"
             "Content-Length: 0\r\n\r\n",
-     OK_FIELDS(200, ACME_CT_NONE, true)},
+     OK_FIELDS(200, true)},
     {.name = "a later Location replaces an earlier one",
      .raw = "HTTP/1.1 201 Created\r\nLocation: https://x.test/1\r\nLocation: https://x.test/2\r\n"
             "Content-Length: 0\r\n\r\n",
-     OK_FIELDS(201, ACME_CT_NONE, true),
+     OK_FIELDS(201, true),
      .location = "https://x.test/2"},
 };
 
@@ -473,9 +469,12 @@ static const canned_t rejected[] = {
     {.name = "Content-Length as a list",
      .raw = "HTTP/1.1 200 OK\r\nContent-Length: 1, 1\r\n\r\nx",
      .expect = ACME_ERR_MALFORMED},
-    {.name = "Content-Length of 2^64",
+    {.name = "Content-Length of 2^64 exceeds the buffer",
      .raw = "HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551616\r\n\r\n",
-     .expect = ACME_ERR_MALFORMED},
+     .expect = ACME_ERR_OVERSIZE},
+    {.name = "Content-Length of 2^128 exceeds the buffer",
+     .raw = "HTTP/1.1 200 OK\r\nContent-Length: 340282366920938463463374607431768211456\r\n\r\n",
+     .expect = ACME_ERR_OVERSIZE},
     {.name = "Content-Length of 2^64-1 exceeds the buffer",
      .raw = "HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\n",
      .expect = ACME_ERR_OVERSIZE},
@@ -495,9 +494,9 @@ static const canned_t rejected[] = {
     {.name = "space inside chunk size",
      .raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1 0\r\n",
      .expect = ACME_ERR_MALFORMED},
-    {.name = "chunk size overflow",
+    {.name = "chunk size of 2^64 exceeds the buffer",
      .raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000000\r\n",
-     .expect = ACME_ERR_MALFORMED},
+     .expect = ACME_ERR_OVERSIZE},
     {.name = "chunk size 2^64-1 exceeds the buffer",
      .raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\n",
      .expect = ACME_ERR_OVERSIZE},

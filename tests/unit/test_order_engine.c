@@ -52,7 +52,6 @@ static const acme_http_response_t *reply(uint16_t status, const char *location, 
     resp.keep_alive = true;
     resp.retry_after_s = -1;
     resp.retry_after_epoch = -1;
-    resp.content_type = status >= 400 ? ACME_CT_PROBLEM_JSON : ACME_CT_JSON;
     if (location != NULL) {
         snprintf(resp.location, sizeof(resp.location), "%s", location);
     }

@@ -59,20 +59,14 @@ enum header_id {
     HDR_NONE = 0,
     HDR_CONTENT_LENGTH,
     HDR_TRANSFER_ENCODING,
-    HDR_CONTENT_TYPE,
     HDR_CONNECTION,
     HDR_RETRY_AFTER,
     HDR_LOCATION,
     HDR_REPLAY_NONCE
 };
 
-static const char kept_names[] = "content-length\0transfer-encoding\0content-type\0connection\0"
+static const char kept_names[] = "content-length\0transfer-encoding\0connection\0"
                                  "retry-after\0location\0replay-nonce\0";
-
-/* Media types told apart, in the order of acme_http_content_type_t from
- * ACME_CT_JSON on. */
-static const char content_types[] =
-    "application/json\0application/problem+json\0application/pem-certificate-chain\0";
 
 /* RFC 9111 §1.2.2: a delta-seconds too large to represent is taken as this. */
 #define DELTA_SECONDS_CEILING 2147483648u
@@ -227,13 +221,15 @@ static acme_status_t finish_content_length(acme_http_parser_t *p)
     if (p->value_overflow || p->value_len == 0) {
         return ACME_ERR_MALFORMED;
     }
-    uint64_t v = 0;
+    /* A length past SIZE_MAX is kept as SIZE_MAX: more than any buffer, so
+     * the body is refused as oversize (a HEAD response has none). */
+    size_t v = 0;
     for (size_t i = 0; i < p->value_len; i++) {
         uint8_t c = (uint8_t)p->value[i];
-        if (!acme_ascii_is_digit(c) || v > (UINT64_MAX - (uint64_t)(c - '0')) / 10u) {
+        if (!acme_ascii_is_digit(c)) {
             return ACME_ERR_MALFORMED;
         }
-        v = v * 10u + (uint64_t)(c - '0');
+        v = v > (SIZE_MAX - 9u) / 10u ? SIZE_MAX : v * 10u + (size_t)(c - '0');
     }
     /* RFC 9112 §6.3: differing lengths are unrecoverable framing errors. */
     if (p->have_length && v != p->content_length) {
@@ -242,25 +238,6 @@ static acme_status_t finish_content_length(acme_http_parser_t *p)
     p->have_length = true;
     p->content_length = v;
     return ACME_OK;
-}
-
-static void finish_content_type(acme_http_parser_t *p)
-{
-    size_t n = 0;
-    while (n < p->value_len && p->value[n] != ';') {
-        n++;
-    }
-    p->resp->content_type = ACME_CT_OTHER; /* also a type longer than any we know */
-    if (p->value_overflow && n == p->value_len) {
-        return;
-    }
-    while (n > 0 && p->value[n - 1] == ' ') {
-        n--;
-    }
-    int i = acme_ascii_find_nocase(content_types, p->value, n);
-    if (i >= 0) {
-        p->resp->content_type = (uint8_t)(ACME_CT_JSON + i);
-    }
 }
 
 static void finish_retry_after(acme_http_parser_t *p)
@@ -393,9 +370,6 @@ static acme_status_t finish_value(acme_http_parser_t *p)
             return ACME_ERR_MALFORMED;
         }
         p->chunked = true;
-        return ACME_OK;
-    case HDR_CONTENT_TYPE:
-        finish_content_type(p);
         return ACME_OK;
     case HDR_CONNECTION:
         connection_token_end(p);
@@ -537,10 +511,8 @@ static acme_status_t chunk_size_byte(acme_http_parser_t *p, uint8_t c)
     case CS_DIGITS: {
         int v = acme_ascii_hex(c);
         if (v >= 0) {
-            if (p->remaining > (UINT64_MAX >> 4)) {
-                return ACME_ERR_MALFORMED;
-            }
-            p->remaining = (p->remaining << 4) | (uint64_t)v;
+            /* Saturates like a Content-Length: past every buffer. */
+            p->remaining = p->remaining > (SIZE_MAX >> 4) ? SIZE_MAX : p->remaining << 4 | (size_t)v;
             return ACME_OK;
         }
         if (p->line_len == 1) {
@@ -676,7 +648,7 @@ acme_status_t acme_http_parser_feed(acme_http_parser_t *p, const uint8_t *data, 
              * beforehand), or everything until the close. */
             size_t n = avail;
             if (p->state != P_BODY_CLOSE) {
-                n = p->remaining < avail ? (size_t)p->remaining : avail;
+                n = p->remaining < avail ? p->remaining : avail;
                 p->remaining -= n;
             } else if (n > r->body_cap - r->body_len) {
                 st = ACME_ERR_OVERSIZE;

@@ -6,9 +6,10 @@
  *
  * Bytes are fed as they arrive, in pieces of any size (the parser is tested
  * at every split point). Only what ACME needs is kept, in fixed fields: the
- * status, the headers Location, Replay-Nonce, Retry-After and Content-Type,
- * and the body (Content-Length, chunked, or until close), written into the
- * caller's buffer. Every other header (Link among them: the agent downloads
+ * status, the headers Location, Replay-Nonce and Retry-After, whether the
+ * connection stays open, and the body (Content-Length, chunked, or until
+ * close), written into the caller's buffer. Every other header (Content-Type
+ * and Link among them: ACME tells problems by status and the agent downloads
  * the default chain only) is checked for syntax and length, and dropped.
  *
  * Limits (config_defaults.h): a header line longer than ACME_HTTP_LINE_MAX,
@@ -39,17 +40,8 @@
 extern "C" {
 #endif
 
-typedef enum acme_http_content_type {
-    ACME_CT_NONE = 0, /* no Content-Type header */
-    ACME_CT_OTHER,
-    ACME_CT_JSON,         /* application/json */
-    ACME_CT_PROBLEM_JSON, /* application/problem+json */
-    ACME_CT_PEM_CHAIN     /* application/pem-certificate-chain */
-} acme_http_content_type_t;
-
 typedef struct acme_http_response {
     uint16_t status;           /* 100..599 */
-    uint8_t content_type;      /* acme_http_content_type_t (parameters ignored) */
     bool keep_alive;           /* false after "Connection: close" or for
                                   HTTP/1.0 without "Connection: keep-alive" */
     int64_t retry_after_s;     /* delta-seconds, or -1 when absent/unparsable */
@@ -92,9 +84,9 @@ typedef struct acme_http_parser {
                             [target_off, target_off + target_len) of the
                             input, the method the bytes before it minus SP */
     size_t target_len;
-    uint64_t content_length; /* declared Content-Length */
-    uint64_t remaining;      /* body or chunk bytes still expected; the chunk
-                                size while its size line is read */
+    size_t content_length; /* declared Content-Length (SIZE_MAX: more) */
+    size_t remaining;      /* body or chunk bytes still expected; the chunk
+                              size while its size line is read */
     char name[24];           /* header name, lower case (longer names match
                                 nothing we keep) */
     char value[80];          /* scratch for short values (numbers, types) */
