@@ -175,13 +175,18 @@ static acme_status_t run_step(step_t step)
     acme_status_t st = ACME_OK;
     switch (step) {
     case ACCOUNT_KEY:
-        st = set_key(&c->account_key, account_key_der, account_key_der_len);
-        return st == ACME_OK ? acme_ag_state_save_account_key(&agent) : st;
     case ACCOUNT:
-        return acme_ag_state_save_account(&agent, ISSUER, DIRECTORY, ACCOUNT_URL);
+        st = set_key(&c->account_key, account_key_der, account_key_der_len);
+        return st == ACME_OK ? acme_ag_state_save_account(&agent, ISSUER, DIRECTORY,
+                                                          step == ACCOUNT ? ACCOUNT_URL : "")
+                             : st;
     case ACCOUNT_OTHER_CA:
-        return acme_ag_state_save_account(&agent, "other-ca.test", "https://127.0.0.2/directory",
-                                          "https://127.0.0.2/acct/77");
+        /* Its own key: any other key will do (the first certificate's). */
+        st = set_key(&c->account_key, certs[0].key_der, certs[0].key_der_len);
+        return st == ACME_OK ? acme_ag_state_save_account(&agent, "other-ca.test",
+                                                          "https://127.0.0.2/directory",
+                                                          "https://127.0.0.2/acct/77")
+                             : st;
     case ORDER_P256:
     case ORDER_RSA: {
         const issued_t *i = &certs[step == ORDER_RSA];
@@ -250,10 +255,10 @@ static const uint32_t units[] = {1, 2, 4, 8, 16};
 /* The stored state as text: a CRC per record, "-" for an absent one. */
 static int state_text(char *out, size_t cap)
 {
-    static const uint16_t types[] = {ACME_REC_ACCOUNT_KEY,   ACME_REC_ACCOUNT_FIRST,
-                                     ACME_REC_DEVICE_KEY,    ACME_REC_CHAIN,
-                                     ACME_REC_CA_INFO,       ACME_REC_PENDING_KEY,
-                                     ACME_REC_PENDING_ORDER, ACME_REC_ACCOUNT_FIRST + 1};
+    static const uint16_t types[] = {
+        ACME_REC_ACCOUNT_KEY_FIRST, ACME_REC_ACCOUNT_FIRST,     ACME_REC_DEVICE_KEY,
+        ACME_REC_CHAIN,             ACME_REC_CA_INFO,           ACME_REC_PENDING_KEY,
+        ACME_REC_PENDING_ORDER,     ACME_REC_ACCOUNT_FIRST + 1, ACME_REC_ACCOUNT_KEY_FIRST + 1};
     size_t pos = 0;
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         static uint8_t buf[ACME_STORE_RECORD_MAX];
@@ -306,9 +311,9 @@ static const char *check_invariants(void)
         }
     }
     for (uint16_t slot = 0; slot < ACME_STORE_ACCOUNTS_MAX; slot++) {
-        if (acme_store_has(&agent.store, (uint16_t)(ACME_REC_ACCOUNT_FIRST + slot), NULL) &&
-            !acme_store_has(&agent.store, ACME_REC_ACCOUNT_KEY, NULL)) {
-            return "an account URL without its account key";
+        if (acme_store_has(&agent.store, (uint16_t)(ACME_REC_ACCOUNT_FIRST + slot), NULL) !=
+            acme_store_has(&agent.store, (uint16_t)(ACME_REC_ACCOUNT_KEY_FIRST + slot), NULL)) {
+            return "an account without its key (or a key without its account)";
         }
     }
     if (acme_store_has(&agent.store, ACME_REC_PENDING_ORDER, NULL) !=

@@ -57,7 +57,7 @@ static void test_blank_flash_is_empty(void **state)
     assert_int_equal(store.count, 0);
     assert_int_equal(acme_store_read(&store, ACME_REC_CHAIN, buf, sizeof(buf), &len),
                      ACME_ERR_NOT_FOUND);
-    assert_false(acme_store_has(&store, ACME_REC_ACCOUNT_KEY, NULL));
+    assert_false(acme_store_has(&store, ACME_REC_ACCOUNT_KEY_FIRST, NULL));
     uint32_t erases = 0;
     assert_int_equal(acme_store_block_erases(&store, 0, &erases), ACME_ERR_NOT_FOUND);
     assert_int_equal(acme_store_block_erases(&store, 3, &erases), ACME_ERR_INVALID_ARG);
@@ -73,7 +73,7 @@ static void test_blank_flash_is_empty(void **state)
 static void test_records_survive_remount_and_carry_over(void **state)
 {
     (void)state;
-    assert_int_equal(set(ACME_REC_ACCOUNT_KEY, "account-key"), ACME_OK);
+    assert_int_equal(set(ACME_REC_ACCOUNT_KEY_FIRST, "account-key"), ACME_OK);
     assert_int_equal(set(ACME_REC_CA_INFO, "https://ca.test/acct/1"), ACME_OK);
     acme_store_change_t both[] = {
         {ACME_REC_DEVICE_KEY, "device", 6},
@@ -81,7 +81,7 @@ static void test_records_survive_remount_and_carry_over(void **state)
     };
     assert_int_equal(acme_store_commit(&store, both, 2), ACME_OK);
     mount();
-    expect_record(ACME_REC_ACCOUNT_KEY, "account-key");
+    expect_record(ACME_REC_ACCOUNT_KEY_FIRST, "account-key");
     expect_record(ACME_REC_CA_INFO, "https://ca.test/acct/1");
     expect_record(ACME_REC_DEVICE_KEY, "device");
     expect_record(ACME_REC_CHAIN, "chain-pem");
@@ -94,7 +94,7 @@ static void test_records_survive_remount_and_carry_over(void **state)
     assert_int_equal(acme_store_commit(&store, change, 2), ACME_OK);
     mount();
     expect_record(ACME_REC_CHAIN, "new-chain");
-    expect_record(ACME_REC_ACCOUNT_KEY, "account-key");
+    expect_record(ACME_REC_ACCOUNT_KEY_FIRST, "account-key");
     expect_record(ACME_REC_DEVICE_KEY, "device");
     assert_false(acme_store_has(&store, ACME_REC_CA_INFO, NULL));
     /* An empty record is a record. */
@@ -222,7 +222,7 @@ static void test_corruption_is_detected(void **state)
 static void test_damaged_continuation_block_is_ignored(void **state)
 {
     (void)state;
-    assert_int_equal(set(ACME_REC_ACCOUNT_KEY, "key-1"), ACME_OK);
+    assert_int_equal(set(ACME_REC_ACCOUNT_KEY_FIRST, "key-1"), ACME_OK);
     static char filler[5001];
     memset(filler, 'f', 5000);
     assert_int_equal(set(ACME_REC_CHAIN, filler), ACME_OK);
@@ -230,7 +230,7 @@ static void test_damaged_continuation_block_is_ignored(void **state)
     uint32_t second = (store.first + 1) % 3;
     flash.mem[second * 4096 + 100] ^= 0x10; /* payload of the second block */
     mount();
-    expect_record(ACME_REC_ACCOUNT_KEY, "key-1");
+    expect_record(ACME_REC_ACCOUNT_KEY_FIRST, "key-1");
     assert_false(acme_store_has(&store, ACME_REC_CHAIN, NULL));
     flash.mem[second * 4096 + 100] ^= 0x10;
     flash.mem[second * 4096 + 4] ^= 0x01; /* its header: another sequence */
@@ -250,7 +250,7 @@ static void test_ring_wraps_with_even_wear(void **state)
     static char chain[2000];
     memset(chain, 'p', sizeof(chain) - 1);
     assert_int_equal(set(ACME_REC_CHAIN, chain), ACME_OK);
-    assert_int_equal(set(ACME_REC_ACCOUNT_KEY, "account"), ACME_OK);
+    assert_int_equal(set(ACME_REC_ACCOUNT_KEY_FIRST, "account"), ACME_OK);
     uint32_t erases = flash.erases;
     char counter[32];
     unsigned commits = 0;
@@ -270,7 +270,7 @@ static void test_ring_wraps_with_even_wear(void **state)
     }
     mount();
     expect_record(ACME_REC_CHAIN, chain);
-    expect_record(ACME_REC_ACCOUNT_KEY, "account");
+    expect_record(ACME_REC_ACCOUNT_KEY_FIRST, "account");
     uint32_t lo = UINT32_MAX;
     uint32_t hi = 0;
     for (uint32_t b = 0; b < 3; b++) {
@@ -289,7 +289,7 @@ static void test_ring_wraps_with_even_wear(void **state)
  * comparison. */
 static void snapshot(char *out, size_t cap)
 {
-    static const uint16_t types[] = {ACME_REC_ACCOUNT_KEY, ACME_REC_DEVICE_KEY, ACME_REC_CHAIN,
+    static const uint16_t types[] = {ACME_REC_ACCOUNT_KEY_FIRST, ACME_REC_DEVICE_KEY, ACME_REC_CHAIN,
                                      ACME_REC_PENDING_KEY, ACME_REC_CA_INFO,    ACME_REC_COOLDOWN};
     size_t pos = 0;
     out[0] = '\0';
@@ -313,7 +313,7 @@ static acme_status_t scenario_step(int step)
     memset(big, 'a' + step % 26, sizeof(big) - 1);
     switch (step) {
     case 0:
-        return set(ACME_REC_ACCOUNT_KEY, "account-key-1");
+        return set(ACME_REC_ACCOUNT_KEY_FIRST, "account-key-1");
     case 1: {
         acme_store_change_t c[] = {{ACME_REC_DEVICE_KEY, "device-1", 8},
                                    {ACME_REC_CHAIN, big, 2999},

@@ -244,7 +244,10 @@
 #ifndef ACME_CA_COOLDOWN_MAX
 #define ACME_CA_COOLDOWN_MAX 4
 #endif
-/* Accounts kept in the store, one per CA directory. */
+/* Accounts kept in the store, one per CA directory, each with its own key
+ * (two records each; ACME_STORE_MAX_RECORDS grows with it). When all are
+ * taken, a new CA's account replaces one that is not the installed
+ * certificate's CA. */
 #ifndef ACME_STORE_ACCOUNTS_MAX
 #define ACME_STORE_ACCOUNTS_MAX 4
 #endif
@@ -288,9 +291,8 @@
 
 /* ---- Checks ------------------------------------------------------------------- */
 
-/* The store holds 16 records; 6 other record types are defined. */
-#if ACME_STORE_ACCOUNTS_MAX < 1 || ACME_STORE_ACCOUNTS_MAX > 10
-#error "ACME_STORE_ACCOUNTS_MAX must be in 1..10"
+#if ACME_STORE_ACCOUNTS_MAX < 2 || ACME_STORE_ACCOUNTS_MAX > 8
+#error "ACME_STORE_ACCOUNTS_MAX must be in 2..8"
 #endif
 #if ACME_URL_MAX < 64 || ACME_URL_MAX > 2048
 #error "ACME_URL_MAX must be in 64..2048"

@@ -173,27 +173,6 @@ static acme_status_t prepare_csr(acme_agent_t *a)
                           a->csr, sizeof(a->csr), &a->csr_len);
 }
 
-/* The account key and its JWK (and the thumbprint for key authorizations). */
-static acme_status_t prepare_account(acme_agent_t *a)
-{
-    struct acme_agent_crypto *c = a->crypto;
-    acme_status_t st = acme_ag_state_load_account_key(a);
-    if (st != ACME_OK) {
-        return st;
-    }
-    acme_soft_signer_init(&c->account_signer, &c->account_state, c->account_key, c->drbg);
-    acme_public_key_t pub;
-    size_t jwk_len = 0;
-    st = acme_key_public(c->account_key, &pub);
-    if (st == ACME_OK) {
-        st = acme_jwk_write_key(&pub, a->jwk, sizeof(a->jwk), &jwk_len);
-    }
-    if (st == ACME_OK) {
-        st = acme_jwk_thumbprint(a->jwk, jwk_len, a->thumbprint, sizeof(a->thumbprint));
-    }
-    return st;
-}
-
 static void release_run_objects(acme_agent_t *a)
 {
     struct acme_agent_crypto *c = a->crypto;
@@ -303,9 +282,6 @@ acme_status_t acme_agent_start_issue(acme_agent_t *a, uint64_t now_ms)
             acme_ag_set_problem_detail(a, ACME_TEXT("http-01 cannot validate wildcard names"));
             return finish_run(a, ACME_ERR_CONFIG);
         }
-    }
-    if (st == ACME_OK) {
-        st = prepare_account(a);
     }
     if (st == ACME_OK) {
         st = prepare_csr(a);
@@ -587,21 +563,13 @@ acme_status_t acme_agent_account_url(acme_agent_t *a, char *out, size_t cap)
     if (cap == 0) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
-    out[0] = '\0';
+    /* The installed certificate's CA first, else any account. */
     acme_ca_info_t ca;
-    if (acme_ag_state_read_ca_info(a, &ca) == ACME_OK) {
-        acme_ag_state_account_for_directory(a, ca.directory, out, cap);
-    }
-    for (size_t slot = 0; out[0] == '\0' && slot < ACME_STORE_ACCOUNTS_MAX; slot++) {
-        char rec[2 * ACME_URL_MAX + ACME_CAA_ISSUER_MAX + 3];
-        size_t len = 0;
-        if (acme_store_read(&a->store, (uint16_t)(ACME_REC_ACCOUNT_FIRST + slot), rec,
-                            sizeof(rec) - 1, &len) == ACME_OK) {
-            rec[len] = '\0';
-            acme_ag_state_account_for_directory(a, rec, out, cap);
-        }
-    }
-    return out[0] != '\0' ? ACME_OK : ACME_ERR_NOT_FOUND;
+    (void)acme_ag_state_read_ca_info(a, &ca);
+    return acme_ag_state_account_url(a, ACME_AG_ACCOUNT_DIRECTORY, ca.directory, out, cap) ==
+                   ACME_OK
+               ? ACME_OK
+               : acme_ag_state_account_url(a, ACME_AG_ACCOUNT_DIRECTORY, NULL, out, cap);
 }
 
 void acme_agent_deinit(acme_agent_t *a)

@@ -29,8 +29,10 @@ static bool cb_issuer_has_eab(void *ctx, const char *issuer)
 static const char *cb_issuer_account(void *ctx, const char *issuer)
 {
     acme_agent_t *a = ctx;
-    acme_ag_state_account_for_issuer(a, issuer, a->account_scratch, sizeof(a->account_scratch));
-    return a->account_scratch[0] != '\0' ? a->account_scratch : NULL;
+    return acme_ag_state_account_url(a, ACME_AG_ACCOUNT_ISSUER, issuer, a->account_scratch,
+                                     sizeof(a->account_scratch)) == ACME_OK
+               ? a->account_scratch
+               : NULL;
 }
 
 static bool cb_issuer_cooling(void *ctx, const char *issuer)

@@ -107,13 +107,23 @@ acme_status_t acme_ag_discovery_order_failed(acme_agent_t *a, acme_status_t st);
 
 /* ---- agent_state.c ------------------------------------------------------------- */
 
-/* Load the account key, or generate one (stored just before first use). */
-acme_status_t acme_ag_state_load_account_key(acme_agent_t *a);
-acme_status_t acme_ag_state_save_account_key(acme_agent_t *a);
-/* Our account URL at a directory or at an issuer ("" when unknown). */
-void acme_ag_state_account_for_directory(acme_agent_t *a, const char *directory, char *url,
+/* Accounts, one per CA (directory), each with its own key. */
+typedef enum acme_ag_account_field {
+    ACME_AG_ACCOUNT_DIRECTORY = 0,
+    ACME_AG_ACCOUNT_URL,
+    ACME_AG_ACCOUNT_ISSUER
+} acme_ag_account_field_t;
+/* The account at directory into crypto->account_key and url ("" when the
+ * server has not answered newAccount yet); without one a new key is
+ * generated (account_key_unsaved: stored just before its first use). */
+acme_status_t acme_ag_state_load_account(acme_agent_t *a, const char *directory, char *url,
                                          size_t cap);
-void acme_ag_state_account_for_issuer(acme_agent_t *a, const char *issuer, char *url, size_t cap);
+/* The URL of the first account whose field (directory or issuer) equals
+ * value, or (value NULL) of any account; ACME_ERR_NOT_FOUND when none. */
+acme_status_t acme_ag_state_account_url(acme_agent_t *a, acme_ag_account_field_t field,
+                                        const char *value, char *url, size_t cap);
+/* Store crypto->account_key as the account at directory (account_url ""
+ * before newAccount answered). */
 acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer, const char *directory,
                                          const char *account_url);
 /* Store the checked chain with the device key and the CA that issued it. */

@@ -8,8 +8,32 @@
 
 #include "acme/codec/acme_request.h"
 #include "acme/codec/cert_chain.h"
+#include "acme/codec/jwk.h"
 #include "acme/codec/pem.h"
+#include "compiler.h"
 #include "io/agent_internal.h"
+
+/* The account key at this CA (stored, or new), its JWK, and the
+ * thumbprint for key authorizations. Not inlined: its frame is gone before
+ * the order starts. */
+ACME_NOINLINE static acme_status_t prepare_account(acme_agent_t *a, char *url, size_t cap)
+{
+    struct acme_agent_crypto *c = a->crypto;
+    acme_public_key_t pub;
+    size_t jwk_len = 0;
+    acme_status_t st = acme_ag_state_load_account(a, a->ca_directory, url, cap);
+    if (st == ACME_OK) {
+        acme_soft_signer_init(&c->account_signer, &c->account_state, c->account_key, c->drbg);
+        st = acme_key_public(c->account_key, &pub);
+    }
+    if (st == ACME_OK) {
+        st = acme_jwk_write_key(&pub, a->jwk, sizeof(a->jwk), &jwk_len);
+    }
+    if (st == ACME_OK) {
+        st = acme_jwk_thumbprint(a->jwk, jwk_len, a->thumbprint, sizeof(a->thumbprint));
+    }
+    return st;
+}
 
 acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
                                   const acme_directory_t *prefetched)
@@ -20,7 +44,10 @@ acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
     }
     memmove(a->ca_directory, directory_url, n + 1);
     char account_url[ACME_URL_MAX + 1];
-    acme_ag_state_account_for_directory(a, a->ca_directory, account_url, sizeof(account_url));
+    acme_status_t st = prepare_account(a, account_url, sizeof(account_url));
+    if (st != ACME_OK) {
+        return st;
+    }
 #if ACME_ENABLE_EAB
     const acme_ca_entry_t *ca = acme_ag_ca_entry(a, a->ca_issuer, a->ca_directory);
 #endif
@@ -41,7 +68,7 @@ acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
 #endif
         .account_jwk = a->jwk,
     };
-    acme_status_t st = acme_order_start(&a->order, &params, a->now_ms);
+    st = acme_order_start(&a->order, &params, a->now_ms);
     /* The engine copied the account URL and the directory; nothing points
      * at the locals any more. */
     a->order.params.account_url = NULL;
@@ -73,7 +100,7 @@ static acme_status_t send_request(acme_agent_t *a)
         which = XCHG_NONCE;
     } else if (req->method == ACME_REQ_POST) {
         if (req->sign_with_jwk && c->account_key_unsaved) {
-            acme_status_t st = acme_ag_state_save_account_key(a);
+            acme_status_t st = acme_ag_state_save_account(a, a->ca_issuer, a->ca_directory, "");
             if (st != ACME_OK) {
                 acme_ag_set_problem_detail(a, ACME_TEXT("cannot store the account key"));
                 return st;

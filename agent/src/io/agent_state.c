@@ -1,8 +1,9 @@
 /*
  * What the agent keeps in the store, and when it writes it.
  *
- *   account key        just before newAccount is first sent
- *   account per CA     after newAccount answered: directory, account URL, issuer
+ *   account per CA     its key just before newAccount is first sent (EAB
+ *                      keys can be single-use), its URL once newAccount
+ *                      answered; directory and issuer with both
  *   order in progress  once the CA created the order: its URL and the new
  *                      key, so a restart can finish it (one commit)
  *   chain + key + CA   after the chain passed every check, in one commit
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "acme/codec/cert_chain.h"
+#include "compiler.h"
 #include "io/agent_internal.h"
 
 /* Split "a\0b\0c" (len bytes, last field unterminated) into fields. */
@@ -50,67 +52,38 @@ static bool join_fields(char *out, size_t cap, size_t *len, const char *const *f
     return true;
 }
 
-/* ---- account key ------------------------------------------------------------- */
-
-acme_status_t acme_ag_state_load_account_key(acme_agent_t *a)
-{
-    struct acme_agent_crypto *c = a->crypto;
-    uint8_t der[ACME_KEY_DER_MAX];
-    size_t len = 0;
-    acme_status_t st = acme_store_read(&a->store, ACME_REC_ACCOUNT_KEY, der, sizeof(der), &len);
-    if (st == ACME_OK) {
-        st = acme_key_parse_der(&c->account_key, der, len);
-        acme_zeroize(der, sizeof(der));
-        c->account_key_unsaved = false;
-        return st;
-    }
-    if (st != ACME_ERR_NOT_FOUND) {
-        return st;
-    }
-    c->account_key_unsaved = true;
-    return acme_key_generate(&c->account_key, ACME_KEY_P256, c->drbg);
-}
-
-acme_status_t acme_ag_state_save_account_key(acme_agent_t *a)
-{
-    uint8_t der[ACME_KEY_DER_MAX];
-    size_t len = 0;
-    acme_status_t st = acme_key_write_der(a->crypto->account_key, der, sizeof(der), &len);
-    if (st == ACME_OK) {
-        acme_store_change_t change = {ACME_REC_ACCOUNT_KEY, der, len};
-        st = acme_store_commit(&a->store, &change, 1);
-    }
-    acme_zeroize(der, sizeof(der));
-    if (st == ACME_OK) {
-        a->crypto->account_key_unsaved = false;
-    }
-    return st;
-}
-
 /* ---- accounts per CA ----------------------------------------------------------- */
 
+/* Account slot i is two records: ACME_REC_ACCOUNT_FIRST + i (directory,
+ * account URL, issuer) and ACME_REC_ACCOUNT_KEY_FIRST + i (its key, DER),
+ * always written together. An empty URL means the key was stored for a
+ * newAccount whose answer has not been stored yet. */
 typedef struct account_record {
     char buf[2 * ACME_URL_MAX + ACME_CAA_ISSUER_MAX + 3];
-    const char *directory;
-    const char *url;
-    const char *issuer;
+    const char *field[3]; /* directory, URL, issuer: acme_ag_account_field_t */
 } account_record_t;
+
 
 static bool read_account(acme_agent_t *a, size_t slot, account_record_t *r)
 {
     size_t len = 0;
-    if (acme_store_read(&a->store, (uint16_t)(ACME_REC_ACCOUNT_FIRST + slot), r->buf,
-                        sizeof(r->buf) - 1, &len) != ACME_OK) {
-        return false;
+    r->field[0] = r->field[1] = r->field[2] = "";
+    return acme_store_read(&a->store, (uint16_t)(ACME_REC_ACCOUNT_FIRST + slot), r->buf,
+                           sizeof(r->buf) - 1, &len) == ACME_OK &&
+           split_fields(r->buf, len, r->field, 3) >= 2;
+}
+
+/* The first slot whose field equals value (value NULL: whose account URL is
+ * known), read into r; ACME_STORE_ACCOUNTS_MAX when none. */
+static size_t find_account(acme_agent_t *a, acme_ag_account_field_t field, const char *value, account_record_t *r)
+{
+    size_t slot = 0;
+    while (slot < ACME_STORE_ACCOUNTS_MAX &&
+           !(read_account(a, slot, r) &&
+             (value != NULL ? strcmp(r->field[field], value) == 0 : r->field[ACME_AG_ACCOUNT_URL][0] != '\0'))) {
+        slot++;
     }
-    const char *f[3] = {"", "", ""};
-    if (split_fields(r->buf, len, f, 3) < 2) {
-        return false;
-    }
-    r->directory = f[0];
-    r->url = f[1];
-    r->issuer = f[2];
-    return true;
+    return slot;
 }
 
 static void copy_out(char *dst, size_t cap, const char *src)
@@ -123,59 +96,100 @@ static void copy_out(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
-void acme_ag_state_account_for_directory(acme_agent_t *a, const char *directory, char *url,
+/* The slot of the account whose field equals value, with its URL copied to
+ * url (when given); ACME_STORE_ACCOUNTS_MAX when none. Not inlined: its
+ * record buffer is off the stack before a caller's key buffer is on it. */
+ACME_NOINLINE static size_t account_slot(acme_agent_t *a, acme_ag_account_field_t field,
+                                         const char *value, char *url, size_t cap)
+{
+    account_record_t r;
+    size_t slot = find_account(a, field, value, &r);
+    if (url != NULL) {
+        copy_out(url, cap, slot < ACME_STORE_ACCOUNTS_MAX ? r.field[ACME_AG_ACCOUNT_URL] : "");
+    }
+    return slot;
+}
+
+acme_status_t acme_ag_state_load_account(acme_agent_t *a, const char *directory, char *url,
                                          size_t cap)
 {
-    url[0] = '\0';
-    account_record_t r;
-    for (size_t slot = 0; slot < ACME_STORE_ACCOUNTS_MAX; slot++) {
-        if (read_account(a, slot, &r) && strcmp(r.directory, directory) == 0) {
-            copy_out(url, cap, r.url);
-            return;
-        }
+    struct acme_agent_crypto *c = a->crypto;
+    size_t slot = account_slot(a, ACME_AG_ACCOUNT_DIRECTORY, directory, url, cap);
+    acme_key_free(&c->account_key);
+    uint8_t der[ACME_KEY_DER_MAX];
+    size_t len = 0;
+    acme_status_t st = slot < ACME_STORE_ACCOUNTS_MAX
+                           ? acme_store_read(&a->store,
+                                             (uint16_t)(ACME_REC_ACCOUNT_KEY_FIRST + slot), der,
+                                             sizeof(der), &len)
+                           : ACME_ERR_NOT_FOUND;
+    if (st == ACME_OK) {
+        st = acme_key_parse_der(&c->account_key, der, len);
     }
+    acme_zeroize(der, sizeof(der));
+    c->account_key_unsaved = st != ACME_OK;
+    if (st != ACME_OK) {
+        /* No account here, or no usable key: a URL is worth nothing
+         * without its key. */
+        acme_key_free(&c->account_key);
+        url[0] = '\0';
+        st = acme_key_generate(&c->account_key, ACME_KEY_P256, c->drbg);
+    }
+    return st;
 }
 
-#if ACME_ENABLE_DISCOVERY
-void acme_ag_state_account_for_issuer(acme_agent_t *a, const char *issuer, char *url, size_t cap)
+acme_status_t acme_ag_state_account_url(acme_agent_t *a, acme_ag_account_field_t field,
+                                        const char *value, char *url, size_t cap)
 {
     url[0] = '\0';
-    account_record_t r;
-    for (size_t slot = 0; slot < ACME_STORE_ACCOUNTS_MAX && issuer[0] != '\0'; slot++) {
-        if (read_account(a, slot, &r) && strcmp(r.issuer, issuer) == 0) {
-            copy_out(url, cap, r.url);
-            return;
-        }
+    if (value == NULL || value[0] != '\0') {
+        (void)account_slot(a, field, value, url, cap);
     }
+    return url[0] != '\0' ? ACME_OK : ACME_ERR_NOT_FOUND;
 }
 
-#endif
+/* Where the account at directory goes: its slot; else a free one; else one
+ * that is not the installed certificate's CA (that account, perhaps bound
+ * by a single-use EAB key, is the one worth keeping). */
+ACME_NOINLINE static size_t account_target(acme_agent_t *a, const char *directory)
+{
+    account_record_t r;
+    size_t slot = find_account(a, ACME_AG_ACCOUNT_DIRECTORY, directory, &r);
+    for (size_t i = 0; i < ACME_STORE_ACCOUNTS_MAX && slot == ACME_STORE_ACCOUNTS_MAX; i++) {
+        slot = read_account(a, i, &r) ? slot : i;
+    }
+    if (slot == ACME_STORE_ACCOUNTS_MAX) {
+        acme_ca_info_t ca;
+        (void)acme_ag_state_read_ca_info(a, &ca);
+        slot = find_account(a, ACME_AG_ACCOUNT_DIRECTORY, ca.directory, &r) == 0 ? 1u : 0u;
+    }
+    return slot;
+}
 
 acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer, const char *directory,
                                          const char *account_url)
 {
-    /* Same directory: replace; else the first free slot; else slot 0. */
-    size_t target = ACME_STORE_ACCOUNTS_MAX;
-    size_t free_slot = ACME_STORE_ACCOUNTS_MAX;
-    account_record_t r;
-    for (size_t slot = 0; slot < ACME_STORE_ACCOUNTS_MAX; slot++) {
-        if (!read_account(a, slot, &r)) {
-            free_slot = free_slot == ACME_STORE_ACCOUNTS_MAX ? slot : free_slot;
-        } else if (strcmp(r.directory, directory) == 0) {
-            target = slot;
-            break;
-        }
-    }
-    if (target == ACME_STORE_ACCOUNTS_MAX) {
-        target = free_slot != ACME_STORE_ACCOUNTS_MAX ? free_slot : 0;
-    }
+    size_t slot = account_target(a, directory);
     const char *fields[3] = {directory, account_url, issuer};
+    char text[2 * ACME_URL_MAX + ACME_CAA_ISSUER_MAX + 3];
     size_t len = 0;
-    if (!join_fields(r.buf, sizeof(r.buf), &len, fields, 3)) {
-        return ACME_ERR_BUFFER_TOO_SMALL;
+    uint8_t der[ACME_KEY_DER_MAX];
+    size_t der_len = 0;
+    acme_status_t st = join_fields(text, sizeof(text), &len, fields, 3)
+                           ? acme_key_write_der(a->crypto->account_key, der, sizeof(der), &der_len)
+                           : ACME_ERR_BUFFER_TOO_SMALL;
+    if (st == ACME_OK) {
+        acme_store_change_t changes[] = {
+            {(uint16_t)(ACME_REC_ACCOUNT_FIRST + slot), text, len},
+            {(uint16_t)(ACME_REC_ACCOUNT_KEY_FIRST + slot), der, der_len},
+        };
+        st = acme_store_commit(&a->store, changes, 2);
     }
-    acme_store_change_t change = {(uint16_t)(ACME_REC_ACCOUNT_FIRST + target), r.buf, len};
-    return acme_store_commit(&a->store, &change, 1);
+    acme_zeroize(der, sizeof(der));
+    if (st == ACME_OK) {
+        a->crypto->account_key_unsaved = false;
+    }
+    return st;
 }
 
 /* ---- the installed certificate ----------------------------------------------------- */

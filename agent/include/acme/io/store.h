@@ -33,21 +33,23 @@ extern "C" {
 #endif
 
 typedef enum acme_store_record {
-    /* 1 and 3 held a single CA's directory and account URL before accounts
-     * per CA existed; the numbers are not reused. */
-    ACME_REC_ACCOUNT_KEY = 2,   /* private key DER */
+    /* 1, 2 and 3 held a single account's directory, key and URL before
+     * accounts per CA existed; the numbers are not reused. */
     ACME_REC_DEVICE_KEY = 4,    /* key of the installed certificate, DER */
     ACME_REC_CHAIN = 5,         /* installed certificate chain, PEM */
     ACME_REC_PENDING_KEY = 6,   /* key of the order in progress, DER */
     ACME_REC_CA_INFO = 7,       /* CA of the installed chain: issuer, directory, ToS */
     ACME_REC_COOLDOWN = 8,      /* CAs kept out after failing, with wall-clock ends */
     ACME_REC_PENDING_ORDER = 9, /* order in progress: directory, order URL */
-    ACME_REC_ACCOUNT_FIRST = 16 /* accounts: directory, account URL, issuer; one
-                                   record per CA up to ACME_STORE_ACCOUNTS_MAX */
+    ACME_REC_ACCOUNT_FIRST = 16,    /* accounts: directory, account URL, issuer;
+                                       one per CA up to ACME_STORE_ACCOUNTS_MAX */
+    ACME_REC_ACCOUNT_KEY_FIRST = 32 /* each account's private key, DER, at the
+                                       same offset from here */
 } acme_store_record_t;
 
-/* Records in the store at most. */
-#define ACME_STORE_MAX_RECORDS 16u
+/* Records in the store at most: two per account and room for the 8
+ * single records (16 with the default 4 accounts). */
+#define ACME_STORE_MAX_RECORDS (8u + 2u * ACME_STORE_ACCOUNTS_MAX)
 /* Largest record: the certificate chain. */
 #define ACME_STORE_RECORD_MAX ACME_CHAIN_MAX
 
