@@ -1,6 +1,7 @@
 /*
- * Power-loss harness: the agent's persistence steps (account creation,
- * first issuance, certificate replacement, resuming an order) on an
+ * Power-loss harness: the device's persistence steps (factory provisioning
+ * of the config partition, account creation, first issuance, certificate
+ * replacement, resuming an order, re-provisioning in the field) on an
  * emulated NOR flash that loses power at operation N, for every N, on
  * program units 1, 2, 4, 8 and 16. Six variants per N: the interrupted
  * program or erase applied to a random subset of its bits (3 seeds) or
@@ -10,8 +11,9 @@
  * After each cut the device boots again (acme_agent_init on the flash as
  * the cut left it) and must show the state from before the interrupted step
  * or from after it, never a mix; an installed certificate must match the
- * stored private key; an account URL never exists without its key; an
- * order in progress always has its key. Then the device carries on from
+ * stored private key; an account never exists without its key; an order
+ * in progress always has its key; the config partition holds no config or
+ * a whole one. Then the device carries on from
  * the interrupted step and must reach the same final state as a run
  * without cuts.
  *
@@ -26,12 +28,18 @@
 #include "acme/codec/crc32.h"
 #include "crypto_fixture.h"
 #include "fake_flash.h"
+#include "acme/codec/provision.h"
+#include "acme/io/config_partition.h"
 #include "io/agent_internal.h"
 #include "mbedtls/pk.h"
 #include "mbedtls/x509_crt.h"
 
-#define FLASH_SIZE (4u * 4096u)
+/* One chip: the config partition (two slots of one block), then the
+ * store (four blocks), as on the Linux board and a device. */
 #define ERASE_SIZE 4096u
+#define CONFIG_SIZE (2u * ERASE_SIZE)
+#define STORE_SIZE (4u * ERASE_SIZE)
+#define FLASH_SIZE (CONFIG_SIZE + STORE_SIZE)
 #define SEEDS_PER_CUT 6u
 #define CUTS_REQUIRED 10000u
 #define STEPS_MAX 6
@@ -72,6 +80,32 @@ extern const acme_net_ops_t fake_net_ops;
 
 static acme_port_t port;
 
+/* A partition of the chip: the flash seam at an offset. */
+static int32_t part_read(void *ctx, uint32_t off, void *buf, size_t len)
+{
+    return fake_flash_ops.read(&flash, *(const uint32_t *)ctx + off, buf, len);
+}
+
+static int32_t part_prog(void *ctx, uint32_t off, const void *buf, size_t len)
+{
+    return fake_flash_ops.prog(&flash, *(const uint32_t *)ctx + off, buf, len);
+}
+
+static int32_t part_erase(void *ctx, uint32_t off)
+{
+    return fake_flash_ops.erase(&flash, *(const uint32_t *)ctx + off);
+}
+
+static int32_t part_sync(void *ctx)
+{
+    (void)ctx;
+    return fake_flash_ops.sync(&flash);
+}
+
+static const acme_flash_ops_t part_ops = {part_read, part_prog, part_erase, part_sync};
+static uint32_t config_base = 0;
+static uint32_t store_base = CONFIG_SIZE;
+
 /* Power on: the agent starts from what the flash holds. */
 static int boot(void)
 {
@@ -82,9 +116,10 @@ static int boot(void)
     port.clock = &clock_ops;
     port.rng = &rng_ops;
     port.rng_ctx = &entropy;
-    port.flash = &fake_flash_ops;
-    port.flash_ctx = &flash;
+    port.flash = &part_ops;
+    port.flash_ctx = &store_base;
     port.flash_geometry = flash.geo;
+    port.flash_geometry.size = STORE_SIZE;
     return acme_agent_init(&agent, &config, &port, arena, sizeof(arena)) == ACME_OK ? 0 : -1;
 }
 
@@ -119,6 +154,25 @@ static issued_t certs[2] = {
 static uint8_t account_key_der[256];
 static size_t account_key_der_len;
 
+/* Two provisioning blobs: the factory's, and a re-provision in the field. */
+static uint8_t blobs[2][2048];
+static size_t blob_len[2];
+
+static int make_blob(int which)
+{
+    static acme_provision_t in;
+    memset(&in, 0, sizeof(in));
+    in.name_count = 1;
+    snprintf(in.names[0], sizeof(in.names[0]), "%s", which == 0 ? "device.test" : "renamed.test");
+    snprintf(in.directory_url, sizeof(in.directory_url), "%s", DIRECTORY);
+    snprintf(in.contact, sizeof(in.contact), "mailto:%s@example.test",
+             which == 0 ? "factory" : "field");
+    return acme_provision_encode(&in, blobs[which], sizeof(blobs[which]), &blob_len[which]) ==
+                   ACME_OK
+               ? 0
+               : -1;
+}
+
 static int load_fixtures(void)
 {
     char path[512];
@@ -147,7 +201,7 @@ static int load_fixtures(void)
     }
     acme_key_free(&key);
     acme_drbg_free(&drbg);
-    return 0;
+    return make_blob(0) != 0 || make_blob(1) != 0 ? -1 : 0;
 }
 
 /* ---- steps: what the agent persists, in the order it does --------------------- */
@@ -160,8 +214,24 @@ typedef enum step {
     ORDER_RSA,       /* the next order (replacement) */
     INSTALL_RSA,     /* replaces the certificate */
     RESUME_INSTALL,  /* after a restart: the stored order's key, then install */
-    ACCOUNT_OTHER_CA /* an account at a second CA (discovery fell back) */
+    ACCOUNT_OTHER_CA, /* an account at a second CA (discovery fell back) */
+    PROVISION,        /* the factory writes the blob into the config partition */
+    REPROVISION       /* a new blob in the field, over the factory's */
 } step_t;
+
+static acme_config_part_t config_part;
+static uint8_t config_buf[4096];
+static acme_provision_t config_prov;
+
+/* Mount the config partition and load what it holds (a status). */
+static acme_status_t load_config(size_t *len)
+{
+    acme_flash_geometry_t geo = {CONFIG_SIZE, ERASE_SIZE, flash.geo.prog_size};
+    acme_status_t st = acme_config_part_mount(&config_part, &part_ops, &config_base, &geo);
+    return st == ACME_OK ? acme_config_part_load(&config_part, config_buf, sizeof(config_buf), len,
+                                                 &config_prov, NULL)
+                         : st;
+}
 
 static acme_status_t set_key(acme_key_t **key, const uint8_t *der, size_t len)
 {
@@ -187,6 +257,16 @@ static acme_status_t run_step(step_t step)
                                                           "https://127.0.0.2/directory",
                                                           "https://127.0.0.2/acct/77")
                              : st;
+    case PROVISION:
+    case REPROVISION: {
+        size_t len = 0;
+        st = load_config(&len);
+        if (st != ACME_OK && st != ACME_ERR_NOT_FOUND) {
+            return st;
+        }
+        int which = step == REPROVISION;
+        return acme_config_part_write(&config_part, blobs[which], blob_len[which]);
+    }
     case ORDER_P256:
     case ORDER_RSA: {
         const issued_t *i = &certs[step == ORDER_RSA];
@@ -238,7 +318,17 @@ static const scenario_t scenarios[] = {
      4,
      {ORDER_RSA, INSTALL_RSA},
      2},
+    {"first-provisioning",
+     {0},
+     0,
+     {PROVISION, ACCOUNT_KEY, ACCOUNT, ORDER_P256, INSTALL_P256},
+     5},
     {"resumed-order", {ACCOUNT_KEY, ACCOUNT, ORDER_P256}, 3, {RESUME_INSTALL}, 1},
+    {"re-provisioning",
+     {PROVISION, ACCOUNT_KEY, ACCOUNT, ORDER_P256, INSTALL_P256},
+     5,
+     {REPROVISION},
+     1},
     {"account-at-second-ca",
      {ACCOUNT_KEY, ACCOUNT, ORDER_P256, INSTALL_P256},
      4,
@@ -259,7 +349,18 @@ static int state_text(char *out, size_t cap)
         ACME_REC_ACCOUNT_KEY_FIRST, ACME_REC_ACCOUNT_FIRST,     ACME_REC_DEVICE_KEY,
         ACME_REC_CHAIN,             ACME_REC_CA_INFO,           ACME_REC_PENDING_KEY,
         ACME_REC_PENDING_ORDER,     ACME_REC_ACCOUNT_FIRST + 1, ACME_REC_ACCOUNT_KEY_FIRST + 1};
-    size_t pos = 0;
+    size_t config_len = 0;
+    acme_status_t cst = load_config(&config_len);
+    if (cst != ACME_OK && cst != ACME_ERR_NOT_FOUND) {
+        return -1; /* a config partition that holds neither nothing nor a whole blob */
+    }
+    int head = cst == ACME_OK ? snprintf(out, cap, "cfg:%08x ",
+                                         (unsigned)acme_crc32(0, config_buf, config_len))
+                              : snprintf(out, cap, "cfg:- ");
+    if (head < 0 || (size_t)head >= cap) {
+        return -1;
+    }
+    size_t pos = (size_t)head;
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         static uint8_t buf[ACME_STORE_RECORD_MAX];
         size_t len = 0;
