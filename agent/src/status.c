@@ -46,9 +46,9 @@
       "the order became invalid: a challenge failed (see the problem detail)")                     \
     X(ACME_ERR_UNSUPPORTED,                                                                        \
       "the server does not offer what the agent needs (e.g. no http-01 challenge)")                \
-    X(ACME_ERR_MALFORMED, "malformed data from the server: nothing was stored")                    \
-    X(ACME_ERR_OVERSIZE, "data from the server exceeds the agent's limits: nothing was stored")    \
-    X(ACME_ERR_TRUNCATED, "the server's response was cut off: nothing was stored")                 \
+    X(ACME_ERR_MALFORMED, "malformed data from the server (none of it stored)")                    \
+    X(ACME_ERR_OVERSIZE, "data from the server exceeds the agent's limits (none of it stored)")    \
+    X(ACME_ERR_TRUNCATED, "the server's response was cut off (none of it stored)")                 \
     X(ACME_ERR_BAD_CERT,                                                                           \
       "the issued certificate does not match the request: it was not installed")                   \
     X(ACME_ERR_FLASH, "flash read/program/erase failed")                                           \

@@ -191,6 +191,44 @@ scenario_account_reuse() {
         fail "the second issuance exported the first certificate again (serial $first)"
 }
 
+# An order cut short is resumed by the next run: the first run's http-01 responder listens
+# where Pebble does not look, so the authorization fails and the order ends invalid; the run
+# fails with the order and its key stored. The second run fetches that order (no newOrder
+# first), finds it invalid, orders once more with the same key, and gets the certificate.
+scenario_resume_order() {
+    local d=$work/resume_order port first_order second_order
+    mkdir -p "$d"
+    port=$(closed_port) || return 1
+    run_agent resume_1 issue --state "$d/state" --directory "$PEBBLE_DIR_URL" \
+        --domain resume.demo.test --trust "$PEBBLE_TRUST" --http01-port "$port" \
+        --http01-bind 127.0.0.1 --verbose
+    ((rc == 2)) || {
+        agent_said resume_1
+        fail "the run with an unreachable responder exited $rc, expected 2"
+        return 1
+    }
+    first_order=$(sed -n 's/.*order \(https:[^ ]*\)$/\1/p' "$work/resume_1.err" | head -n 1)
+    [[ -n $first_order ]] || fail "the first run logged no order" || return 1
+    local before
+    before=$(pebble_request_count)
+    issue_ok resume_2 "$d/state" --directory "$PEBBLE_DIR_URL" --domain resume.demo.test \
+        --verbose || return 1
+    grep -qF "resuming $first_order" "$work/resume_2.err" ||
+        fail "the second run did not resume $first_order" || return 1
+    # Pebble's log (paths without ids): this run fetched an order (POST /my-order/) before
+    # its newOrder (POST /order-plz).
+    grep -E -- '-> calling handler' "$PEBBLE_LOG" | tail -n +$((before + 1)) |
+        grep -oE "POST /(my-order/|order-plz)" | head -n 2 >"$d/order-requests"
+    [[ $(head -n 1 "$d/order-requests") == "POST /my-order/" ]] ||
+        fail "the resumed order was not the first order request: $(tr '\n' ' ' <"$d/order-requests")" ||
+        return 1
+    second_order=$(sed -n 's/.*order \(https:[^ ]*\)$/\1/p' "$work/resume_2.err" | head -n 1)
+    [[ -n $second_order && $second_order != "$first_order" ]] ||
+        fail "the invalid order was not replaced by a new one ('$second_order')" || return 1
+    export_ok resume_export "$d/state" "$d/out" || return 1
+    check_export "$d/out" resume.demo.test
+}
+
 scenario_rsa2048() {
     local d=$work/rsa2048
     mkdir -p "$d"
@@ -360,7 +398,7 @@ scenario_nonce_reject() {
 # ---- main ----------------------------------------------------------------------------------
 
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(two_names account_reuse rsa2048 dns_server wrong_trust
+((${#scenarios[@]})) || scenarios=(two_names account_reuse resume_order rsa2048 dns_server wrong_trust
     server_dates unreachable nonce_reject)
 
 pebble_start "$work/pebble" || {

@@ -285,10 +285,12 @@ static acme_status_t run_step(step_t step)
         /* The key comes from the store, not from RAM: a restart lost RAM. */
         char directory[ACME_URL_MAX + 1];
         char order_url[ACME_URL_MAX + 1];
-        st = acme_ag_state_load_pending(&agent, directory, order_url, sizeof(order_url));
+        st = acme_ag_state_load_pending_key(&agent);
         if (st == ACME_ERR_NOT_FOUND && acme_store_has(&agent.store, ACME_REC_CHAIN, NULL)) {
             return ACME_OK; /* finished before the cut */
         }
+        snprintf(directory, sizeof(directory), "%s", DIRECTORY);
+        acme_ag_state_pending_order(&agent, directory, order_url, sizeof(order_url));
         if (st != ACME_OK || strcmp(order_url, certs[0].order_url) != 0) {
             return st != ACME_OK ? st : ACME_ERR_MALFORMED;
         }

@@ -235,6 +235,122 @@ static void test_unknown_stored_account_registers_again_once(void **state)
     assert_int_equal(acme_order_next(&order, now).kind, ACME_ACTION_FAILED);
 }
 
+/* ---- resuming an order created before a restart ---------------------------- */
+
+#define RESUMED_URL "https://ca.test/order/41"
+
+/* Start with a stored account and an order to resume; expect its fetch
+ * (POST-as-GET) right after the directory. */
+static void start_resuming(const char *account)
+{
+    acme_order_params_t p = params(one_name, 1, account);
+    p.order_url = RESUMED_URL;
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+    expect_send(DIR_URL);
+    feed(200, NULL, directory);
+}
+
+static void test_resume_valid_order_downloads_at_once(void **state)
+{
+    (void)state;
+    start_resuming("https://ca.test/acct/7");
+    const acme_request_t *r = expect_send(RESUMED_URL);
+    assert_int_equal(r->method, ACME_REQ_POST);
+    assert_int_equal(r->payload_len, 0); /* POST-as-GET */
+    feed(200, NULL, order_json("valid", ",\"certificate\":\"https://ca.test/cert/41\""));
+    expect_send("https://ca.test/cert/41");
+    assert_string_equal(order.order_url, RESUMED_URL);
+}
+
+static void test_resume_pending_order_continues_with_authz(void **state)
+{
+    (void)state;
+    start_resuming("https://ca.test/acct/7");
+    expect_send(RESUMED_URL);
+    feed(200, NULL, order_json("pending", NULL));
+    expect_send("https://ca.test/authz/1");
+    feed(200, NULL, authz_json("a.example.com", "pending", "tok"));
+    expect_send("https://ca.test/chall/tok");
+    feed(200, NULL, "{\"status\":\"pending\"}");
+    now = expect_wait();
+    expect_send(RESUMED_URL); /* the poll goes to the resumed order */
+    feed(200, NULL, order_json("ready", NULL));
+    expect_send("https://ca.test/order/1/finalize");
+}
+
+static void test_resume_ready_and_processing_orders(void **state)
+{
+    (void)state;
+    start_resuming("https://ca.test/acct/7");
+    expect_send(RESUMED_URL);
+    feed(200, NULL, order_json("ready", NULL));
+    expect_send("https://ca.test/order/1/finalize");
+
+    memset(&order, 0, sizeof(order));
+    start_resuming("https://ca.test/acct/7");
+    expect_send(RESUMED_URL);
+    feed(200, NULL, order_json("processing", NULL));
+    now = expect_wait(); /* finalized before the restart: wait for issuance */
+    expect_send(RESUMED_URL);
+    feed(200, NULL, order_json("valid", ",\"certificate\":\"https://ca.test/cert/41\""));
+    expect_send("https://ca.test/cert/41");
+}
+
+/* Gone (an error answer) or invalid: one new order instead, no failure. */
+static void test_resume_gone_or_invalid_order_orders_anew(void **state)
+{
+    (void)state;
+    start_resuming("https://ca.test/acct/7");
+    expect_send(RESUMED_URL);
+    feed(404, NULL, "{\"type\":\"urn:ietf:params:acme:error:malformed\",\"detail\":\"no order\"}");
+    const acme_request_t *r = expect_send("https://ca.test/order");
+    assert_string_equal(r->payload,
+                        "{\"identifiers\":[{\"type\":\"dns\",\"value\":\"a.example.com\"}]}");
+    assert_string_equal(order.problem.type, "");
+    feed(201, "https://ca.test/order/42", order_json("pending", NULL));
+    assert_string_equal(order.order_url, "https://ca.test/order/42");
+
+    memset(&order, 0, sizeof(order));
+    start_resuming("https://ca.test/acct/7");
+    expect_send(RESUMED_URL);
+    feed(200, NULL,
+         order_json("invalid", ",\"error\":{\"type\":\"urn:ietf:params:acme:error:"
+                               "unauthorized\",\"detail\":\"failed before the restart\"}"));
+    expect_send("https://ca.test/order");
+    assert_string_equal(order.problem.type, "");
+    assert_string_equal(order.order_url, "");
+    /* The new order failing is final: no second new order. */
+    acme_status_t st = acme_order_on_response(
+        &order, reply(400, NULL, "{\"type\":\"urn:ietf:params:acme:error:rejectedIdentifier\"}"),
+        now, ACME_TIME_UNKNOWN);
+    assert_int_equal(st, ACME_ERR_SERVER_PROBLEM);
+    assert_int_equal(acme_order_next(&order, now).kind, ACME_ACTION_FAILED);
+}
+
+/* Without a stored account there is nothing to resume with: a new account,
+ * then a new order. A resumed order with other names is refused as the
+ * authorization arrives. */
+static void test_resume_needs_the_account_and_the_names(void **state)
+{
+    (void)state;
+    start_resuming(NULL);
+    expect_send("https://ca.test/acct");
+    feed(201, "https://ca.test/acct/9", "{\"status\":\"valid\"}");
+    assert_int_equal(acme_order_next(&order, now).kind, ACME_ACTION_SAVE_ACCOUNT);
+    acme_order_account_saved(&order);
+    expect_send("https://ca.test/order");
+
+    memset(&order, 0, sizeof(order));
+    start_resuming("https://ca.test/acct/7");
+    expect_send(RESUMED_URL);
+    feed(200, NULL, order_json("pending", NULL));
+    expect_send("https://ca.test/authz/1");
+    acme_status_t st = acme_order_on_response(
+        &order, reply(200, NULL, authz_json("other.example.com", "pending", "tok")), now,
+        ACME_TIME_UNKNOWN);
+    assert_int_equal(st, ACME_ERR_MALFORMED);
+}
+
 static void test_two_names_one_poll(void **state)
 {
     (void)state;
@@ -586,6 +702,11 @@ int main(void)
         cmocka_unit_test_setup(test_happy_path_request_sequence, setup),
         cmocka_unit_test_setup(test_stored_account_skips_new_account, setup),
         cmocka_unit_test_setup(test_unknown_stored_account_registers_again_once, setup),
+        cmocka_unit_test_setup(test_resume_valid_order_downloads_at_once, setup),
+        cmocka_unit_test_setup(test_resume_pending_order_continues_with_authz, setup),
+        cmocka_unit_test_setup(test_resume_ready_and_processing_orders, setup),
+        cmocka_unit_test_setup(test_resume_gone_or_invalid_order_orders_anew, setup),
+        cmocka_unit_test_setup(test_resume_needs_the_account_and_the_names, setup),
         cmocka_unit_test_setup(test_two_names_one_poll, setup),
         cmocka_unit_test_setup(test_valid_authz_needs_no_challenge, setup),
         cmocka_unit_test_setup(test_ready_order_goes_straight_to_finalize, setup),

@@ -155,7 +155,6 @@ typedef struct acme_agent {
     uint8_t state;
     acme_status_t last_status;
     uint8_t exchange; /* what the HTTP client is doing */
-    bool order_announced;
     uint8_t badnonce_left;
     bool discover_only; /* resolve candidates, issue nothing */
     bool discovered;    /* this run chooses its CA by discovery */

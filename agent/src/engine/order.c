@@ -198,13 +198,23 @@ static acme_status_t poll_again(acme_order_t *o)
 
 /* ---- response handlers per phase -------------------------------------------- */
 
-/* Move on according to an order's status (after newOrder, a poll, or
- * finalize). */
+/* The order to resume is gone or invalid: create a new one (the phase
+ * no longer RESUME, so this happens once). */
+static acme_status_t new_order_instead(acme_order_t *o)
+{
+    memset(&o->problem, 0, sizeof(o->problem));
+    o->order_url[0] = '\0';
+    o->phase = ACME_PHASE_NEW_ORDER;
+    return ACME_WOULD_BLOCK;
+}
+
+/* Move on according to an order's status (after newOrder, a poll,
+ * finalize, or resuming). */
 static acme_status_t follow_order(acme_order_t *o, const acme_order_object_t *order)
 {
     switch (order->status) {
     case ACME_OBJ_PENDING:
-        if (o->phase == ACME_PHASE_NEW_ORDER) {
+        if (o->phase == ACME_PHASE_NEW_ORDER || o->phase == ACME_PHASE_RESUME) {
             o->phase = ACME_PHASE_AUTHZ;
             o->authz_index = 0;
             return ACME_WOULD_BLOCK;
@@ -235,6 +245,9 @@ static acme_status_t follow_order(acme_order_t *o, const acme_order_object_t *or
         o->phase = ACME_PHASE_CERTIFICATE;
         return ACME_WOULD_BLOCK;
     case ACME_OBJ_INVALID:
+        if (o->phase == ACME_PHASE_RESUME) {
+            return new_order_instead(o);
+        }
         if (o->problem.type[0] == '\0' && o->authz_count > 0 && o->phase == ACME_PHASE_POLL_READY) {
             /* The order says invalid without a reason: the failed
              * authorization holds it. */
@@ -257,7 +270,9 @@ static acme_status_t directory_known(acme_order_t *o)
                            ACME_TEXT("the CA requires external account binding (EAB) and none is "
                                      "configured for it"));
     }
-    o->phase = o->account_url[0] != '\0' ? ACME_PHASE_NEW_ORDER : ACME_PHASE_ACCOUNT;
+    o->phase = o->account_url[0] == '\0' ? ACME_PHASE_ACCOUNT
+               : o->order_url[0] != '\0'  ? ACME_PHASE_RESUME
+                                          : ACME_PHASE_NEW_ORDER;
     return ACME_WOULD_BLOCK;
 }
 
@@ -297,8 +312,8 @@ static acme_status_t on_order(acme_order_t *o, const acme_http_response_t *resp)
     if (st != ACME_OK) {
         return fail_detail(o, st, ACME_TEXT("unusable order object"));
     }
-    if (o->phase == ACME_PHASE_NEW_ORDER) {
-        if (resp->location[0] == '\0') {
+    if (o->phase == ACME_PHASE_NEW_ORDER || o->phase == ACME_PHASE_RESUME) {
+        if (o->phase == ACME_PHASE_NEW_ORDER && resp->location[0] == '\0') {
             return fail_detail(o, ACME_ERR_MALFORMED,
                                ACME_TEXT("newOrder response without Location"));
         }
@@ -306,7 +321,9 @@ static acme_status_t on_order(acme_order_t *o, const acme_http_response_t *resp)
             return fail_detail(o, ACME_ERR_MALFORMED,
                                ACME_TEXT("order has a wrong authorization count"));
         }
-        memcpy(o->order_url, resp->location, sizeof(o->order_url));
+        if (o->phase == ACME_PHASE_NEW_ORDER) {
+            memcpy(o->order_url, resp->location, sizeof(o->order_url));
+        }
         memcpy(o->finalize_url, order.finalize, sizeof(o->finalize_url));
         o->authz_count = order.authz_count;
         for (size_t i = 0; i < order.authz_count; i++) {
@@ -421,6 +438,9 @@ static acme_status_t on_error_response(acme_order_t *o, const acme_http_response
         }
     }
     o->problem.http_status = resp->status;
+    if (o->phase == ACME_PHASE_RESUME) {
+        return new_order_instead(o);
+    }
     if (o->phase == ACME_PHASE_NEW_ORDER && !o->account_recreated &&
         acme_problem_is(&o->problem, "accountDoesNotExist")) {
         /* The CA forgot the stored account (or it belongs to another CA):
@@ -453,7 +473,8 @@ acme_status_t acme_order_start(acme_order_t *o, const acme_order_params_t *param
     }
     memset(o, 0, sizeof(*o));
     o->params = *params;
-    if (params->account_url != NULL && copy_url(o->account_url, params->account_url) != ACME_OK) {
+    if ((params->account_url != NULL && copy_url(o->account_url, params->account_url) != ACME_OK) ||
+        (params->order_url != NULL && copy_url(o->order_url, params->order_url) != ACME_OK)) {
         return ACME_ERR_INVALID_ARG;
     }
     o->phase = ACME_PHASE_DIRECTORY;
@@ -511,6 +532,10 @@ acme_action_t acme_order_next(acme_order_t *o, uint64_t now_ms)
         break;
     case ACME_PHASE_CHALLENGE:
         req->url = o->challenge_url;
+        break;
+    case ACME_PHASE_RESUME:
+        req->url = o->order_url;
+        as_get = true;
         break;
     case ACME_PHASE_POLL_READY:
     case ACME_PHASE_POLL_VALID:

@@ -158,7 +158,12 @@ static acme_status_t prepare_csr(acme_agent_t *a)
 {
     struct acme_agent_crypto *c = a->crypto;
     acme_key_type_t type = a->cfg->key_type == ACME_KEY_NONE ? ACME_KEY_P256 : a->cfg->key_type;
-    acme_status_t st = acme_key_generate(&c->device_key, type, c->drbg);
+    /* The key of an order cut short by a restart, so that the order can be
+     * finished; else a new one. */
+    acme_status_t st = acme_ag_state_load_pending_key(a);
+    if (st != ACME_OK) {
+        st = acme_key_generate(&c->device_key, type, c->drbg);
+    }
     if (st != ACME_OK) {
         return st;
     }
@@ -243,7 +248,6 @@ static acme_status_t begin_run(acme_agent_t *a, uint64_t now_ms, bool discover_o
     a->now_ms = now_ms;
     a->issue_started_ms = now_ms;
     a->store.commits = 0;
-    a->order_announced = false;
     a->discover_only = discover_only;
     a->discovered = false;
     a->ca_issuer[0] = '\0';

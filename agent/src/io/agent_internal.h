@@ -129,12 +129,14 @@ acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer, co
 /* Store the checked chain with the device key and the CA that issued it. */
 acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t len);
 /* The order in progress: its directory and URL with the new device key
- * (one commit), and back after a restart (the key into crypto->device_key).
- * ACME_ERR_NOT_FOUND when there is none. */
+ * (one commit, when the CA has created it); after a restart the key back
+ * into crypto->device_key (ACME_ERR_NOT_FOUND when there is none), and the
+ * order's URL when it was created at directory ("" otherwise). */
 acme_status_t acme_ag_state_save_pending(acme_agent_t *a, const char *directory,
                                          const char *order_url);
-acme_status_t acme_ag_state_load_pending(acme_agent_t *a, char *directory, char *order_url,
-                                         size_t cap);
+acme_status_t acme_ag_state_load_pending_key(acme_agent_t *a);
+void acme_ag_state_pending_order(acme_agent_t *a, const char *directory, char *order_url,
+                                 size_t cap);
 /* Cool-downs: load at init, add after a CA failure (persisted when the
  * wall clock is known), query. */
 void acme_ag_state_load_cooldowns(acme_agent_t *a);

@@ -44,10 +44,12 @@ acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
     }
     memmove(a->ca_directory, directory_url, n + 1);
     char account_url[ACME_URL_MAX + 1];
+    char order_url[ACME_URL_MAX + 1];
     acme_status_t st = prepare_account(a, account_url, sizeof(account_url));
     if (st != ACME_OK) {
         return st;
     }
+    acme_ag_state_pending_order(a, a->ca_directory, order_url, sizeof(order_url));
 #if ACME_ENABLE_EAB
     const acme_ca_entry_t *ca = acme_ag_ca_entry(a, a->ca_issuer, a->ca_directory);
 #endif
@@ -57,6 +59,7 @@ acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
         .name_count = a->cfg->name_count,
         .contact = a->cfg->contact,
         .account_url = account_url[0] != '\0' ? account_url : NULL,
+        .order_url = order_url[0] != '\0' ? order_url : NULL,
         .csr_der = a->csr,
         .csr_len = a->csr_len,
         .terms_agreed = a->cfg->terms_of_service_agreed,
@@ -73,12 +76,12 @@ acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
      * at the locals any more. */
     a->order.params.account_url = NULL;
     a->order.params.directory = NULL;
-    a->order_announced = false;
     a->nonce[0] = '\0'; /* nonces belong to one server */
     memset(&a->problem, 0, sizeof(a->problem));
     if (st == ACME_OK) {
         a->state = AGENT_ISSUING;
-        ACME_LOGI(a->port, "ordering from %s", a->ca_directory);
+        ACME_LOGI(a->port, "ordering from %s%s%s", a->ca_directory,
+                  order_url[0] != '\0' ? ", resuming " : "", order_url);
     }
     return st;
 }
@@ -171,6 +174,7 @@ static const char *request_name(const acme_agent_t *a, uint8_t which)
         return "challenge";
     case ACME_PHASE_POLL_READY:
     case ACME_PHASE_POLL_VALID:
+    case ACME_PHASE_RESUME:
         return "order poll";
     case ACME_PHASE_FINALIZE:
         return "finalize";
@@ -252,9 +256,18 @@ void acme_ag_order_exchange_done(acme_agent_t *a, uint8_t which, acme_status_t s
         }
         return;
     }
+    uint8_t phase = a->order.phase;
     acme_order_on_response(&a->order, resp, a->now_ms, acme_ag_wall_now(a));
-    if (!a->order_announced && a->order.order_url[0] != '\0') {
-        a->order_announced = true;
+    if (phase == ACME_PHASE_NEW_ORDER && a->order.order_url[0] != '\0' &&
+        a->order.phase != ACME_PHASE_FAILED) {
+        /* The CA created the order: keep it with its key, so that a
+         * restart finishes it instead of creating another. */
+        st = acme_ag_state_save_pending(a, a->ca_directory, a->order.order_url);
+        if (st != ACME_OK) {
+            acme_ag_set_problem_detail(a, ACME_TEXT("cannot store the order in progress"));
+            acme_order_on_error(&a->order, st);
+            return;
+        }
         ACME_LOGI(a->port, "order %s", a->order.order_url);
         acme_ag_emit(a, ACME_EVENT_ORDER_CREATED, ACME_OK, a->order.order_url);
     }

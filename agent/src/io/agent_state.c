@@ -242,28 +242,30 @@ acme_status_t acme_ag_state_save_pending(acme_agent_t *a, const char *directory,
     return st;
 }
 
-acme_status_t acme_ag_state_load_pending(acme_agent_t *a, char *directory, char *order_url,
-                                         size_t cap)
+acme_status_t acme_ag_state_load_pending_key(acme_agent_t *a)
 {
-    char order[2 * ACME_URL_MAX + 2];
-    size_t len = 0;
     uint8_t der[ACME_KEY_DER_MAX];
-    size_t der_len = 0;
-    acme_status_t st =
-        acme_store_read(&a->store, ACME_REC_PENDING_ORDER, order, sizeof(order) - 1, &len);
+    size_t len = 0;
+    acme_status_t st = acme_store_read(&a->store, ACME_REC_PENDING_KEY, der, sizeof(der), &len);
     if (st == ACME_OK) {
-        st = acme_store_read(&a->store, ACME_REC_PENDING_KEY, der, sizeof(der), &der_len);
-    }
-    if (st == ACME_OK) {
-        const char *f[2] = {"", ""};
-        split_fields(order, len, f, 2);
-        copy_out(directory, cap, f[0]);
-        copy_out(order_url, cap, f[1]);
         acme_key_free(&a->crypto->device_key);
-        st = acme_key_parse_der(&a->crypto->device_key, der, der_len);
+        st = acme_key_parse_der(&a->crypto->device_key, der, len);
     }
     acme_zeroize(der, sizeof(der));
     return st;
+}
+
+void acme_ag_state_pending_order(acme_agent_t *a, const char *directory, char *order_url,
+                                 size_t cap)
+{
+    char order[2 * ACME_URL_MAX + 2];
+    size_t len = 0;
+    const char *f[2] = {"", ""};
+    if (acme_store_read(&a->store, ACME_REC_PENDING_ORDER, order, sizeof(order) - 1, &len) ==
+        ACME_OK) {
+        split_fields(order, len, f, 2);
+    }
+    copy_out(order_url, cap, strcmp(f[0], directory) == 0 ? f[1] : "");
 }
 
 acme_status_t acme_ag_state_read_ca_info(acme_agent_t *a, acme_ca_info_t *out)

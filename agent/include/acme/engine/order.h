@@ -13,6 +13,12 @@
  *   POST-as-GET order until "ready", POST finalize, POST-as-GET order until
  *   "valid" (unless finalize already returned it), POST-as-GET certificate.
  * The order (not each authorization) is polled: one poll covers every name.
+ *
+ * Resuming (params.order_url: an order created before a restart): with a
+ * stored account the engine fetches that order instead of sending newOrder
+ * and carries on from its status (pending: authorizations; ready: finalize;
+ * processing: poll; valid: download). When the CA no longer has it (an
+ * error answer) or it is invalid, a new order is created instead, once.
  */
 #ifndef ACME_ENGINE_ORDER_H
 #define ACME_ENGINE_ORDER_H
@@ -52,6 +58,7 @@ typedef enum acme_order_phase {
     ACME_PHASE_POLL_VALID,
     ACME_PHASE_CERTIFICATE,
     ACME_PHASE_AUTHZ_ERROR, /* order went invalid: fetch authzs for the reason */
+    ACME_PHASE_RESUME,      /* POST-as-GET the order created before a restart */
     ACME_PHASE_DONE,
     ACME_PHASE_FAILED
 } acme_order_phase_t;
@@ -90,6 +97,7 @@ typedef struct acme_order_params {
     size_t name_count;
     const char *contact;     /* "mailto:..." or NULL */
     const char *account_url; /* stored account for this directory, or NULL */
+    const char *order_url;   /* order in progress at this directory, or NULL */
     const uint8_t *csr_der;  /* the CSR sent at finalize */
     size_t csr_len;
     bool terms_agreed; /* termsOfServiceAgreed in newAccount */
