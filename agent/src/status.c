@@ -56,7 +56,9 @@
     X(ACME_ERR_STORE_FULL, "the state does not fit in the flash partition: enlarge it")            \
     X(ACME_ERR_CRYPTO, "cryptographic operation failed")                                           \
     X(ACME_ERR_RNG, "entropy source failed: the port's rng seam returned an error")                \
-    X(ACME_ERR_KEY_MISMATCH, "stored key does not match the certificate")
+    X(ACME_ERR_KEY_MISMATCH, "stored key does not match the certificate")                          \
+    X(ACME_ERR_KEY_SEALED,                                                                         \
+      "a private key in flash is sealed and does not open with this device's secret")
 /* clang-format on */
 
 #define STATUS_CODE(code, text) (int8_t)(code),

@@ -113,6 +113,11 @@ acme_status_t cli_open_state(acme_posix_port_t *pp, acme_port_t *port, cli_flash
         return st;
     }
     pp->log_threshold = verbose ? ACME_LOG_DEBUG : (acme_log_level_t)0;
+    st = cli_secret_attach(port, g_state_why, sizeof(g_state_why));
+    if (st != ACME_OK) {
+        acme_posix_port_deinit(pp);
+        return st;
+    }
     acme_posix_flash_info_t info;
     st = acme_posix_flash_probe(path, &info);
     if (st == ACME_ERR_CONFIG) {

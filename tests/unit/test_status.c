@@ -61,6 +61,7 @@ static const expected_t all_statuses[] = {
     E(ACME_ERR_CRYPTO, ACME_CLASS_CRYPTO),
     E(ACME_ERR_RNG, ACME_CLASS_CRYPTO),
     E(ACME_ERR_KEY_MISMATCH, ACME_CLASS_CRYPTO),
+    E(ACME_ERR_KEY_SEALED, ACME_CLASS_CRYPTO),
 };
 /* clang-format on */
 
@@ -106,7 +107,7 @@ static void test_unknown_values(void **state)
 {
     (void)state;
     static const int unknown[] = {1,   5,   -5,  -9,   -12, -26, -44,  -54,     -64,
-                                  -73, -83, -90, -127, 127, 256, -256, -1000000};
+                                  -73, -84, -90, -127, 127, 256, -256, -1000000};
     for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
         assert_string_equal(acme_status_name(unknown[i]), "ACME_STATUS_UNKNOWN");
         assert_string_equal(acme_strerror(unknown[i]), "unknown status");

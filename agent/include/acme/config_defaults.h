@@ -44,7 +44,14 @@
 #ifndef ACME_ENABLE_RSA_KEYS
 #define ACME_ENABLE_RSA_KEYS 1
 #endif
+/* Private keys sealed at rest with AES-256-GCM when the port gives a
+ * device secret (acme_port_t.secret); without the port's secret they are
+ * stored in the clear either way. */
+#ifndef ACME_ENABLE_KEY_SEAL
+#define ACME_ENABLE_KEY_SEAL 1
+#endif
 /* IPv6 literals in URLs and addresses. +0.6 KiB. */
+
 #ifndef ACME_ENABLE_IPV6
 #define ACME_ENABLE_IPV6 1
 #endif

@@ -70,7 +70,8 @@ typedef enum acme_status {
     /* Crypto */
     ACME_ERR_CRYPTO = -80,
     ACME_ERR_RNG = -81,
-    ACME_ERR_KEY_MISMATCH = -82
+    ACME_ERR_KEY_MISMATCH = -82,
+    ACME_ERR_KEY_SEALED = -83 /* a sealed key does not open with this device's secret */
 } acme_status_t;
 
 typedef enum acme_status_class {

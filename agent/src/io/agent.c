@@ -540,9 +540,9 @@ acme_status_t acme_agent_read_chain(acme_agent_t *a, char *out, size_t cap, size
 
 acme_status_t acme_agent_read_device_key_pem(acme_agent_t *a, char *out, size_t cap, size_t *len)
 {
-    uint8_t der[ACME_KEY_DER_MAX];
+    uint8_t der[ACME_AG_KEY_RECORD_MAX];
     size_t der_len = 0;
-    acme_status_t st = acme_store_read(&a->store, ACME_REC_DEVICE_KEY, der, sizeof(der), &der_len);
+    acme_status_t st = acme_ag_state_read_key(a, ACME_REC_DEVICE_KEY, der, &der_len);
     acme_key_t *key = NULL;
     if (st == ACME_OK) {
         st = acme_key_parse_der(&key, der, der_len);

@@ -107,6 +107,19 @@ acme_status_t acme_ag_discovery_order_failed(acme_agent_t *a, acme_status_t st);
 
 /* ---- agent_state.c ------------------------------------------------------------- */
 
+/* A private key record: DER, sealed under the port's device secret when
+ * there is one (crypto/seal.h). */
+#if ACME_ENABLE_KEY_SEAL
+#define ACME_AG_KEY_RECORD_MAX (ACME_KEY_DER_MAX + 30u)
+#else
+#define ACME_AG_KEY_RECORD_MAX ACME_KEY_DER_MAX
+#endif
+/* Read the key record of type into der (opened when sealed): its DER.
+ * ACME_ERR_KEY_SEALED when it is sealed and the port has no secret, or not
+ * this device's. */
+acme_status_t acme_ag_state_read_key(acme_agent_t *a, uint16_t type,
+                                     uint8_t der[ACME_AG_KEY_RECORD_MAX], size_t *len);
+
 /* Accounts, one per CA (directory), each with its own key. */
 typedef enum acme_ag_account_field {
     ACME_AG_ACCOUNT_DIRECTORY = 0,

@@ -16,6 +16,7 @@
 
 #include "acme/codec/cert_chain.h"
 #include "compiler.h"
+#include "crypto/seal.h"
 #include "io/agent_internal.h"
 
 /* Split "a\0b\0c" (len bytes, last field unterminated) into fields. */
@@ -50,6 +51,72 @@ static bool join_fields(char *out, size_t cap, size_t *len, const char *const *f
     }
     *len = o;
     return true;
+}
+
+/* ---- private keys in records ----------------------------------------------------- */
+
+#if ACME_ENABLE_KEY_SEAL
+/* Seal (or open) a key record in place under the port's device secret. */
+static acme_status_t seal_op(acme_agent_t *a, bool seal, uint16_t type, uint8_t *buf, size_t cap,
+                             size_t *len)
+{
+    uint8_t secret[ACME_SEAL_SECRET_LEN];
+    acme_status_t st = a->port->secret->key_at_rest(a->port->secret_ctx, secret) == ACME_OK
+                           ? ACME_OK
+                           : ACME_ERR_CRYPTO;
+    if (st == ACME_OK) {
+        st = seal ? acme_seal(secret, type, buf, *len, cap, len)
+                  : acme_unseal(secret, type, buf, *len, len);
+    }
+    acme_zeroize(secret, sizeof(secret));
+    return st;
+}
+#endif
+
+/* The record bytes for a private key: its DER, sealed when the port gives
+ * a device secret. */
+static acme_status_t key_record(acme_agent_t *a, const acme_key_t *key, uint16_t type,
+                                uint8_t out[ACME_AG_KEY_RECORD_MAX], size_t *len)
+{
+    acme_status_t st = acme_key_write_der(key, out, ACME_AG_KEY_RECORD_MAX, len);
+#if ACME_ENABLE_KEY_SEAL
+    if (st == ACME_OK && a->port->secret != NULL) {
+        st = seal_op(a, true, type, out, ACME_AG_KEY_RECORD_MAX, len);
+    }
+#else
+    (void)a;
+    (void)type;
+#endif
+    return st;
+}
+
+acme_status_t acme_ag_state_read_key(acme_agent_t *a, uint16_t type,
+                                     uint8_t der[ACME_AG_KEY_RECORD_MAX], size_t *len)
+{
+    acme_status_t st = acme_store_read(&a->store, type, der, ACME_AG_KEY_RECORD_MAX, len);
+#if ACME_ENABLE_KEY_SEAL
+    /* A key stored in the clear (before the port had a secret) is read as
+     * it is, and sealed when it is next written. */
+    if (st == ACME_OK && acme_sealed(der, *len)) {
+        st = a->port->secret != NULL ? seal_op(a, false, type, der, ACME_AG_KEY_RECORD_MAX, len)
+                                     : ACME_ERR_KEY_SEALED;
+    }
+#endif
+    return st;
+}
+
+/* A key record into *key (freed first). */
+static acme_status_t load_key(acme_agent_t *a, uint16_t type, acme_key_t **key)
+{
+    uint8_t der[ACME_AG_KEY_RECORD_MAX];
+    size_t len = 0;
+    acme_status_t st = acme_ag_state_read_key(a, type, der, &len);
+    if (st == ACME_OK) {
+        acme_key_free(key);
+        st = acme_key_parse_der(key, der, len);
+    }
+    acme_zeroize(der, sizeof(der));
+    return st;
 }
 
 /* ---- accounts per CA ----------------------------------------------------------- */
@@ -116,21 +183,17 @@ acme_status_t acme_ag_state_load_account(acme_agent_t *a, const char *directory,
     struct acme_agent_crypto *c = a->crypto;
     size_t slot = account_slot(a, ACME_AG_ACCOUNT_DIRECTORY, directory, url, cap);
     acme_key_free(&c->account_key);
-    uint8_t der[ACME_KEY_DER_MAX];
-    size_t len = 0;
-    acme_status_t st = slot < ACME_STORE_ACCOUNTS_MAX
-                           ? acme_store_read(&a->store,
-                                             (uint16_t)(ACME_REC_ACCOUNT_KEY_FIRST + slot), der,
-                                             sizeof(der), &len)
-                           : ACME_ERR_NOT_FOUND;
-    if (st == ACME_OK) {
-        st = acme_key_parse_der(&c->account_key, der, len);
+    acme_status_t st =
+        slot < ACME_STORE_ACCOUNTS_MAX
+            ? load_key(a, (uint16_t)(ACME_REC_ACCOUNT_KEY_FIRST + slot), &c->account_key)
+            : ACME_ERR_NOT_FOUND;
+    if (st == ACME_ERR_KEY_SEALED || st == ACME_ERR_CRYPTO) {
+        return st; /* the account exists: never replace it for want of the secret */
     }
-    acme_zeroize(der, sizeof(der));
     c->account_key_unsaved = st != ACME_OK;
     if (st != ACME_OK) {
-        /* No account here, or no usable key: a URL is worth nothing
-         * without its key. */
+        /* No account here, or a key this build cannot use: a URL is worth
+         * nothing without its key. */
         acme_key_free(&c->account_key);
         url[0] = '\0';
         st = acme_key_generate(&c->account_key, ACME_KEY_P256, c->drbg);
@@ -173,15 +236,16 @@ acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer, co
     const char *fields[3] = {directory, account_url, issuer};
     char text[2 * ACME_URL_MAX + ACME_CAA_ISSUER_MAX + 3];
     size_t len = 0;
-    uint8_t der[ACME_KEY_DER_MAX];
+    uint8_t der[ACME_AG_KEY_RECORD_MAX];
     size_t der_len = 0;
+    uint16_t key_type = (uint16_t)(ACME_REC_ACCOUNT_KEY_FIRST + slot);
     acme_status_t st = join_fields(text, sizeof(text), &len, fields, 3)
-                           ? acme_key_write_der(a->crypto->account_key, der, sizeof(der), &der_len)
+                           ? key_record(a, a->crypto->account_key, key_type, der, &der_len)
                            : ACME_ERR_BUFFER_TOO_SMALL;
     if (st == ACME_OK) {
         acme_store_change_t changes[] = {
             {(uint16_t)(ACME_REC_ACCOUNT_FIRST + slot), text, len},
-            {(uint16_t)(ACME_REC_ACCOUNT_KEY_FIRST + slot), der, der_len},
+            {key_type, der, der_len},
         };
         st = acme_store_commit(&a->store, changes, 2);
     }
@@ -196,7 +260,7 @@ acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer, co
 
 acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t len)
 {
-    uint8_t der[ACME_KEY_DER_MAX];
+    uint8_t der[ACME_AG_KEY_RECORD_MAX];
     size_t der_len = 0;
     char ca[ACME_CAA_ISSUER_MAX + 2 * ACME_URL_MAX + 3];
     size_t ca_len = 0;
@@ -204,7 +268,7 @@ acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t l
     if (!join_fields(ca, sizeof(ca), &ca_len, fields, 3)) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
-    acme_status_t st = acme_key_write_der(a->crypto->device_key, der, sizeof(der), &der_len);
+    acme_status_t st = key_record(a, a->crypto->device_key, ACME_REC_DEVICE_KEY, der, &der_len);
     if (st == ACME_OK) {
         acme_store_change_t changes[] = {
             {ACME_REC_DEVICE_KEY, der, der_len}, {ACME_REC_CHAIN, chain, len},
@@ -222,7 +286,7 @@ acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t l
 acme_status_t acme_ag_state_save_pending(acme_agent_t *a, const char *directory,
                                          const char *order_url)
 {
-    uint8_t der[ACME_KEY_DER_MAX];
+    uint8_t der[ACME_AG_KEY_RECORD_MAX];
     size_t der_len = 0;
     char order[2 * ACME_URL_MAX + 2];
     size_t order_len = 0;
@@ -230,7 +294,7 @@ acme_status_t acme_ag_state_save_pending(acme_agent_t *a, const char *directory,
     if (!join_fields(order, sizeof(order), &order_len, fields, 2)) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
-    acme_status_t st = acme_key_write_der(a->crypto->device_key, der, sizeof(der), &der_len);
+    acme_status_t st = key_record(a, a->crypto->device_key, ACME_REC_PENDING_KEY, der, &der_len);
     if (st == ACME_OK) {
         acme_store_change_t changes[] = {
             {ACME_REC_PENDING_KEY, der, der_len},
@@ -244,15 +308,7 @@ acme_status_t acme_ag_state_save_pending(acme_agent_t *a, const char *directory,
 
 acme_status_t acme_ag_state_load_pending_key(acme_agent_t *a)
 {
-    uint8_t der[ACME_KEY_DER_MAX];
-    size_t len = 0;
-    acme_status_t st = acme_store_read(&a->store, ACME_REC_PENDING_KEY, der, sizeof(der), &len);
-    if (st == ACME_OK) {
-        acme_key_free(&a->crypto->device_key);
-        st = acme_key_parse_der(&a->crypto->device_key, der, len);
-    }
-    acme_zeroize(der, sizeof(der));
-    return st;
+    return load_key(a, ACME_REC_PENDING_KEY, &a->crypto->device_key);
 }
 
 void acme_ag_state_pending_order(acme_agent_t *a, const char *directory, char *order_url,

@@ -158,6 +158,16 @@ typedef struct acme_log_ops {
     void (*write)(void *ctx, acme_log_level_t level, const char *line);
 } acme_log_ops_t;
 
+/* ---- Device secret (optional) ---------------------------------------------- */
+
+typedef struct acme_secret_ops {
+    /* Write a 256-bit secret unique to this device and stable across boots
+     * (from OTP/eFuse, a PUF, or derived by a secure element), which seals
+     * the private keys in flash (AES-256-GCM, ACME_ENABLE_KEY_SEAL). It must
+     * not be readable from the same flash. ACME_OK or ACME_ERR_CRYPTO. */
+    int32_t (*key_at_rest)(void *ctx, uint8_t key[32]);
+} acme_secret_ops_t;
+
 /* ---- The port: every seam the agent uses ---------------------------------- */
 
 typedef struct acme_port {
@@ -176,6 +186,8 @@ typedef struct acme_port {
     void *wait_ctx;
     const acme_log_ops_t *log; /* NULL: silent */
     void *log_ctx;
+    const acme_secret_ops_t *secret; /* NULL: private keys stored in the clear */
+    void *secret_ctx;
 } acme_port_t;
 
 #ifdef __cplusplus
