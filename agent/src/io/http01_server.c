@@ -86,8 +86,9 @@ static void prepare_answer(acme_http01_server_t *s, acme_http01_conn_t *c, acme_
         body_len = 0;
     }
     size_t len = 0;
-    if (acme_http_response_write((char *)c->buf, sizeof(c->buf), &len, status, "text/plain", body,
-                                 body_len, head_only) != ACME_OK) {
+    /* Status and content type are ours: the writer need not check them. */
+    if (acme_http_response_write_unchecked((char *)c->buf, sizeof(c->buf), &len, status,
+                                           "text/plain", body, body_len, head_only) != ACME_OK) {
         len = 0;
     }
     c->tx_len = len;
