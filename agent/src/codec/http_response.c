@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ascii.h"
+#include "compiler.h"
 #include "crypto/crypto.h"
 
 /* Where the parser is in the message. In groups, so that a range test tells
@@ -551,7 +552,10 @@ static acme_status_t line_content_byte(acme_http_parser_t *p, uint8_t c)
     }
 }
 
-static acme_status_t line_end(acme_http_parser_t *p)
+/* Called from line_byte only, but kept out of line: inlined there, into the
+ * per-byte loop of acme_http_parser_feed, it made the image 64 bytes larger
+ * (measured on the Cortex-M4 firmware). */
+ACME_NOINLINE static acme_status_t line_end(acme_http_parser_t *p)
 {
     acme_status_t st = ACME_OK;
     acme_http_response_t *r = p->resp;
@@ -606,19 +610,16 @@ static acme_status_t line_byte(acme_http_parser_t *p, uint8_t c)
             return ACME_ERR_OVERSIZE;
         }
     }
-    if (p->cr) {
-        if (c != '\n') {
-            return ACME_ERR_MALFORMED;
-        }
+    if (c == '\n') {
         p->cr = false;
         return line_end(p);
+    }
+    if (p->cr) {
+        return ACME_ERR_MALFORMED; /* CR not followed by LF */
     }
     if (c == '\r') {
         p->cr = true;
         return ACME_OK;
-    }
-    if (c == '\n') {
-        return line_end(p);
     }
     if (++p->line_len > ACME_HTTP_LINE_MAX) {
         return ACME_ERR_OVERSIZE;
