@@ -77,7 +77,8 @@ acme_status_t acme_http_response_write(char *out, size_t cap, size_t *len, int s
 
 /* Internal to the agent (the http-01 responder): acme_http_response_write
  * without its argument checks, for a status in 100..599 and a content type
- * of the caller's own (a literal without control characters). */
+ * of the caller's own (a literal without control characters). *len is 0
+ * unless it returns ACME_OK. */
 acme_status_t acme_http_response_write_unchecked(char *out, size_t cap, size_t *len, int status,
                                                  const char *content_type, const char *body,
                                                  size_t body_len, bool head_only);
