@@ -16,6 +16,7 @@
 #include "acme/codec/acme_request.h"
 #include "acme/codec/base64.h"
 #include "acme/codec/crc32.h"
+#include "acme/codec/http_request.h"
 #include "acme/codec/jwk.h"
 #include "cJSON.h"
 #include "crypto/crypto.h"
@@ -148,6 +149,48 @@ static void test_post_as_get_and_jwk(void **state)
     cJSON_Delete(jws);
 }
 
+/* The head is written with the fixed user agent and content type unchecked:
+ * it must be byte for byte what the checking writer makes of them (which
+ * refuses any control character), for every method and at every cap. */
+static void test_head_matches_checking_writer(void **state)
+{
+    (void)state;
+    static const char *const urls[] = {"https://ca.test/dir", "https://ca.test:14000/a/b?c=d",
+                                       "https://10.0.0.1"};
+    static const char *const methods[] = {"GET", "HEAD", "POST"};
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+        for (size_t m = 0; m < 3; m++) {
+            acme_url_t url;
+            assert_int_equal(acme_url_parse_https(urls[i], strlen(urls[i]), &url), ACME_OK);
+            const char *ct = m == 2 ? "application/jose+json" : NULL;
+            size_t body_len = m == 2 ? 321 : 0;
+            char ref[512];
+            size_t ref_len = 0;
+            assert_int_equal(acme_http_request_write_parsed(ref, sizeof(ref), &ref_len, methods[m],
+                                                            &url, ACME_USER_AGENT, ct, body_len),
+                             ACME_OK);
+            for (size_t cap = 0; cap <= ref_len + 1; cap++) {
+                char head[512];
+                size_t len = 7;
+                memset(head, 'Z', sizeof(head));
+                acme_status_t st =
+                    acme_http_acme_head_write(head, cap, &len, methods[m], &url, body_len);
+                if (cap <= ref_len) {
+                    assert_int_equal(st, ACME_ERR_BUFFER_TOO_SMALL);
+                    assert_int_equal(len, 0);
+                } else {
+                    assert_int_equal(st, ACME_OK);
+                    assert_int_equal(len, ref_len);
+                    assert_memory_equal(head, ref, ref_len + 1);
+                }
+                for (size_t k = cap; k < sizeof(head); k++) {
+                    assert_int_equal(head[k], 'Z');
+                }
+            }
+        }
+    }
+}
+
 static void test_rejections(void **state)
 {
     (void)state;
@@ -185,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_get_and_head),
         cmocka_unit_test(test_post_is_signed_jws_with_matching_length),
         cmocka_unit_test(test_post_as_get_and_jwk),
+        cmocka_unit_test(test_head_matches_checking_writer),
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_crc32_check_value),
     };

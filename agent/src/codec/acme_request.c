@@ -25,7 +25,6 @@ acme_status_t acme_wire_request_write(const acme_wire_request_t *req, uint8_t *o
     }
     char *text = (char *)out;
     const char *method = req->method == ACME_WIRE_HEAD ? "HEAD" : "GET";
-    const char *content_type = NULL;
     size_t head_cap = cap;
     size_t body_len = 0;
     if (req->method == ACME_WIRE_POST) {
@@ -39,14 +38,12 @@ acme_status_t acme_wire_request_write(const acme_wire_request_t *req, uint8_t *o
             return st;
         }
         method = "POST";
-        content_type = "application/jose+json";
         head_cap = HEAD_RESERVE;
     }
     size_t head_len = 0;
-    /* url_out comes from the URL parser above and the method is ours: only
-     * the user agent and content type are checked again. */
-    st = acme_http_request_write_parsed(text, head_cap, &head_len, method, url_out, ACME_USER_AGENT,
-                                        content_type, body_len);
+    /* url_out comes from the URL parser above and the method is ours; the
+     * user agent and content type are the writer's fixed ones. */
+    st = acme_http_acme_head_write(text, head_cap, &head_len, method, url_out, body_len);
     if (st != ACME_OK) {
         return st;
     }

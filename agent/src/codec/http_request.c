@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "acme/codec/acme_request.h"
 #include "acme/codec/http_response.h"
 #include "acme/codec/json_writer.h"
 #include "ascii.h"
@@ -29,10 +30,19 @@ static bool equals_nocase(const uint8_t *s, size_t n, const char *lit)
     return acme_ascii_eq_nocase((const char *)s, n, lit, strlen(lit));
 }
 
-static bool all_match(const char *s, size_t n, bool (*allowed)(uint8_t))
+/* The classes a writer checks a piece against. A class rather than a
+ * function pointer: no function's address is taken, so the firmware's stack
+ * analysis (tools/stack_report.py) needs no rule for an indirect call. */
+enum char_class { CC_VCHAR, CC_TCHAR, CC_FIELD };
+
+static bool all_match(const char *s, size_t n, enum char_class k)
 {
     for (size_t i = 0; i < n; i++) {
-        if (!allowed((uint8_t)s[i])) {
+        uint8_t c = (uint8_t)s[i];
+        bool ok = k == CC_VCHAR   ? is_vchar(c)
+                  : k == CC_TCHAR ? acme_ascii_is_tchar(c)
+                                  : acme_ascii_is_field_char(c);
+        if (!ok) {
             return false;
         }
     }
@@ -41,7 +51,7 @@ static bool all_match(const char *s, size_t n, bool (*allowed)(uint8_t))
 
 static bool is_token(const char *s)
 {
-    return s != NULL && s[0] != '\0' && all_match(s, strlen(s), acme_ascii_is_tchar);
+    return s != NULL && s[0] != '\0' && all_match(s, strlen(s), CC_TCHAR);
 }
 
 /* ---- bounded writer -------------------------------------------------------- */
@@ -79,7 +89,7 @@ static void put_uint(out_buf_t *o, size_t v)
 /* A caller's piece: copied, and checked byte by byte against its class. The
  * writer refuses the whole message when one fails (nothing that could end a
  * line or start a header gets through). */
-static void put_checked(out_buf_t *o, const char *s, size_t n, bool (*allowed)(uint8_t))
+static void put_checked(out_buf_t *o, const char *s, size_t n, enum char_class allowed)
 {
     if (!all_match(s, n, allowed)) {
         o->invalid = true;
@@ -92,12 +102,37 @@ static void put_checked(out_buf_t *o, const char *s, size_t n, bool (*allowed)(u
 static void put_body_headers(out_buf_t *o, const char *content_type, size_t content_length)
 {
     put_str(o, "\r\nContent-Type: ");
-    put_checked(o, content_type, strlen(content_type), acme_ascii_is_field_char);
+    put_checked(o, content_type, strlen(content_type), CC_FIELD);
     put_str(o, "\r\nContent-Length: ");
     put_uint(o, content_length);
 }
 
 /* ---- client request ------------------------------------------------------ */
+
+/* "METHOD <path> HTTP/1.1\r\nHost: <host>[:port]": copied as they are (see
+ * the callers for why each may be). */
+static void put_request_start(out_buf_t *o, const char *method, const acme_url_t *url)
+{
+    put_str(o, method);
+    put_str(o, " ");
+    put_mem(o, url->path, url->path_len);
+    put_str(o, " HTTP/1.1\r\nHost: ");
+#if ACME_ENABLE_IPV6
+    if (url->host_is_ipv6) {
+        put_str(o, "[");
+    }
+#endif
+    put_mem(o, url->host, url->host_len);
+#if ACME_ENABLE_IPV6
+    if (url->host_is_ipv6) {
+        put_str(o, "]");
+    }
+#endif
+    if (url->port != 443) {
+        put_str(o, ":");
+        put_uint(o, url->port);
+    }
+}
 
 /* The head of a client request. Method, path and host are copied as they
  * are: acme_http_request_write below has checked them, and the other
@@ -111,34 +146,18 @@ acme_status_t acme_http_request_write_parsed(char *out, size_t cap, size_t *len,
         return ACME_ERR_INVALID_ARG;
     }
     *len = 0;
+    /* The URL parser never gives an empty path; a hand-made URL may. */
+    acme_url_t u = *url;
+    if (u.path_len == 0) {
+        u.path = "/";
+        u.path_len = 1;
+    }
     out_buf_t o;
     acme_jw_init(&o.text, out, cap);
     o.invalid = false;
-    put_str(&o, method);
-    put_str(&o, " ");
-    if (url->path_len == 0) {
-        put_str(&o, "/");
-    } else {
-        put_mem(&o, url->path, url->path_len);
-    }
-    put_str(&o, " HTTP/1.1\r\nHost: ");
-#if ACME_ENABLE_IPV6
-    if (url->host_is_ipv6) {
-        put_str(&o, "[");
-    }
-#endif
-    put_mem(&o, url->host, url->host_len);
-#if ACME_ENABLE_IPV6
-    if (url->host_is_ipv6) {
-        put_str(&o, "]");
-    }
-#endif
-    if (url->port != 443) {
-        put_str(&o, ":");
-        put_uint(&o, url->port);
-    }
+    put_request_start(&o, method, &u);
     put_str(&o, "\r\nUser-Agent: ");
-    put_checked(&o, user_agent, strlen(user_agent), acme_ascii_is_field_char);
+    put_checked(&o, user_agent, strlen(user_agent), CC_FIELD);
     if (content_type != NULL) {
         put_body_headers(&o, content_type, content_length);
     }
@@ -146,6 +165,26 @@ acme_status_t acme_http_request_write_parsed(char *out, size_t cap, size_t *len,
     if (o.invalid) {
         return ACME_ERR_INVALID_ARG;
     }
+    return acme_jw_finish(&o.text, len); /* the NUL, or BUFFER_TOO_SMALL */
+}
+
+/* The same bytes as acme_http_request_write_parsed with ACME_USER_AGENT and,
+ * when jose_length > 0, "application/jose+json": both are literals of the
+ * agent that hold no control character (test_acme_request checks them with
+ * the checking writer), so they are written without the check, as one
+ * piece each. */
+acme_status_t acme_http_acme_head_write(char *out, size_t cap, size_t *len, const char *method,
+                                        const acme_url_t *url, size_t jose_length)
+{
+    out_buf_t o;
+    acme_jw_init(&o.text, out, cap);
+    put_request_start(&o, method, url);
+    put_str(&o, "\r\nUser-Agent: " ACME_USER_AGENT);
+    if (jose_length > 0) {
+        put_str(&o, "\r\nContent-Type: application/jose+json\r\nContent-Length: ");
+        put_uint(&o, jose_length);
+    }
+    put_str(&o, "\r\n\r\n");
     return acme_jw_finish(&o.text, len); /* the NUL, or BUFFER_TOO_SMALL */
 }
 
@@ -162,8 +201,8 @@ acme_status_t acme_http_request_write(char *out, size_t cap, size_t *len, const 
      * is written. */
     if ((url->path_len > 0 &&
          (url->path[0] != '/' || memchr(url->path, '#', url->path_len) != NULL)) ||
-        !all_match(url->path, url->path_len, is_vchar) ||
-        !all_match(url->host, url->host_len, is_vchar)) {
+        !all_match(url->path, url->path_len, CC_VCHAR) ||
+        !all_match(url->host, url->host_len, CC_VCHAR)) {
         *len = 0;
         return ACME_ERR_INVALID_ARG;
     }
@@ -266,28 +305,24 @@ static const char *reason_phrase(int status)
 #define reason_phrase(status) " "
 #endif
 
-acme_status_t acme_http_response_write(char *out, size_t cap, size_t *len, int status,
-                                       const char *content_type, const char *body, size_t body_len,
-                                       bool head_only)
+/* Internal (http_request.h): no argument is checked here. */
+acme_status_t acme_http_response_write_unchecked(char *out, size_t cap, size_t *len, int status,
+                                                 const char *content_type, const char *body,
+                                                 size_t body_len, bool head_only)
 {
-    if (out == NULL || len == NULL || status < 100 || status > 599 || content_type == NULL ||
-        content_type[0] == '\0' || (body == NULL && body_len > 0)) {
-        return ACME_ERR_INVALID_ARG;
-    }
     *len = 0;
     out_buf_t o;
     acme_jw_init(&o.text, out, cap);
-    o.invalid = false;
     put_str(&o, "HTTP/1.1 ");
     put_uint(&o, (size_t)status);
     put_str(&o, reason_phrase(status));
-    put_body_headers(&o, content_type, body_len);
+    put_str(&o, "\r\nContent-Type: ");
+    put_str(&o, content_type);
+    put_str(&o, "\r\nContent-Length: ");
+    put_uint(&o, body_len);
     put_str(&o, "\r\nConnection: close\r\n\r\n");
     if (!head_only && body_len > 0) {
         put_mem(&o, body, body_len);
-    }
-    if (o.invalid) {
-        return ACME_ERR_INVALID_ARG;
     }
     if (o.text.status != ACME_OK) {
         return ACME_ERR_BUFFER_TOO_SMALL;
@@ -298,4 +333,22 @@ acme_status_t acme_http_response_write(char *out, size_t cap, size_t *len, int s
     }
     *len = o.text.len;
     return ACME_OK;
+}
+
+acme_status_t acme_http_response_write(char *out, size_t cap, size_t *len, int status,
+                                       const char *content_type, const char *body, size_t body_len,
+                                       bool head_only)
+{
+    if (out == NULL || len == NULL || status < 100 || status > 599 || content_type == NULL ||
+        content_type[0] == '\0' || (body == NULL && body_len > 0)) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    /* A content type that could end its line is refused before anything
+     * is written. */
+    if (!all_match(content_type, strlen(content_type), CC_FIELD)) {
+        *len = 0;
+        return ACME_ERR_INVALID_ARG;
+    }
+    return acme_http_response_write_unchecked(out, cap, len, status, content_type, body, body_len,
+                                              head_only);
 }

@@ -85,11 +85,11 @@ static void prepare_answer(acme_http01_server_t *s, acme_http01_conn_t *c, acme_
         s->refused++;
         body_len = 0;
     }
-    size_t len = 0;
-    if (acme_http_response_write((char *)c->buf, sizeof(c->buf), &len, status, "text/plain", body,
-                                 body_len, head_only) != ACME_OK) {
-        len = 0;
-    }
+    size_t len;
+    /* Status and content type are ours: the writer need not check them. It
+     * sets len to 0 when the answer does not fit (nothing is sent then). */
+    (void)acme_http_response_write_unchecked((char *)c->buf, sizeof(c->buf), &len, status,
+                                             "text/plain", body, body_len, head_only);
     c->tx_len = len;
     c->tx_sent = 0;
     c->state = CONN_WRITING;

@@ -264,7 +264,10 @@ acme_status_t acme_http_client_poll(acme_http_client_t *c, uint64_t now_ms)
             if (n == 0) {
                 st = acme_http_parser_eof(&c->parser);
                 if (st == ACME_OK) {
-                    c->resp.keep_alive = false;
+                    /* Only a body delimited by the close ends here (a
+                     * complete response ended the exchange when it was
+                     * fed), and the parser has set keep_alive false for
+                     * it. */
                     return finish(c, ACME_OK);
                 }
                 st = c->response_started ? st : ACME_ERR_CLOSED;

@@ -35,6 +35,14 @@ acme_status_t acme_http_request_write_parsed(char *out, size_t cap, size_t *len,
                                              const acme_url_t *url, const char *user_agent,
                                              const char *content_type, size_t content_length);
 
+/* Internal to the agent (acme_wire_request_write): the head
+ * acme_http_request_write_parsed writes for ACME_USER_AGENT and, when
+ * jose_length > 0, Content-Type "application/jose+json" with that
+ * Content-Length (a JWS is never empty). The arguments are not checked:
+ * url comes from acme_url_parse_https, method is the agent's own. */
+acme_status_t acme_http_acme_head_write(char *out, size_t cap, size_t *len, const char *method,
+                                        const acme_url_t *url, size_t jose_length);
+
 typedef enum acme_http_method {
     ACME_METHOD_OTHER = 0,
     ACME_METHOD_GET,
@@ -66,6 +74,14 @@ acme_status_t acme_http_request_parse(const uint8_t *buf, size_t len, acme_http_
 acme_status_t acme_http_response_write(char *out, size_t cap, size_t *len, int status,
                                        const char *content_type, const char *body, size_t body_len,
                                        bool head_only);
+
+/* Internal to the agent (the http-01 responder): acme_http_response_write
+ * without its argument checks, for a status in 100..599 and a content type
+ * of the caller's own (a literal without control characters). *len is 0
+ * unless it returns ACME_OK. */
+acme_status_t acme_http_response_write_unchecked(char *out, size_t cap, size_t *len, int status,
+                                                 const char *content_type, const char *body,
+                                                 size_t body_len, bool head_only);
 
 #ifdef __cplusplus
 }
