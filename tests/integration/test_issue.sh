@@ -229,6 +229,58 @@ scenario_resume_order() {
     check_export "$d/out" resume.demo.test
 }
 
+# The private scalar of the exported P-256 key, as lower-case hex.
+_ec_scalar_hex() {
+    openssl ec -in "$1" -noout -text 2>/dev/null |
+        awk '/^priv:/ { p = 1; next } /^pub:/ { p = 0 } p' | tr -d ' :\n' | sed 's/^00//'
+}
+
+# Keys at rest sealed with a device secret (ACME_AGENT_SEAL_KEY_FILE): the state file never
+# holds the private key (a state issued without the secret, the control, does); the keys
+# open with the secret only; the next run with it reuses the sealed account.
+scenario_sealed_keys() {
+    local d=$work/sealed_keys scalar before after
+    mkdir -p "$d"
+    openssl rand -hex 32 >"$d/secret"
+    openssl rand -hex 32 >"$d/other-secret"
+    ACME_AGENT_SEAL_KEY_FILE=$d/secret issue_ok sealed_1 "$d/state" \
+        --directory "$PEBBLE_DIR_URL" --domain sealed.demo.test || return 1
+    ACME_AGENT_SEAL_KEY_FILE=$d/secret export_ok sealed_export "$d/state" "$d/out" || return 1
+    check_export "$d/out" sealed.demo.test || return 1
+    scalar=$(_ec_scalar_hex "$d/out/privkey.pem")
+    ((${#scalar} >= 60)) || fail "could not read the exported key's scalar" || return 1
+    if xxd -p "$d/state" | tr -d '\n' | grep -q "$scalar"; then
+        fail "the sealed state file holds the device key in the clear"
+        return 1
+    fi
+    issue_ok clear_1 "$d/clear-state" --directory "$PEBBLE_DIR_URL" --domain clear.demo.test ||
+        return 1
+    export_ok clear_export "$d/clear-state" "$d/clear-out" || return 1
+    xxd -p "$d/clear-state" | tr -d '\n' | grep -q "$(_ec_scalar_hex "$d/clear-out/privkey.pem")" ||
+        fail "control: the key of an unsealed state was not found in it" || return 1
+
+    run_agent sealed_nosecret export --state "$d/state" --out "$d/out2"
+    ((rc == 2)) && grep -qi 'sealed' "$work/sealed_nosecret.err" ||
+        fail "export without the secret: exit $rc, '$(head -c 200 "$work/sealed_nosecret.err")'" ||
+        return 1
+    ACME_AGENT_SEAL_KEY_FILE=$d/other-secret run_agent sealed_wrong export --state "$d/state" \
+        --out "$d/out3"
+    ((rc == 2)) && grep -qi 'sealed' "$work/sealed_wrong.err" ||
+        fail "export with another secret: exit $rc, '$(head -c 200 "$work/sealed_wrong.err")'" ||
+        return 1
+    printf 'short' >"$d/bad-secret"
+    ACME_AGENT_SEAL_KEY_FILE=$d/bad-secret run_agent sealed_bad status --state "$d/state"
+    ((rc == 2)) && grep -q 'ACME_AGENT_SEAL_KEY_FILE' "$work/sealed_bad.err" ||
+        fail "an unusable secret file: exit $rc, '$(head -c 200 "$work/sealed_bad.err")'" ||
+        return 1
+
+    before=$(pebble_account_count)
+    ACME_AGENT_SEAL_KEY_FILE=$d/secret issue_ok sealed_2 "$d/state" \
+        --directory "$PEBBLE_DIR_URL" --domain sealed.demo.test || return 1
+    after=$(pebble_account_count)
+    ((after == before)) || fail "the sealed account was not reused ($before -> $after)"
+}
+
 scenario_rsa2048() {
     local d=$work/rsa2048
     mkdir -p "$d"
@@ -398,7 +450,7 @@ scenario_nonce_reject() {
 # ---- main ----------------------------------------------------------------------------------
 
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(two_names account_reuse resume_order rsa2048 dns_server wrong_trust
+((${#scenarios[@]})) || scenarios=(two_names account_reuse resume_order sealed_keys rsa2048 dns_server wrong_trust
     server_dates unreachable nonce_reject)
 
 pebble_start "$work/pebble" || {
