@@ -772,7 +772,13 @@ acme_status_t acme_cert_der_matches(const uint8_t *der, size_t len, const acme_k
     if (der == NULL || key == NULL || !acme_cert_names_usable(names, name_count, name_len)) {
         return ACME_ERR_INVALID_ARG;
     }
+    return acme_cert_der_matches_len(der, len, key, names, name_len, name_count);
+}
 
+acme_status_t acme_cert_der_matches_len(const uint8_t *der, size_t len, const acme_key_t *key,
+                                        const char *const *names, const size_t *name_len,
+                                        size_t name_count)
+{
     mbedtls_x509_crt crt;
     acme_status_t st = parse_der(&crt, der, len);
     if (st != ACME_OK) {
