@@ -114,86 +114,86 @@ static void optional_error(acme_status_t *st, const cJSON *obj, acme_problem_t *
 acme_status_t acme_directory_read(const uint8_t *json, size_t len, acme_directory_t *out)
 {
     memset(out, 0, sizeof(*out));
-    cJSON *root = NULL;
-    acme_status_t st = acme_json_parse_object(json, len, &root);
-    acme_json_string(&st, root, "newNonce", out->new_nonce, sizeof(out->new_nonce),
+    acme_json_doc_t doc;
+    acme_json_parse_object(&doc, json, len);
+    acme_json_string(&doc.st, doc.root, "newNonce", out->new_nonce, sizeof(out->new_nonce),
                      ACME_JSON_REQUIRED);
-    acme_json_string(&st, root, "newAccount", out->new_account, sizeof(out->new_account),
+    acme_json_string(&doc.st, doc.root, "newAccount", out->new_account, sizeof(out->new_account),
                      ACME_JSON_REQUIRED);
-    acme_json_string(&st, root, "newOrder", out->new_order, sizeof(out->new_order),
+    acme_json_string(&doc.st, doc.root, "newOrder", out->new_order, sizeof(out->new_order),
                      ACME_JSON_REQUIRED);
-    const cJSON *meta = acme_json_member(&st, root, "meta", cJSON_Object, false);
-    acme_json_string(&st, meta, "termsOfService", out->terms_of_service,
+    const cJSON *meta = acme_json_member(&doc.st, doc.root, "meta", cJSON_Object, false);
+    acme_json_string(&doc.st, meta, "termsOfService", out->terms_of_service,
                      sizeof(out->terms_of_service), ACME_JSON_HINT);
-    acme_json_bool(&st, meta, "externalAccountRequired", &out->external_account_required);
-    acme_json_free(root);
-    return st;
+    acme_json_bool(&doc.st, meta, "externalAccountRequired", &out->external_account_required);
+    acme_json_free(doc.root);
+    return doc.st;
 }
 
 acme_status_t acme_account_read(const uint8_t *json, size_t len, acme_object_status_t *status)
 {
-    cJSON *root = NULL;
-    acme_status_t st = acme_json_parse_object(json, len, &root);
-    read_status(&st, root, status);
-    acme_json_free(root);
-    return st;
+    acme_json_doc_t doc;
+    acme_json_parse_object(&doc, json, len);
+    read_status(&doc.st, doc.root, status);
+    acme_json_free(doc.root);
+    return doc.st;
 }
 
 acme_status_t acme_order_object_read(const uint8_t *json, size_t len, acme_order_object_t *out,
                                      acme_problem_t *error)
 {
     memset(out, 0, sizeof(*out));
-    cJSON *root = NULL;
-    acme_status_t st = acme_json_parse_object(json, len, &root);
-    read_status(&st, root, &out->status);
-    acme_json_string(&st, root, "finalize", out->finalize, sizeof(out->finalize),
+    acme_json_doc_t doc;
+    acme_json_parse_object(&doc, json, len);
+    read_status(&doc.st, doc.root, &out->status);
+    acme_json_string(&doc.st, doc.root, "finalize", out->finalize, sizeof(out->finalize),
                      ACME_JSON_REQUIRED);
-    acme_json_string(&st, root, "certificate", out->certificate, sizeof(out->certificate),
+    acme_json_string(&doc.st, doc.root, "certificate", out->certificate, sizeof(out->certificate),
                      ACME_JSON_OPTIONAL);
-    const cJSON *list = acme_json_member(&st, root, "authorizations", cJSON_Array, true);
+    const cJSON *list = acme_json_member(&doc.st, doc.root, "authorizations", cJSON_Array, true);
     const cJSON *item = NULL;
     cJSON_ArrayForEach(item, list)
     {
         if (out->authz_count >= ACME_MAX_IDENTIFIERS) {
-            st = ACME_ERR_OVERSIZE;
+            doc.st = ACME_ERR_OVERSIZE;
         }
-        if (st != ACME_OK) {
+        if (doc.st != ACME_OK) {
             break;
         }
-        acme_json_copy(&st, item, out->authorizations[out->authz_count++],
+        acme_json_copy(&doc.st, item, out->authorizations[out->authz_count++],
                        sizeof(out->authorizations[0]), ACME_JSON_REQUIRED);
     }
-    optional_error(&st, root, error);
-    acme_json_free(root);
-    return st;
+    optional_error(&doc.st, doc.root, error);
+    acme_json_free(doc.root);
+    return doc.st;
 }
 
 acme_status_t acme_authz_object_read(const uint8_t *json, size_t len, acme_authz_object_t *out,
                                      acme_problem_t *error)
 {
     memset(out, 0, sizeof(*out));
-    cJSON *root = NULL;
-    acme_status_t st = acme_json_parse_object(json, len, &root);
-    read_status(&st, root, &out->status);
-    const cJSON *ident = acme_json_member(&st, root, "identifier", cJSON_Object, true);
+    acme_json_doc_t doc;
+    acme_json_parse_object(&doc, json, len);
+    read_status(&doc.st, doc.root, &out->status);
+    const cJSON *ident = acme_json_member(&doc.st, doc.root, "identifier", cJSON_Object, true);
     char type[8];
-    acme_json_string(&st, ident, "type", type, sizeof(type), ACME_JSON_REQUIRED);
-    if (st == ACME_ERR_OVERSIZE || (st == ACME_OK && strcmp(type, "dns") != 0)) {
-        st = ACME_ERR_UNSUPPORTED; /* an identifier type we do not use */
+    acme_json_string(&doc.st, ident, "type", type, sizeof(type), ACME_JSON_REQUIRED);
+    if (doc.st == ACME_ERR_OVERSIZE || (doc.st == ACME_OK && strcmp(type, "dns") != 0)) {
+        doc.st = ACME_ERR_UNSUPPORTED; /* an identifier type we do not use */
     }
-    acme_json_string(&st, ident, "value", out->identifier, sizeof(out->identifier),
+    acme_json_string(&doc.st, ident, "value", out->identifier, sizeof(out->identifier),
                      ACME_JSON_REQUIRED);
-    acme_json_bool(&st, root, "wildcard", &out->wildcard);
-    const cJSON *challenges = acme_json_member(&st, root, "challenges", cJSON_Array, true);
+    acme_json_bool(&doc.st, doc.root, "wildcard", &out->wildcard);
+    const cJSON *challenges = acme_json_member(&doc.st, doc.root, "challenges", cJSON_Array, true);
     bool error_kept = false;
     const cJSON *ch = NULL;
     cJSON_ArrayForEach(ch, challenges)
     {
-        if (st != ACME_OK) {
+        if (doc.st != ACME_OK) {
             break;
         }
         if (!cJSON_IsObject(ch)) {
-            st = ACME_ERR_MALFORMED;
+            doc.st = ACME_ERR_MALFORMED;
             break;
         }
         char ch_type[16];
@@ -202,45 +202,45 @@ acme_status_t acme_authz_object_read(const uint8_t *json, size_t len, acme_authz
         if (t == ACME_ERR_OVERSIZE) {
             continue; /* a challenge type we do not know */
         }
-        st = t;
+        doc.st = t;
         bool is_http01 = strcmp(ch_type, "http-01") == 0;
         if (is_http01 && !out->has_http01) {
-            read_status(&st, ch, &out->http01_status);
-            acme_json_string(&st, ch, "url", out->http01_url, sizeof(out->http01_url),
+            read_status(&doc.st, ch, &out->http01_status);
+            acme_json_string(&doc.st, ch, "url", out->http01_url, sizeof(out->http01_url),
                              ACME_JSON_REQUIRED);
-            acme_json_string(&st, ch, "token", out->http01_token, sizeof(out->http01_token),
+            acme_json_string(&doc.st, ch, "token", out->http01_token, sizeof(out->http01_token),
                              ACME_JSON_REQUIRED);
-            out->has_http01 = st == ACME_OK;
+            out->has_http01 = doc.st == ACME_OK;
         }
         /* Keep the http-01 error if there is one, else the first. */
         if (cJSON_GetObjectItemCaseSensitive(ch, "error") != NULL && (!error_kept || is_http01)) {
-            optional_error(&st, ch, error);
+            optional_error(&doc.st, ch, error);
             error_kept = true;
         }
     }
-    acme_json_free(root);
-    return st;
+    acme_json_free(doc.root);
+    return doc.st;
 }
 
 acme_status_t acme_challenge_object_read(const uint8_t *json, size_t len,
                                          acme_object_status_t *status, acme_problem_t *error)
 {
-    cJSON *root = NULL;
-    acme_status_t st = acme_json_parse_object(json, len, &root);
-    read_status(&st, root, status);
-    optional_error(&st, root, error);
-    acme_json_free(root);
-    return st;
+    acme_json_doc_t doc;
+    acme_json_parse_object(&doc, json, len);
+    read_status(&doc.st, doc.root, status);
+    optional_error(&doc.st, doc.root, error);
+    acme_json_free(doc.root);
+    return doc.st;
 }
 
 acme_status_t acme_problem_read(const uint8_t *json, size_t len, uint16_t http_status,
                                 acme_problem_t *out)
 {
-    cJSON *root = NULL;
-    acme_status_t st = acme_json_parse_object(json, len, &root);
-    problem_from(&st, root, http_status, out);
-    acme_json_free(root);
-    return st;
+    acme_json_doc_t doc;
+    acme_json_parse_object(&doc, json, len);
+    problem_from(&doc.st, doc.root, http_status, out);
+    acme_json_free(doc.root);
+    return doc.st;
 }
 
 bool acme_problem_is(const acme_problem_t *problem, const char *name)

@@ -30,13 +30,22 @@ static acme_status_t next_block(const char *pem, size_t len, size_t *pos, uint8_
     }
 }
 
+/* What the leaf of an issued chain must be: key's certificate for exactly
+ * names (checked usable, their lengths in name_len). One pointer for walk()
+ * rather than four arguments. */
+typedef struct leaf_want {
+    const struct acme_key *key;
+    const char *const *names;
+    size_t name_count;
+    size_t name_len[ACME_MAX_IDENTIFIERS];
+} leaf_want_t;
+
 /* Walk the chain's CERTIFICATE blocks, each decoded into scratch (which is
  * wiped at the end). With info, the first block is described there and the
- * rest are counted; else the first must be key's certificate for exactly
- * names and the rest must parse. A chain without a block is ACME_ERR_BAD_CERT. */
+ * rest are counted; else the first must be what want asks for and the rest
+ * must parse. A chain without a block is ACME_ERR_BAD_CERT. */
 static acme_status_t walk(const char *pem, size_t len, uint8_t *scratch, size_t scratch_cap,
-                          acme_cert_info_t *info, const struct acme_key *key,
-                          const char *const *names, size_t name_count)
+                          acme_cert_info_t *info, const leaf_want_t *want)
 {
     acme_status_t st = ACME_OK;
     size_t pos = 0;
@@ -55,7 +64,8 @@ static acme_status_t walk(const char *pem, size_t len, uint8_t *scratch, size_t 
         } else if (st == ACME_OK) {
             /* The leaf is the first block; the rest must at least be
              * certificates. */
-            st = blocks == 0 ? acme_cert_der_matches(scratch, der_len, key, names, name_count)
+            st = blocks == 0 ? acme_cert_der_matches_len(scratch, der_len, want->key, want->names,
+                                                         want->name_len, want->name_count)
                              : acme_cert_der_parse_check(scratch, der_len);
         }
         blocks++;
@@ -80,7 +90,7 @@ acme_status_t acme_cert_chain_info(const char *chain_pem, size_t len, uint8_t *s
         return ACME_ERR_INVALID_ARG;
     }
     memset(info, 0, sizeof(*info));
-    acme_status_t st = walk(chain_pem, len, scratch, scratch_cap, info, NULL, NULL, 0);
+    acme_status_t st = walk(chain_pem, len, scratch, scratch_cap, info, NULL);
     if (st != ACME_OK) {
         memset(info, 0, sizeof(*info));
     }
@@ -93,10 +103,13 @@ acme_status_t acme_cert_chain_check_issued(const char *chain_pem, size_t len, ui
 {
     /* The names are checked before the walk so that a caller's mistake is
      * reported as such whatever the chain holds. */
-    size_t name_len[ACME_MAX_IDENTIFIERS];
+    leaf_want_t want;
+    want.key = key;
+    want.names = names;
+    want.name_count = name_count;
     if (chain_pem == NULL || scratch == NULL || scratch_cap == 0 || key == NULL ||
-        !acme_cert_names_usable(names, name_count, name_len)) {
+        !acme_cert_names_usable(names, name_count, want.name_len)) {
         return ACME_ERR_INVALID_ARG;
     }
-    return walk(chain_pem, len, scratch, scratch_cap, NULL, key, names, name_count);
+    return walk(chain_pem, len, scratch, scratch_cap, NULL, &want);
 }

@@ -19,8 +19,8 @@
  *   3. the BIT STRING and the algorithm are written backwards in front of
  *      an RSA signature (which is their last part already) or, for ES256,
  *      from r||s copied out (its DER form differs in length from r||s);
- *   4. the info is slid up behind the outer header and the tail moved down
- *      behind the info.
+ *   4. the info is moved up against the tail, the outer header written in
+ *      front of it, and the whole moved down to the start of out.
  */
 #include "acme/codec/csr.h"
 
@@ -176,23 +176,19 @@ acme_status_t acme_csr_write(const uint8_t *spki_der, size_t spki_len, const cha
         acme_der_put_bytes(&w, alg_es256, sizeof(alg_es256));
     }
 
-    /* 4. The outer header in front of the info, the tail behind it: the
-     * info moves up first (its new place ends before the tail's old one
-     * when the whole fits), then the tail moves down. */
-    size_t tail_len = w.len;
-    size_t body_len = info_len + tail_len;
-    uint8_t outer_hdr[2 + sizeof(size_t)];
-    acme_der_writer_t outer;
-    acme_der_init(&outer, outer_hdr, sizeof(outer_hdr));
-    acme_der_put_header(&outer, ACME_DER_SEQUENCE, body_len);
-    size_t outer_len = outer.len;
-    if (acme_der_status(&w) != ACME_OK || acme_der_status(&outer) != ACME_OK ||
-        outer_len > cap - body_len) {
+    /* 4. The outer SEQUENCE around info and tail. The tail writer ends at
+     * out + cap, so widened to the whole of out it continues in front of the
+     * tail: the info moves up against the tail (memmove, within out), the
+     * header goes in front of it, and the whole slides down to out[0]. Room
+     * is checked as for any write, so an exactly sized buffer is enough. */
+    w.buf = out;
+    w.cap = cap;
+    acme_der_put_bytes(&w, out, info_len);
+    acme_der_put_header(&w, ACME_DER_SEQUENCE, w.len);
+    if (acme_der_status(&w) != ACME_OK) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
-    memmove(out + outer_len, out, info_len);
-    memcpy(out, acme_der_start(&outer), outer_len);
-    memmove(out + outer_len + info_len, acme_der_start(&w), tail_len);
-    *len = outer_len + body_len;
+    memmove(out, acme_der_start(&w), w.len);
+    *len = w.len;
     return ACME_OK;
 }

@@ -6,19 +6,6 @@
 
 #include <string.h>
 
-void acme_der_init(acme_der_writer_t *w, uint8_t *buf, size_t cap)
-{
-    w->buf = buf;
-    w->cap = (buf == NULL) ? 0 : cap;
-    w->len = 0;
-    w->overflow = false;
-}
-
-uint8_t *acme_der_start(const acme_der_writer_t *w)
-{
-    return w->buf + (w->cap - w->len);
-}
-
 void acme_der_put_bytes(acme_der_writer_t *w, const void *data, size_t n)
 {
     if (w->overflow || n > w->cap - w->len) {
@@ -77,9 +64,4 @@ void acme_der_put_uint(acme_der_writer_t *w, const uint8_t *be, size_t n)
         acme_der_put_bytes(w, &zero, 1);
     }
     acme_der_put_header(w, ACME_DER_INTEGER, w->len - mark);
-}
-
-acme_status_t acme_der_status(const acme_der_writer_t *w)
-{
-    return w->overflow ? ACME_ERR_BUFFER_TOO_SMALL : ACME_OK;
 }

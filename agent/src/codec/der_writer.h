@@ -49,10 +49,21 @@ typedef struct acme_der_writer {
     bool overflow; /* sticky: a write did not fit */
 } acme_der_writer_t;
 
-void acme_der_init(acme_der_writer_t *w, uint8_t *buf, size_t cap);
+/* init, start and status are inline: each is a few loads and stores,
+ * less code than a call (measured on the Cortex-M4 firmware). */
+static inline void acme_der_init(acme_der_writer_t *w, uint8_t *buf, size_t cap)
+{
+    w->buf = buf;
+    w->cap = (buf == NULL) ? 0 : cap;
+    w->len = 0;
+    w->overflow = false;
+}
 
 /* Where the written bytes start (buf + cap - len). */
-uint8_t *acme_der_start(const acme_der_writer_t *w);
+static inline uint8_t *acme_der_start(const acme_der_writer_t *w)
+{
+    return w->buf + (w->cap - w->len);
+}
 
 /* Prepends n bytes. */
 void acme_der_put_bytes(acme_der_writer_t *w, const void *data, size_t n);
@@ -67,7 +78,10 @@ void acme_der_put_tlv(acme_der_writer_t *w, uint8_t tag, const void *content, si
 void acme_der_put_uint(acme_der_writer_t *w, const uint8_t *be, size_t n);
 
 /* ACME_OK, or ACME_ERR_BUFFER_TOO_SMALL after any overflow. */
-acme_status_t acme_der_status(const acme_der_writer_t *w);
+static inline acme_status_t acme_der_status(const acme_der_writer_t *w)
+{
+    return w->overflow ? ACME_ERR_BUFFER_TOO_SMALL : ACME_OK;
+}
 
 #ifdef __cplusplus
 }

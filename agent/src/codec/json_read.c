@@ -32,23 +32,27 @@ void acme_json_use_arena(void)
     cJSON_InitHooks(&hooks);
 }
 
-acme_status_t acme_json_parse_object(const uint8_t *text, size_t len, cJSON **root)
+void acme_json_parse_object(acme_json_doc_t *doc, const uint8_t *text, size_t len)
 {
-    *root = NULL;
+    doc->root = NULL;
+    doc->st = ACME_ERR_MALFORMED;
     if (text == NULL || len == 0) {
-        return ACME_ERR_MALFORMED;
+        return;
     }
     uint32_t failures_before = json_alloc_failures;
     cJSON *parsed = cJSON_ParseWithLength((const char *)text, len);
     if (parsed == NULL) {
-        return json_alloc_failures != failures_before ? ACME_ERR_NO_MEMORY : ACME_ERR_MALFORMED;
+        if (json_alloc_failures != failures_before) {
+            doc->st = ACME_ERR_NO_MEMORY;
+        }
+        return;
     }
     if (!cJSON_IsObject(parsed)) {
         cJSON_Delete(parsed);
-        return ACME_ERR_MALFORMED;
+        return;
     }
-    *root = parsed;
-    return ACME_OK;
+    doc->root = parsed;
+    doc->st = ACME_OK;
 }
 
 void acme_json_free(cJSON *root)

@@ -109,13 +109,8 @@ acme_status_t acme_jws_write(const acme_jws_header_t *hdr, const char *payload, 
     acme_json_writer_t w;
     acme_jw_init(&w, out + o.len, cap - o.len);
     acme_jw_put_text(&w, alg);
-    if (by_kid) {
-        acme_jw_put_text(&w, ",\"kid\":");
-        acme_jw_put_string(&w, key, key_len);
-    } else {
-        acme_jw_put_text(&w, ",\"jwk\":");
-        acme_jw_put_text_n(&w, key, key_len);
-    }
+    acme_jw_put_text(&w, by_kid ? ",\"kid\":" : ",\"jwk\":");
+    (by_kid ? acme_jw_put_string : acme_jw_put_text_n)(&w, key, key_len);
     if (hdr->nonce != NULL) {
         acme_jw_put_text(&w, ",\"nonce\":");
         acme_jw_put_string(&w, hdr->nonce, nonce_len);
@@ -123,12 +118,9 @@ acme_status_t acme_jws_write(const acme_jws_header_t *hdr, const char *payload, 
     acme_jw_put_text(&w, ",\"url\":");
     acme_jw_put_string(&w, hdr->url, url_len);
     acme_jw_put_text(&w, "}");
-    size_t json_len = 0;
-    acme_status_t st = acme_jw_finish(&w, &json_len);
-    if (st != ACME_OK) {
-        return st;
-    }
-    if (!encode_at(out, cap, &o.len, out + o.len, json_len)) {
+    /* Only room can run out here (every fragment is a literal); no NUL is
+     * needed, the encoding replaces the JSON. */
+    if (w.status != ACME_OK || !encode_at(out, cap, &o.len, out + o.len, w.len)) {
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
 
@@ -154,7 +146,7 @@ acme_status_t acme_jws_write(const acme_jws_header_t *hdr, const char *payload, 
     /* The signer writes into the free tail of out and leaves the signature
      * flush against the end; it is encoded from there (see the top). */
     size_t sig_len = 0;
-    st = acme_signer_sign_to_end(signer, digest, (uint8_t *)out, o.len, cap, &sig_len);
+    acme_status_t st = acme_signer_sign_to_end(signer, digest, (uint8_t *)out, o.len, cap, &sig_len);
     if (st != ACME_OK) {
         return st;
     }

@@ -54,43 +54,36 @@ static size_t label_length(const char *label)
     return n;
 }
 
-/* Does text[at..len) start with "<prefix><label>-----"? */
-static bool match_marker(const char *text, size_t len, size_t at, const char *prefix,
-                         size_t prefix_len, const char *label, size_t label_len, size_t *after)
+/* The marker line "<prefix><label>-----" at text[at..len), at <= len: the
+ * marker, optional trailing blanks, then LF or CRLF (or the end of the
+ * text, where allowed: files often lack a final newline). Returns the
+ * offset after the line, or 0 when there is none (a line that matches ends
+ * past offset 0). One function for the BEGIN and the END line; the closing
+ * dashes are the prefix's first five characters. */
+static size_t marker_line(const char *text, size_t len, size_t at, const char *prefix,
+                          size_t prefix_len, const char *label, size_t label_len, bool eof_ok)
 {
     size_t need = prefix_len + label_len + LIT_LEN(dashes);
-    if (at > len || len - at < need) {
-        return false;
-    }
     const char *p = text + at;
-    if (memcmp(p, prefix, prefix_len) != 0 || memcmp(p + prefix_len, label, label_len) != 0 ||
-        memcmp(p + prefix_len + label_len, dashes, LIT_LEN(dashes)) != 0) {
-        return false;
+    if (len - at < need || memcmp(p, prefix, prefix_len) != 0 ||
+        memcmp(p + prefix_len, label, label_len) != 0 ||
+        memcmp(p + prefix_len + label_len, prefix, LIT_LEN(dashes)) != 0) {
+        return 0;
     }
-    *after = at + need;
-    return true;
-}
-
-/* After a marker: optional trailing blanks, then LF or CRLF (or the end of
- * the text, where allowed: files often lack a final newline). */
-static bool match_line_end(const char *text, size_t len, size_t at, bool eof_ok, size_t *after)
-{
+    at += need;
     while (at < len && (text[at] == ' ' || text[at] == '\t')) {
         at++;
     }
     if (at == len) {
-        *after = at;
-        return eof_ok;
+        return eof_ok ? at : 0;
     }
     if (text[at] == '\n') {
-        *after = at + 1u;
-        return true;
+        return at + 1u;
     }
     if (text[at] == '\r' && at + 1u < len && text[at + 1u] == '\n') {
-        *after = at + 2u;
-        return true;
+        return at + 2u;
     }
-    return false;
+    return 0;
 }
 
 acme_status_t acme_pem_next(const char *text, size_t len, size_t *pos, const char *label,
@@ -113,11 +106,9 @@ acme_status_t acme_pem_next(const char *text, size_t len, size_t *pos, const cha
         return ACME_ERR_NOT_FOUND;
     }
     /* Anything but the asked-for BEGIN line here is junk or a foreign block. */
-    size_t after_begin = 0;
-    size_t body = 0;
-    if (!match_marker(text, len, p, begin_prefix, LIT_LEN(begin_prefix), label, label_len,
-                      &after_begin) ||
-        !match_line_end(text, len, after_begin, false, &body)) {
+    size_t body = marker_line(text, len, p, begin_prefix, LIT_LEN(begin_prefix), label, label_len,
+                              false);
+    if (body == 0) {
         return ACME_ERR_MALFORMED;
     }
 
@@ -131,11 +122,9 @@ acme_status_t acme_pem_next(const char *text, size_t len, size_t *pos, const cha
     if (end == len || end == body || text[end - 1u] != '\n') {
         return ACME_ERR_MALFORMED;
     }
-    size_t after_end = 0;
-    size_t next = 0;
-    if (!match_marker(text, len, end, end_prefix, LIT_LEN(end_prefix), label, label_len,
-                      &after_end) ||
-        !match_line_end(text, len, after_end, true, &next)) {
+    size_t next =
+        marker_line(text, len, end, end_prefix, LIT_LEN(end_prefix), label, label_len, true);
+    if (next == 0) {
         return ACME_ERR_MALFORMED;
     }
 

@@ -143,6 +143,14 @@ bool acme_cert_names_usable(const char *const *names, size_t name_count, size_t 
 acme_status_t acme_cert_der_matches(const uint8_t *der, size_t len, const acme_key_t *key,
                                     const char *const *names, size_t name_count);
 
+/* acme_cert_der_matches without the argument checks, for a caller that has
+ * made them: der and key not NULL, names found usable and name_len as
+ * acme_cert_names_usable gave them. The chain check validates the names
+ * before it walks the chain, so they are not checked again for the leaf. */
+acme_status_t acme_cert_der_matches_len(const uint8_t *der, size_t len, const acme_key_t *key,
+                                        const char *const *names, const size_t *name_len,
+                                        size_t name_count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -618,8 +618,8 @@ static acme_status_t fill_info(const mbedtls_x509_crt *crt, acme_cert_info_t *in
         }
     }
 
-    /* Issuer DN on one line; a too-long DN is kept truncated. */
-    info->issuer[0] = '\0';
+    /* Issuer DN on one line; a too-long DN is kept truncated. (info was
+     * zeroed by the caller, so a DN that fails to print is "".) */
     (void)mbedtls_x509_dn_gets(info->issuer, sizeof(info->issuer), &crt->issuer);
     info->issuer[sizeof(info->issuer) - 1] = '\0';
 
@@ -654,15 +654,21 @@ static acme_status_t fill_info(const mbedtls_x509_crt *crt, acme_cert_info_t *in
     return ACME_OK;
 }
 
+/* Zeroes every field of info but chain_certs, which belongs to whoever walks
+ * the chain (codec/cert_chain.h). One copy for the start and a failure. */
+ACME_NOINLINE static void clear_info(acme_cert_info_t *info)
+{
+    size_t chain_certs = info->chain_certs;
+    memset(info, 0, sizeof(*info));
+    info->chain_certs = chain_certs;
+}
+
 acme_status_t acme_cert_der_info(const uint8_t *der, size_t len, acme_cert_info_t *info)
 {
     if (der == NULL || info == NULL) {
         return ACME_ERR_INVALID_ARG;
     }
-    /* The chain count belongs to whoever walks the chain (codec/cert_chain.h). */
-    size_t chain_certs = info->chain_certs;
-    memset(info, 0, sizeof(*info));
-    info->chain_certs = chain_certs;
+    clear_info(info);
     mbedtls_x509_crt crt;
     acme_status_t st = parse_der(&crt, der, len);
     if (st == ACME_OK) {
@@ -670,8 +676,7 @@ acme_status_t acme_cert_der_info(const uint8_t *der, size_t len, acme_cert_info_
         mbedtls_x509_crt_free(&crt);
     }
     if (st != ACME_OK) {
-        memset(info, 0, sizeof(*info));
-        info->chain_certs = chain_certs;
+        clear_info(info);
     }
     return st;
 }
@@ -772,7 +777,13 @@ acme_status_t acme_cert_der_matches(const uint8_t *der, size_t len, const acme_k
     if (der == NULL || key == NULL || !acme_cert_names_usable(names, name_count, name_len)) {
         return ACME_ERR_INVALID_ARG;
     }
+    return acme_cert_der_matches_len(der, len, key, names, name_len, name_count);
+}
 
+acme_status_t acme_cert_der_matches_len(const uint8_t *der, size_t len, const acme_key_t *key,
+                                        const char *const *names, const size_t *name_len,
+                                        size_t name_count)
+{
     mbedtls_x509_crt crt;
     acme_status_t st = parse_der(&crt, der, len);
     if (st != ACME_OK) {

@@ -229,7 +229,7 @@ acme_status_t acme_tls_new(acme_tls_t **out, acme_tls_config_t *cfg, const char 
     tls->handle = handle;
     if (host_ip != NULL) {
         tls->host_is_ip = true;
-        tls->host_ip = *host_ip;
+        memcpy(&tls->host_ip, host_ip, sizeof(tls->host_ip));
     }
 
     int rc = mbedtls_ssl_setup(&tls->ssl, &cfg->conf);

@@ -32,11 +32,20 @@ struct cJSON;
  * mbedtls_memory_buffer_alloc_init has run). */
 void acme_json_use_arena(void);
 
-/* Parse text[0..len) (need not be NUL-terminated). ACME_ERR_MALFORMED for
- * bad JSON or a non-object root, ACME_ERR_NO_MEMORY when the arena ran out.
- * On success the caller owns *root and frees it with acme_json_free() (which
- * takes NULL too). */
-acme_status_t acme_json_parse_object(const uint8_t *text, size_t len, struct cJSON **root);
+/* A parsed body and the readers' sticky status. root comes first so that
+ * st sits at an aligned offset: a reader passes &doc.st to every field
+ * reader, and an aligned stack address is a shorter instruction on Thumb. */
+typedef struct acme_json_doc {
+    struct cJSON *root;
+    acme_status_t st;
+} acme_json_doc_t;
+
+/* Parse text[0..len) (need not be NUL-terminated) into doc. doc->st is
+ * ACME_OK, ACME_ERR_MALFORMED for bad JSON or a non-object root, or
+ * ACME_ERR_NO_MEMORY when the arena ran out; doc->root is the object, NULL
+ * on failure. The caller frees it with acme_json_free() (which takes NULL
+ * too). */
+void acme_json_parse_object(acme_json_doc_t *doc, const uint8_t *text, size_t len);
 void acme_json_free(struct cJSON *root);
 
 /* How a string is taken. Every form needs a JSON string when the value is
