@@ -207,13 +207,13 @@ static int load_fixtures(void)
 /* ---- steps: what the agent persists, in the order it does --------------------- */
 
 typedef enum step {
-    ACCOUNT_KEY,     /* the account key, before newAccount is sent */
-    ACCOUNT,         /* the account URL for the CA, after newAccount */
-    ORDER_P256,      /* order created: its URL and new key */
-    INSTALL_P256,    /* the chain for it, key and CA info; the order is done */
-    ORDER_RSA,       /* the next order (replacement) */
-    INSTALL_RSA,     /* replaces the certificate */
-    RESUME_INSTALL,  /* after a restart: the stored order's key, then install */
+    ACCOUNT_KEY,      /* the account key, before newAccount is sent */
+    ACCOUNT,          /* the account URL for the CA, after newAccount */
+    ORDER_P256,       /* order created: its URL and new key */
+    INSTALL_P256,     /* the chain for it, key and CA info; the order is done */
+    ORDER_RSA,        /* the next order (replacement) */
+    INSTALL_RSA,      /* replaces the certificate */
+    RESUME_INSTALL,   /* after a restart: the stored order's key, then install */
     ACCOUNT_OTHER_CA, /* an account at a second CA (discovery fell back) */
     PROVISION,        /* the factory writes the blob into the config partition */
     REPROVISION       /* a new blob in the field, over the factory's */
@@ -320,11 +320,7 @@ static const scenario_t scenarios[] = {
      4,
      {ORDER_RSA, INSTALL_RSA},
      2},
-    {"first-provisioning",
-     {0},
-     0,
-     {PROVISION, ACCOUNT_KEY, ACCOUNT, ORDER_P256, INSTALL_P256},
-     5},
+    {"first-provisioning", {0}, 0, {PROVISION, ACCOUNT_KEY, ACCOUNT, ORDER_P256, INSTALL_P256}, 5},
     {"resumed-order", {ACCOUNT_KEY, ACCOUNT, ORDER_P256}, 3, {RESUME_INSTALL}, 1},
     {"re-provisioning",
      {PROVISION, ACCOUNT_KEY, ACCOUNT, ORDER_P256, INSTALL_P256},
@@ -347,10 +343,15 @@ static const uint32_t units[] = {1, 2, 4, 8, 16};
 /* The stored state as text: a CRC per record, "-" for an absent one. */
 static int state_text(char *out, size_t cap)
 {
-    static const uint16_t types[] = {
-        ACME_REC_ACCOUNT_KEY_FIRST, ACME_REC_ACCOUNT_FIRST,     ACME_REC_DEVICE_KEY,
-        ACME_REC_CHAIN,             ACME_REC_CA_INFO,           ACME_REC_PENDING_KEY,
-        ACME_REC_PENDING_ORDER,     ACME_REC_ACCOUNT_FIRST + 1, ACME_REC_ACCOUNT_KEY_FIRST + 1};
+    static const uint16_t types[] = {ACME_REC_ACCOUNT_KEY_FIRST,
+                                     ACME_REC_ACCOUNT_FIRST,
+                                     ACME_REC_DEVICE_KEY,
+                                     ACME_REC_CHAIN,
+                                     ACME_REC_CA_INFO,
+                                     ACME_REC_PENDING_KEY,
+                                     ACME_REC_PENDING_ORDER,
+                                     ACME_REC_ACCOUNT_FIRST + 1,
+                                     ACME_REC_ACCOUNT_KEY_FIRST + 1};
     size_t config_len = 0;
     acme_status_t cst = load_config(&config_len);
     if (cst != ACME_OK && cst != ACME_ERR_NOT_FOUND) {

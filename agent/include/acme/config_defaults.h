@@ -252,9 +252,10 @@
 #define ACME_CA_COOLDOWN_MAX 4
 #endif
 /* Accounts kept in the store, one per CA directory, each with its own key
- * (two records each; ACME_STORE_MAX_RECORDS grows with it). When all are
- * taken, a new CA's account replaces one that is not the installed
- * certificate's CA. */
+ * (two records each; ACME_STORE_MAX_RECORDS grows with it). Accounts are
+ * never evicted (one bound by a single-use EAB key could not be made
+ * again): an account at one CA more is ACME_ERR_STORE_FULL. Size it for the
+ * CAs the device may use (its CA table, or the CAs its CAA records name). */
 #ifndef ACME_STORE_ACCOUNTS_MAX
 #define ACME_STORE_ACCOUNTS_MAX 4
 #endif

@@ -27,8 +27,7 @@
 static acme_status_t derive(const uint8_t secret[ACME_SEAL_SECRET_LEN], uint8_t enc[32],
                             uint8_t iv[32])
 {
-    acme_status_t st =
-        acme_hmac_sha256(secret, ACME_SEAL_SECRET_LEN, "acme-seal enc", 13, enc);
+    acme_status_t st = acme_hmac_sha256(secret, ACME_SEAL_SECRET_LEN, "acme-seal enc", 13, enc);
     return st == ACME_OK ? acme_hmac_sha256(secret, ACME_SEAL_SECRET_LEN, "acme-seal iv", 12, iv)
                          : st;
 }
@@ -86,8 +85,8 @@ acme_status_t acme_seal(const uint8_t secret[ACME_SEAL_SECRET_LEN], uint16_t typ
         memcpy(buf + 2, mac, NONCE_LEN);
     }
     if (st == ACME_OK) {
-        st = gcm(enc, type, MBEDTLS_GCM_ENCRYPT, buf + 2, buf + HEAD_LEN, len,
-                 buf + HEAD_LEN + len);
+        st =
+            gcm(enc, type, MBEDTLS_GCM_ENCRYPT, buf + 2, buf + HEAD_LEN, len, buf + HEAD_LEN + len);
     }
     acme_zeroize(enc, sizeof(enc));
     acme_zeroize(iv, sizeof(iv));

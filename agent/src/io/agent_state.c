@@ -130,7 +130,6 @@ typedef struct account_record {
     const char *field[3]; /* directory, URL, issuer: acme_ag_account_field_t */
 } account_record_t;
 
-
 static bool read_account(acme_agent_t *a, size_t slot, account_record_t *r)
 {
     size_t len = 0;
@@ -142,12 +141,14 @@ static bool read_account(acme_agent_t *a, size_t slot, account_record_t *r)
 
 /* The first slot whose field equals value (value NULL: whose account URL is
  * known), read into r; ACME_STORE_ACCOUNTS_MAX when none. */
-static size_t find_account(acme_agent_t *a, acme_ag_account_field_t field, const char *value, account_record_t *r)
+static size_t find_account(acme_agent_t *a, acme_ag_account_field_t field, const char *value,
+                           account_record_t *r)
 {
     size_t slot = 0;
-    while (slot < ACME_STORE_ACCOUNTS_MAX &&
-           !(read_account(a, slot, r) &&
-             (value != NULL ? strcmp(r->field[field], value) == 0 : r->field[ACME_AG_ACCOUNT_URL][0] != '\0'))) {
+    while (
+        slot < ACME_STORE_ACCOUNTS_MAX &&
+        !(read_account(a, slot, r) && (value != NULL ? strcmp(r->field[field], value) == 0
+                                                     : r->field[ACME_AG_ACCOUNT_URL][0] != '\0'))) {
         slot++;
     }
     return slot;
@@ -211,20 +212,18 @@ acme_status_t acme_ag_state_account_url(acme_agent_t *a, acme_ag_account_field_t
     return url[0] != '\0' ? ACME_OK : ACME_ERR_NOT_FOUND;
 }
 
-/* Where the account at directory goes: its slot; else a free one; else one
- * that is not the installed certificate's CA (that account, perhaps bound
- * by a single-use EAB key, is the one worth keeping). */
+/* Where the account at directory goes: its slot, else a free one, else
+ * none (ACME_STORE_ACCOUNTS_MAX). Accounts are never evicted: one bound by
+ * a single-use EAB key could not be made again. */
 ACME_NOINLINE static size_t account_target(acme_agent_t *a, const char *directory)
 {
     account_record_t r;
     size_t slot = find_account(a, ACME_AG_ACCOUNT_DIRECTORY, directory, &r);
-    for (size_t i = 0; i < ACME_STORE_ACCOUNTS_MAX && slot == ACME_STORE_ACCOUNTS_MAX; i++) {
-        slot = read_account(a, i, &r) ? slot : i;
-    }
     if (slot == ACME_STORE_ACCOUNTS_MAX) {
-        acme_ca_info_t ca;
-        (void)acme_ag_state_read_ca_info(a, &ca);
-        slot = find_account(a, ACME_AG_ACCOUNT_DIRECTORY, ca.directory, &r) == 0 ? 1u : 0u;
+        slot = 0;
+        while (slot < ACME_STORE_ACCOUNTS_MAX && read_account(a, slot, &r)) {
+            slot++;
+        }
     }
     return slot;
 }
@@ -233,6 +232,9 @@ acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer, co
                                          const char *account_url)
 {
     size_t slot = account_target(a, directory);
+    if (slot == ACME_STORE_ACCOUNTS_MAX) {
+        return ACME_ERR_STORE_FULL;
+    }
     const char *fields[3] = {directory, account_url, issuer};
     char text[2 * ACME_URL_MAX + ACME_CAA_ISSUER_MAX + 3];
     size_t len = 0;

@@ -1,0 +1,290 @@
+/*
+ * What the agent keeps in its store (io/agent_state.c), on an emulated NOR
+ * flash: accounts per CA with their own keys and no eviction, the order in
+ * progress, and private keys sealed under a device secret.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "acme/agent.h"
+#include "crypto_fixture.h"
+#include "fake_flash.h"
+#include "io/agent_internal.h"
+
+extern const acme_net_ops_t fake_net_ops;
+
+static fake_flash_t flash;
+static fixture_entropy_t entropy;
+static acme_agent_t agent;
+static acme_agent_config_t config; /* read-only agent: the tests call the state layer */
+static uint8_t arena[128u * 1024u];
+static acme_port_t port;
+static uint8_t secret_bytes[32];
+static bool secret_on;
+
+static uint64_t clock_ms(void *ctx)
+{
+    (void)ctx;
+    return 1000u;
+}
+
+static int64_t clock_wall(void *ctx)
+{
+    (void)ctx;
+    return 1790000000;
+}
+
+static int32_t rng_fill(void *ctx, uint8_t *buf, size_t len)
+{
+    return fixture_entropy(ctx, buf, len);
+}
+
+static int32_t key_at_rest(void *ctx, uint8_t key[32])
+{
+    (void)ctx;
+    memcpy(key, secret_bytes, 32);
+    return ACME_OK;
+}
+
+static const acme_clock_ops_t clock_ops = {clock_ms, clock_wall};
+static const acme_rng_ops_t rng_ops = {rng_fill};
+static const acme_secret_ops_t secret_ops = {key_at_rest};
+
+/* Power on with what the flash holds. */
+static void boot(void)
+{
+    acme_agent_deinit(&agent);
+    entropy = (fixture_entropy_t){0x5EEDu, 0, 0};
+    memset(&port, 0, sizeof(port));
+    port.net = &fake_net_ops;
+    port.clock = &clock_ops;
+    port.rng = &rng_ops;
+    port.rng_ctx = &entropy;
+    port.flash = &fake_flash_ops;
+    port.flash_ctx = &flash;
+    port.flash_geometry = flash.geo;
+    port.secret = secret_on ? &secret_ops : NULL;
+    assert_int_equal(acme_agent_init(&agent, &config, &port, arena, sizeof(arena)), ACME_OK);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&agent, 0, sizeof(agent));
+    secret_on = false;
+    for (size_t i = 0; i < sizeof(secret_bytes); i++) {
+        secret_bytes[i] = (uint8_t)(0x40 + i);
+    }
+    fake_flash_init(&flash, 16u * 4096u, 4096u, 4u);
+    boot();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    acme_agent_deinit(&agent);
+    return 0;
+}
+
+/* The account key in RAM as DER. */
+static size_t account_der(uint8_t *out, size_t cap)
+{
+    size_t len = 0;
+    assert_int_equal(acme_key_write_der(agent.crypto->account_key, out, cap, &len), ACME_OK);
+    return len;
+}
+
+static void directory_of(int i, char *out, size_t cap)
+{
+    snprintf(out, cap, "https://ca%d.test/dir", i);
+}
+
+/* Create the account at CA i: a new key, stored before newAccount (URL
+ * empty), then with its URL. Returns the key's DER in der. */
+static size_t create_account(int i, uint8_t *der, size_t cap)
+{
+    char dir[64];
+    char url[ACME_URL_MAX + 1];
+    char issuer[32];
+    directory_of(i, dir, sizeof(dir));
+    snprintf(issuer, sizeof(issuer), "ca%d.test", i);
+    assert_int_equal(acme_ag_state_load_account(&agent, dir, url, sizeof(url)), ACME_OK);
+    assert_string_equal(url, "");
+    assert_true(agent.crypto->account_key_unsaved);
+    assert_int_equal(acme_ag_state_save_account(&agent, issuer, dir, ""), ACME_OK);
+    snprintf(url, sizeof(url), "https://ca%d.test/acct/%d", i, 100 + i);
+    assert_int_equal(acme_ag_state_save_account(&agent, issuer, dir, url), ACME_OK);
+    return account_der(der, cap);
+}
+
+static void test_accounts_per_ca_have_their_own_keys(void **state)
+{
+    (void)state;
+    uint8_t k1[256];
+    uint8_t k2[256];
+    size_t n1 = create_account(1, k1, sizeof(k1));
+    size_t n2 = create_account(2, k2, sizeof(k2));
+    assert_false(n1 == n2 && memcmp(k1, k2, n1) == 0);
+    boot();
+    char url[ACME_URL_MAX + 1];
+    uint8_t got[256];
+    assert_int_equal(acme_ag_state_load_account(&agent, "https://ca1.test/dir", url, sizeof(url)),
+                     ACME_OK);
+    assert_string_equal(url, "https://ca1.test/acct/101");
+    assert_false(agent.crypto->account_key_unsaved);
+    assert_int_equal(account_der(got, sizeof(got)), n1);
+    assert_memory_equal(got, k1, n1);
+    assert_int_equal(acme_ag_state_load_account(&agent, "https://ca2.test/dir", url, sizeof(url)),
+                     ACME_OK);
+    assert_string_equal(url, "https://ca2.test/acct/102");
+    assert_memory_equal(got, k2, account_der(got, sizeof(got)));
+    /* By issuer (discovery), by directory, and any. */
+    assert_int_equal(
+        acme_ag_state_account_url(&agent, ACME_AG_ACCOUNT_ISSUER, "ca2.test", url, sizeof(url)),
+        ACME_OK);
+    assert_string_equal(url, "https://ca2.test/acct/102");
+    assert_int_equal(
+        acme_ag_state_account_url(&agent, ACME_AG_ACCOUNT_ISSUER, "", url, sizeof(url)),
+        ACME_ERR_NOT_FOUND);
+    assert_int_equal(
+        acme_ag_state_account_url(&agent, ACME_AG_ACCOUNT_DIRECTORY, NULL, url, sizeof(url)),
+        ACME_OK);
+    assert_string_equal(url, "https://ca1.test/acct/101");
+}
+
+/* The key is stored before newAccount: a restart before the answer uses the
+ * same key again (the CA then returns the same account). */
+static void test_key_stored_before_new_account_survives_a_restart(void **state)
+{
+    (void)state;
+    char url[ACME_URL_MAX + 1];
+    uint8_t k[256];
+    uint8_t got[256];
+    assert_int_equal(acme_ag_state_load_account(&agent, "https://ca1.test/dir", url, sizeof(url)),
+                     ACME_OK);
+    size_t n = account_der(k, sizeof(k));
+    assert_int_equal(acme_ag_state_save_account(&agent, "ca1.test", "https://ca1.test/dir", ""),
+                     ACME_OK);
+    boot();
+    assert_int_equal(acme_ag_state_load_account(&agent, "https://ca1.test/dir", url, sizeof(url)),
+                     ACME_OK);
+    assert_string_equal(url, "");
+    assert_false(agent.crypto->account_key_unsaved);
+    assert_int_equal(account_der(got, sizeof(got)), n);
+    assert_memory_equal(got, k, n);
+}
+
+/* All slots taken: one CA more is refused and nothing is replaced. */
+static void test_accounts_are_never_evicted(void **state)
+{
+    (void)state;
+    uint8_t k[256];
+    for (int i = 0; i < ACME_STORE_ACCOUNTS_MAX; i++) {
+        create_account(i, k, sizeof(k));
+    }
+    uint32_t commits = agent.store.commits;
+    char url[ACME_URL_MAX + 1];
+    assert_int_equal(acme_ag_state_load_account(&agent, "https://extra.test/dir", url, sizeof(url)),
+                     ACME_OK);
+    assert_int_equal(acme_ag_state_save_account(&agent, "extra.test", "https://extra.test/dir", ""),
+                     ACME_ERR_STORE_FULL);
+    assert_int_equal(agent.store.commits, commits);
+    for (int i = 0; i < ACME_STORE_ACCOUNTS_MAX; i++) {
+        char dir[64];
+        directory_of(i, dir, sizeof(dir));
+        assert_int_equal(acme_ag_state_load_account(&agent, dir, url, sizeof(url)), ACME_OK);
+        assert_false(agent.crypto->account_key_unsaved);
+    }
+}
+
+static void test_order_in_progress(void **state)
+{
+    (void)state;
+    char url[ACME_URL_MAX + 1];
+    assert_int_equal(
+        acme_key_generate(&agent.crypto->device_key, ACME_KEY_P256, agent.crypto->drbg), ACME_OK);
+    uint8_t k[256];
+    size_t n = 0;
+    assert_int_equal(acme_key_write_der(agent.crypto->device_key, k, sizeof(k), &n), ACME_OK);
+    assert_int_equal(
+        acme_ag_state_save_pending(&agent, "https://ca1.test/dir", "https://ca1.test/order/5"),
+        ACME_OK);
+    boot();
+    acme_ag_state_pending_order(&agent, "https://ca1.test/dir", url, sizeof(url));
+    assert_string_equal(url, "https://ca1.test/order/5");
+    acme_ag_state_pending_order(&agent, "https://ca2.test/dir", url, sizeof(url));
+    assert_string_equal(url, ""); /* never resumed at another CA */
+    assert_int_equal(acme_ag_state_load_pending_key(&agent), ACME_OK);
+    uint8_t got[256];
+    size_t m = 0;
+    assert_int_equal(acme_key_write_der(agent.crypto->device_key, got, sizeof(got), &m), ACME_OK);
+    assert_int_equal(m, n);
+    assert_memory_equal(got, k, n);
+}
+
+/* With a device secret no key record holds the key in the clear, the keys
+ * read back, and without the secret the account is refused, not replaced. */
+static void test_sealed_keys(void **state)
+{
+    (void)state;
+    secret_on = true;
+    boot();
+    uint8_t k[256];
+    size_t n = create_account(1, k, sizeof(k));
+    uint8_t rec[ACME_AG_KEY_RECORD_MAX];
+    size_t len = 0;
+    assert_int_equal(
+        acme_store_read(&agent.store, ACME_REC_ACCOUNT_KEY_FIRST, rec, sizeof(rec), &len), ACME_OK);
+    assert_int_equal(len, n + 30u);
+    assert_int_equal(rec[0], 0xA7);
+    for (size_t i = 0; i + 8 <= n; i++) {
+        for (size_t j = 0; j + 8 <= len; j++) {
+            assert_false(memcmp(rec + j, k + i, 8) == 0);
+        }
+    }
+    /* Saving the same account again writes nothing (the seal is deterministic). */
+    uint32_t commits = agent.store.commits;
+    assert_int_equal(acme_ag_state_save_account(&agent, "ca1.test", "https://ca1.test/dir",
+                                                "https://ca1.test/acct/101"),
+                     ACME_OK);
+    assert_int_equal(agent.store.commits, commits);
+    boot();
+    char url[ACME_URL_MAX + 1];
+    uint8_t got[256];
+    assert_int_equal(acme_ag_state_load_account(&agent, "https://ca1.test/dir", url, sizeof(url)),
+                     ACME_OK);
+    assert_memory_equal(got, k, account_der(got, sizeof(got)));
+
+    secret_on = false;
+    boot();
+    assert_int_equal(acme_ag_state_load_account(&agent, "https://ca1.test/dir", url, sizeof(url)),
+                     ACME_ERR_KEY_SEALED);
+    secret_bytes[0] ^= 1u; /* another device's secret */
+    secret_on = true;
+    boot();
+    assert_int_equal(acme_ag_state_load_account(&agent, "https://ca1.test/dir", url, sizeof(url)),
+                     ACME_ERR_KEY_SEALED);
+}
+
+int main(void)
+{
+    if (fixture_arena_init(64u * 1024u) != 0) {
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_accounts_per_ca_have_their_own_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_stored_before_new_account_survives_a_restart,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_accounts_are_never_evicted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_in_progress, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sealed_keys, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
