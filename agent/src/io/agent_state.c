@@ -119,6 +119,27 @@ static acme_status_t load_key(acme_agent_t *a, uint16_t type, acme_key_t **key)
     return st;
 }
 
+/* One commit of a key record and a text record (fields joined with NULs)
+ * with the other changes: changes[0] and changes[1] get the key's and the
+ * text's bytes, for the types they hold. The one place that writes keys. */
+static acme_status_t commit_key_and_text(acme_agent_t *a, const acme_key_t *key,
+                                         acme_store_change_t *changes, size_t count,
+                                         const char *const *fields, size_t field_count)
+{
+    uint8_t der[ACME_AG_KEY_RECORD_MAX];
+    char text[2 * ACME_URL_MAX + ACME_CAA_ISSUER_MAX + 3];
+    acme_status_t st = join_fields(text, sizeof(text), &changes[1].len, fields, field_count)
+                           ? key_record(a, key, changes[0].type, der, &changes[0].len)
+                           : ACME_ERR_BUFFER_TOO_SMALL;
+    if (st == ACME_OK) {
+        changes[0].data = der;
+        changes[1].data = text;
+        st = acme_store_commit(&a->store, changes, count);
+    }
+    acme_zeroize(der, sizeof(der));
+    return st;
+}
+
 /* ---- accounts per CA ----------------------------------------------------------- */
 
 /* Account slot i is two records: ACME_REC_ACCOUNT_FIRST + i (directory,
@@ -236,22 +257,9 @@ acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer, co
         return ACME_ERR_STORE_FULL;
     }
     const char *fields[3] = {directory, account_url, issuer};
-    char text[2 * ACME_URL_MAX + ACME_CAA_ISSUER_MAX + 3];
-    size_t len = 0;
-    uint8_t der[ACME_AG_KEY_RECORD_MAX];
-    size_t der_len = 0;
-    uint16_t key_type = (uint16_t)(ACME_REC_ACCOUNT_KEY_FIRST + slot);
-    acme_status_t st = join_fields(text, sizeof(text), &len, fields, 3)
-                           ? key_record(a, a->crypto->account_key, key_type, der, &der_len)
-                           : ACME_ERR_BUFFER_TOO_SMALL;
-    if (st == ACME_OK) {
-        acme_store_change_t changes[] = {
-            {(uint16_t)(ACME_REC_ACCOUNT_FIRST + slot), text, len},
-            {key_type, der, der_len},
-        };
-        st = acme_store_commit(&a->store, changes, 2);
-    }
-    acme_zeroize(der, sizeof(der));
+    acme_store_change_t changes[2] = {{(uint16_t)(ACME_REC_ACCOUNT_KEY_FIRST + slot), NULL, 0},
+                                      {(uint16_t)(ACME_REC_ACCOUNT_FIRST + slot), NULL, 0}};
+    acme_status_t st = commit_key_and_text(a, a->crypto->account_key, changes, 2, fields, 3);
     if (st == ACME_OK) {
         a->crypto->account_key_unsaved = false;
     }
@@ -262,25 +270,14 @@ acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer, co
 
 acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t len)
 {
-    uint8_t der[ACME_AG_KEY_RECORD_MAX];
-    size_t der_len = 0;
-    char ca[ACME_CAA_ISSUER_MAX + 2 * ACME_URL_MAX + 3];
-    size_t ca_len = 0;
     const char *fields[3] = {a->ca_issuer, a->ca_directory, a->order.directory.terms_of_service};
-    if (!join_fields(ca, sizeof(ca), &ca_len, fields, 3)) {
-        return ACME_ERR_BUFFER_TOO_SMALL;
-    }
-    acme_status_t st = key_record(a, a->crypto->device_key, ACME_REC_DEVICE_KEY, der, &der_len);
-    if (st == ACME_OK) {
-        acme_store_change_t changes[] = {
-            {ACME_REC_DEVICE_KEY, der, der_len}, {ACME_REC_CHAIN, chain, len},
-            {ACME_REC_CA_INFO, ca, ca_len},      {ACME_REC_PENDING_KEY, NULL, 0},
-            {ACME_REC_PENDING_ORDER, NULL, 0},
-        };
-        st = acme_store_commit(&a->store, changes, sizeof(changes) / sizeof(changes[0]));
-    }
-    acme_zeroize(der, sizeof(der));
-    return st;
+    acme_store_change_t changes[] = {
+        {ACME_REC_DEVICE_KEY, NULL, 0},   {ACME_REC_CA_INFO, NULL, 0},
+        {ACME_REC_CHAIN, chain, len},     {ACME_REC_PENDING_KEY, NULL, 0},
+        {ACME_REC_PENDING_ORDER, NULL, 0},
+    };
+    return commit_key_and_text(a, a->crypto->device_key, changes,
+                               sizeof(changes) / sizeof(changes[0]), fields, 3);
 }
 
 /* ---- the order in progress --------------------------------------------------------- */
@@ -288,24 +285,10 @@ acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t l
 acme_status_t acme_ag_state_save_pending(acme_agent_t *a, const char *directory,
                                          const char *order_url)
 {
-    uint8_t der[ACME_AG_KEY_RECORD_MAX];
-    size_t der_len = 0;
-    char order[2 * ACME_URL_MAX + 2];
-    size_t order_len = 0;
     const char *fields[2] = {directory, order_url};
-    if (!join_fields(order, sizeof(order), &order_len, fields, 2)) {
-        return ACME_ERR_BUFFER_TOO_SMALL;
-    }
-    acme_status_t st = key_record(a, a->crypto->device_key, ACME_REC_PENDING_KEY, der, &der_len);
-    if (st == ACME_OK) {
-        acme_store_change_t changes[] = {
-            {ACME_REC_PENDING_KEY, der, der_len},
-            {ACME_REC_PENDING_ORDER, order, order_len},
-        };
-        st = acme_store_commit(&a->store, changes, 2);
-    }
-    acme_zeroize(der, sizeof(der));
-    return st;
+    acme_store_change_t changes[2] = {{ACME_REC_PENDING_KEY, NULL, 0},
+                                      {ACME_REC_PENDING_ORDER, NULL, 0}};
+    return commit_key_and_text(a, a->crypto->device_key, changes, 2, fields, 2);
 }
 
 acme_status_t acme_ag_state_load_pending_key(acme_agent_t *a)
