@@ -299,14 +299,16 @@ acme_status_t acme_ag_state_load_pending_key(acme_agent_t *a)
 void acme_ag_state_pending_order(acme_agent_t *a, const char *directory, char *order_url,
                                  size_t cap)
 {
+    /* "directory\0url": the URL when the directory is this one. */
     char order[2 * ACME_URL_MAX + 2];
     size_t len = 0;
-    const char *f[2] = {"", ""};
-    if (acme_store_read(&a->store, ACME_REC_PENDING_ORDER, order, sizeof(order) - 1, &len) ==
+    if (acme_store_read(&a->store, ACME_REC_PENDING_ORDER, order, sizeof(order) - 1, &len) !=
         ACME_OK) {
-        split_fields(order, len, f, 2);
+        len = 0;
     }
-    copy_out(order_url, cap, strcmp(f[0], directory) == 0 ? f[1] : "");
+    order[len] = '\0';
+    size_t n = strlen(order);
+    copy_out(order_url, cap, n < len && strcmp(order, directory) == 0 ? order + n + 1 : "");
 }
 
 acme_status_t acme_ag_state_read_ca_info(acme_agent_t *a, acme_ca_info_t *out)
