@@ -8,22 +8,10 @@
 #include <string.h>
 
 #include "acme/codec/ip_addr.h"
-#include "acme/codec/pem.h"
-#include "crypto_zero.h"
 
 acme_status_t cli_config_read(cli_config_t *c, acme_posix_flash_view_t *view)
 {
-    memset(&c->err, 0, sizeof(c->err));
-    c->blob_len = 0;
-    acme_status_t st =
-        acme_config_part_mount(&c->part, &acme_posix_flash_view_ops, view, &view->geometry);
-    if (st != ACME_OK) {
-        return st;
-    }
-    c->status =
-        acme_config_part_load(&c->part, c->blob, sizeof(c->blob), &c->blob_len, &c->prov, &c->err);
-    return c->status == ACME_ERR_FLASH || c->status == ACME_ERR_BUFFER_TOO_SMALL ? c->status
-                                                                                 : ACME_OK;
+    return acme_provisioned_load(c, &acme_posix_flash_view_ops, view, &view->geometry);
 }
 
 /* The JSON spec's name for a top-level tag ("" when there is none). */
@@ -65,58 +53,12 @@ static const char *mac_name(uint8_t alg)
     }
 }
 
-/* Trust anchors: the blob has DER, the agent wants PEM text. */
-static int trust_to_pem(cli_config_t *c, acme_agent_config_t *cfg)
-{
-    const acme_provision_t *p = &c->prov;
-    if (p->trust_count == 0) {
-        return cli_fail("config: trust_anchors (tag 0x05): none provisioned; the ACME server's "
-                        "TLS certificate cannot be verified without one");
-    }
-    size_t used = 0;
-    for (size_t i = 0; i < p->trust_count; i++) {
-        size_t n = 0;
-        if (acme_pem_write("CERTIFICATE", p->trust[i].data, p->trust[i].len, c->trust_pem + used,
-                           sizeof(c->trust_pem) - used, &n) != ACME_OK) {
-            return cli_fail("config: trust_anchors[%zu]: cannot convert to PEM", i);
-        }
-        used += n;
-    }
-    cfg->trust_pem = c->trust_pem;
-    cfg->trust_pem_len = used;
-    return CLI_EXIT_OK;
-}
-
-static int ca_table(cli_config_t *c, acme_agent_config_t *cfg)
-{
-    acme_provision_t *p = &c->prov;
-    memset(c->cas, 0, sizeof(c->cas));
-    for (size_t i = 0; i < p->ca_count; i++) {
-        acme_provision_ca_t *ca = &p->cas[i];
-        acme_ca_entry_t *e = &c->cas[i];
-        e->issuer = ca->issuer;
-        e->directory_url = ca->directory_url[0] != '\0' ? ca->directory_url : NULL;
-        if (ca->eab_key_len == 0) {
-            continue;
-        }
-        if (ca->eab_alg != ACME_PROVISION_MAC_DEFAULT && ca->eab_alg != ACME_PROVISION_MAC_HS256) {
-            return cli_fail("config: cas[%zu].eab.alg (tag 0x07, field 0x05): %s; the agent "
-                            "signs external account binding with HS256 only",
-                            i, mac_name(ca->eab_alg));
-        }
-        e->eab_kid = ca->eab_kid;
-        e->eab_key = ca->eab_key;
-        e->eab_key_len = ca->eab_key_len;
-    }
-    cfg->cas = c->cas;
-    cfg->ca_count = p->ca_count;
-    return CLI_EXIT_OK;
-}
-
 int cli_config_to_agent(cli_config_t *c, acme_agent_config_t *cfg)
 {
-    acme_provision_t *p = &c->prov;
-    if (p->ip_count != 0) {
+    const acme_provision_t *p = &c->prov;
+    acme_provisioned_refusal_t why = {0, 0};
+    acme_status_t st = acme_provisioned_to_config(c, cfg, &why);
+    if (st != ACME_OK && why.tag == ACME_PROVISION_TAG_IP) {
         char ip[64];
         size_t n = 0;
         if (acme_ip_format(&p->ips[0], ip, sizeof(ip), &n) != ACME_OK) {
@@ -127,23 +69,17 @@ int cli_config_to_agent(cli_config_t *c, acme_agent_config_t *cfg)
                         (unsigned)p->ip_count, p->ip_count == 1 ? "" : "s", ip,
                         p->ip_count > 1 ? ", ..." : "");
     }
-    for (size_t i = 0; i < p->name_count; i++) {
-        c->names[i] = p->names[i];
+    if (st != ACME_OK && why.tag == ACME_PROVISION_TAG_CA) {
+        return cli_fail("config: cas[%zu].eab.alg (tag 0x07, field 0x05): %s; the agent "
+                        "signs external account binding with HS256 only",
+                        why.index, mac_name(p->cas[why.index].eab_alg));
     }
-    cfg->names = c->names;
-    cfg->name_count = p->name_count;
-    cfg->contact = p->contact[0] != '\0' ? p->contact : NULL;
-    cfg->key_type = p->key_type != ACME_KEY_NONE ? p->key_type : ACME_KEY_P256;
-    cfg->terms_of_service_agreed = p->terms_of_service_agreed;
-    if (p->discovery) {
-        /* CAA first; the provisioned directory when no name has CAA. */
-        cfg->directory_url = NULL;
-        cfg->default_directory = p->directory_url[0] != '\0' ? p->directory_url : NULL;
-    } else {
-        cfg->directory_url = p->directory_url;
+    if (st == ACME_ERR_CONFIG) {
+        return cli_fail("config: trust_anchors (tag 0x05): none provisioned; the ACME server's "
+                        "TLS certificate cannot be verified without one");
     }
-    if (ca_table(c, cfg) != CLI_EXIT_OK || trust_to_pem(c, cfg) != CLI_EXIT_OK) {
-        return CLI_EXIT_FAIL;
+    if (st != ACME_OK) {
+        return cli_fail("config: trust_anchors[%zu]: cannot convert to PEM", why.index);
     }
     if (p->device_key.len != 0) {
         fprintf(stderr, "acme-agent: warning: config: device_key (tag 0x0b) is not applied yet; "
@@ -299,7 +235,5 @@ void cli_config_json(const cli_config_t *c, acme_json_writer_t *w)
 
 void cli_config_clear(cli_config_t *c)
 {
-    cli_zero(c->blob, sizeof(c->blob));
-    cli_zero(&c->prov, sizeof(c->prov));
-    cli_zero(c->cas, sizeof(c->cas));
+    acme_provisioned_clear(c);
 }

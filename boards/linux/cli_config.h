@@ -12,28 +12,19 @@
 #include "acme/codec/json_writer.h"
 #include "acme/codec/provision.h"
 #include "acme/io/config_partition.h"
+#include "acme/io/provisioned.h"
 #include "cli.h"
 
 /* A blob read from the partition or a file: one config slot's worth. */
 #define CLI_BLOB_MAX CLI_CONFIG_SLOT
 
-/* PEM of every trust anchor: base64 grows DER by 4/3, plus lines. */
-#define CLI_TRUST_PEM_MAX (ACME_PROVISION_TRUST_MAX * (ACME_PROVISION_CERT_DER_MAX * 3u / 2u + 64u))
+/* The config and what the agent's configuration points to, as every board
+ * has it (acme/io/provisioned.h). Large: make it static. */
+typedef acme_provisioned_t cli_config_t;
 
-/* Large (blob, decoded struct, PEM): make it static. Holds secrets (EAB
- * keys, the device key): cli_config_clear() when done. */
-typedef struct cli_config {
-    acme_config_part_t part;
-    acme_status_t status; /* of the last load: ACME_OK, ACME_ERR_NOT_FOUND, a decode error */
-    acme_provision_error_t err;
-    acme_provision_t prov;
-    uint8_t blob[CLI_BLOB_MAX];
-    size_t blob_len;
-    /* What the agent's configuration points to (cli_config_to_agent). */
-    const char *names[ACME_MAX_IDENTIFIERS];
-    acme_ca_entry_t cas[ACME_PROVISION_CAS_MAX];
-    char trust_pem[CLI_TRUST_PEM_MAX];
-} cli_config_t;
+#if ACME_PROVISIONED_BLOB_MAX < CLI_BLOB_MAX
+#error "ACME_PROVISIONED_BLOB_MAX must hold a whole config slot of the Linux board"
+#endif
 
 /* Mount the config partition and load it into c (c->status says what was
  * found). ACME_OK when the partition could be read at all (even blank or

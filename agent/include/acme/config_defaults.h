@@ -287,6 +287,13 @@
 #define ACME_PROVISION_CAS_MAX 4
 #endif
 
+/* Largest provisioning blob read back from the config partition by
+ * acme/io/provisioned.h (one buffer of this size in acme_provisioned_t).
+ * The Linux board's config slots hold 16 KiB. Range 512..65536. */
+#ifndef ACME_PROVISIONED_BLOB_MAX
+#define ACME_PROVISIONED_BLOB_MAX (16u * 1024u)
+#endif
+
 /* ---- Logging ------------------------------------------------------------------ */
 
 /* Highest level compiled in: 0 = none (default), 1 error .. 4 debug. */
@@ -299,6 +306,9 @@
 
 /* ---- Checks ------------------------------------------------------------------- */
 
+#if ACME_PROVISIONED_BLOB_MAX < 512 || ACME_PROVISIONED_BLOB_MAX > 65536
+#error "ACME_PROVISIONED_BLOB_MAX must be in 512..65536"
+#endif
 #if ACME_STORE_ACCOUNTS_MAX < 2 || ACME_STORE_ACCOUNTS_MAX > 8
 #error "ACME_STORE_ACCOUNTS_MAX must be in 2..8"
 #endif
