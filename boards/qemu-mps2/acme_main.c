@@ -10,16 +10,29 @@
  *           --directory URL --domain NAME [--domain NAME ...] --trust HOSTFILE
  *           --flash HOSTFILE [--http01-port N] [--contact URI]
  *
+ * fw-acme-factory (FW_CONFIG_FROM_FLASH) is the same firmware as a factory
+ * ships it: names, directory, contact, trust anchors and CA table come from
+ * the config partition that acme-provision wrote into the flash image
+ * (docs/factory.md), not from options:
+ *
+ *   fw-acme-factory --ip A.B.C.D/N|dhcp [--gw A.B.C.D] [--dns A.B.C.D]
+ *                   --flash HOSTFILE [--http01-port N]
+ *
  * Lines for tests and people (one per fact):
  *   ACME: stored serial=<hex> not_after=<unix> issuer=<dn>
  *   ACME: issued serial=<hex> not_after=<unix> issuer=<dn>
  *   ACME: stats requests=N handshakes=N arena_peak=N agent_size=N issue_ms=N
  *   ACME: failed status=<code> detail=<text>   (code: the acme_status_t value;
  *                                               the name table is not linked)
+ *   ACME: config names=<first> count=<n> directory=<url>|discovery (factory)
  * Exit status: 0 a certificate is stored; 2 usage; 3 entropy; 4 flash;
- * 5 network; 6 issuance failed.
+ * 5 network; 6 issuance failed; 7 no usable config partition (factory).
  */
 #include "board.h"
+
+#ifndef FW_CONFIG_FROM_FLASH
+#define FW_CONFIG_FROM_FLASH 0 /* fw-acme: configured by options */
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,12 +40,16 @@
 
 #include "acme/agent.h"
 #include "acme/port_lwip.h"
+#if FW_CONFIG_FROM_FLASH
+#include "acme/io/provisioned.h"
+#endif
 
 #define EXIT_USAGE 2
 #define EXIT_RNG 3
 #define EXIT_FLASH 4
 #define EXIT_NET 5
 #define EXIT_ISSUE 6
+#define EXIT_CONFIG 7
 
 #define NET_UP_TIMEOUT_MS 15000u
 #define TRUST_MAX (16u * 1024u)
@@ -42,7 +59,9 @@
  * with ACME_ERR_NO_MEMORY instead of passing the firmware test. */
 static acme_agent_t agent;
 static uint8_t arena[40u * 1024u];
+#if !FW_CONFIG_FROM_FLASH
 static char trust[TRUST_MAX];
+#endif
 
 typedef struct options {
     const char *ip;
@@ -59,11 +78,18 @@ typedef struct options {
 
 static int usage(const char *why)
 {
+#if FW_CONFIG_FROM_FLASH
+    printf("fw-acme: %s\n"
+           "usage: fw-acme-factory --ip A.B.C.D/N|dhcp [--gw IP] [--dns IP] --flash HOSTFILE\n"
+           "                       [--http01-port N]\n",
+           why);
+#else
     printf("fw-acme: %s\n"
            "usage: fw-acme --ip A.B.C.D/N|dhcp [--gw IP] [--dns IP] --directory URL\n"
            "               --domain NAME [--domain NAME ...] --trust HOSTFILE --flash HOSTFILE\n"
            "               [--http01-port N] [--contact URI]\n",
            why);
+#endif
     return EXIT_USAGE;
 }
 
@@ -104,8 +130,14 @@ static bool parse_options(int argc, char **argv, options_t *o)
             return false;
         }
     }
+#if FW_CONFIG_FROM_FLASH
+    /* Everything else is the factory's, in the config partition. */
+    return o->ip != NULL && o->flash != NULL && o->directory == NULL && o->trust == NULL &&
+           o->contact == NULL && o->name_count == 0;
+#else
     return o->ip != NULL && o->directory != NULL && o->trust != NULL && o->flash != NULL &&
            o->name_count > 0;
+#endif
 }
 
 /* Decimal text of v (newlib-nano's printf has no %lld). */
@@ -157,6 +189,49 @@ static bool have_valid_certificate(void)
     return now == ACME_TIME_UNKNOWN || info.not_after > now;
 }
 
+#if FW_CONFIG_FROM_FLASH
+static acme_provisioned_t conf;
+#endif
+
+/* The config holds EAB keys: not left in RAM after the agent is done. */
+static void forget_config(void)
+{
+#if FW_CONFIG_FROM_FLASH
+    acme_provisioned_clear(&conf);
+#endif
+}
+
+#if FW_CONFIG_FROM_FLASH
+/* The factory's config: read, decoded and mapped to cfg (which then points
+ * into conf). 0, or the exit status after one "ACME: failed" line. */
+static int config_from_flash(acme_agent_config_t *cfg)
+{
+    const acme_flash_ops_t *ops = NULL;
+    void *ctx = NULL;
+    acme_flash_geometry_t geo;
+    board_flash_config(&ops, &ctx, &geo);
+    acme_status_t st = acme_provisioned_load(&conf, ops, ctx, &geo);
+    if (st != ACME_OK || conf.status != ACME_OK) {
+        printf("ACME: failed status=%d detail=config partition: %s (tag %u, field %u, byte %lu)\n",
+               (int)(st != ACME_OK ? st : conf.status),
+               conf.status == ACME_ERR_NOT_FOUND ? "never provisioned" : "refused",
+               (unsigned)conf.err.tag, (unsigned)conf.err.field, (unsigned long)conf.err.offset);
+        return EXIT_CONFIG;
+    }
+    acme_provisioned_refusal_t why = {0, 0};
+    st = acme_provisioned_to_config(&conf, cfg, &why);
+    if (st != ACME_OK) {
+        printf("ACME: failed status=%d detail=config tag %u index %lu cannot be applied\n",
+               (int)st, (unsigned)why.tag, (unsigned long)why.index);
+        return EXIT_CONFIG;
+    }
+    printf("ACME: config names=%s count=%u directory=%s\n", cfg->names[0],
+           (unsigned)cfg->name_count,
+           cfg->directory_url != NULL ? cfg->directory_url : "discovery");
+    return 0;
+}
+#endif
+
 int main(int argc, char **argv)
 {
     options_t o;
@@ -167,10 +242,12 @@ int main(int argc, char **argv)
     if (board_net_config_parse(&net, o.ip, o.gw, o.dns) != ACME_OK) {
         return usage("bad --ip/--gw/--dns");
     }
+#if !FW_CONFIG_FROM_FLASH
     size_t trust_len = 0;
     if (board_file_read(o.trust, trust, sizeof(trust) - 1, &trust_len) != ACME_OK) {
         return usage("cannot read --trust");
     }
+#endif
     if (board_flash_open(o.flash) != ACME_OK) {
         printf("fw-acme: cannot load the flash image %s\n", o.flash);
         return EXIT_FLASH;
@@ -192,6 +269,12 @@ int main(int argc, char **argv)
     }
 
     static acme_agent_config_t cfg;
+#if FW_CONFIG_FROM_FLASH
+    int rc = config_from_flash(&cfg);
+    if (rc != 0) {
+        return rc;
+    }
+#else
     cfg.directory_url = o.directory;
     cfg.names = o.names;
     cfg.name_count = o.name_count;
@@ -200,6 +283,7 @@ int main(int argc, char **argv)
     cfg.terms_of_service_agreed = true;
     cfg.trust_pem = trust;
     cfg.trust_pem_len = trust_len;
+#endif
     cfg.http01_port = o.http01_port;
     acme_status_t st = acme_agent_init(&agent, &cfg, &port, arena, sizeof(arena));
     if (st != ACME_OK) {
@@ -209,6 +293,7 @@ int main(int argc, char **argv)
     if (have_valid_certificate()) {
         report_certificate("stored");
         acme_agent_deinit(&agent);
+        forget_config();
         return 0;
     }
     st = acme_agent_run(&agent);
@@ -218,9 +303,11 @@ int main(int argc, char **argv)
         printf("ACME: failed status=%d detail=%s%s%s\n", (int)st, p->type,
                p->type[0] != '\0' ? " " : "", p->detail);
         acme_agent_deinit(&agent);
+        forget_config();
         return EXIT_ISSUE;
     }
     report_certificate("issued");
     acme_agent_deinit(&agent);
+    forget_config();
     return 0;
 }

@@ -75,7 +75,13 @@ acme_status_t board_file_replace(const char *path, const void *data, size_t len)
 
 /* ---- Flash seam: NOR emulation in RAM, persisted to a host file ---------- */
 
-#define BOARD_FLASH_SIZE (64u * 1024u)
+/* The chip has the Linux board's state layout (docs/factory.md): the config
+ * partition the factory writes (two 16 KiB slots), then the agent's store;
+ * so an image is also an acme-agent state file, and acme-provision writes
+ * its config partition (--offset 0 --size 32768 --config-partition 4096). */
+#define BOARD_CONFIG_SIZE (32u * 1024u)
+#define BOARD_STORE_SIZE (64u * 1024u)
+#define BOARD_FLASH_SIZE (BOARD_CONFIG_SIZE + BOARD_STORE_SIZE)
 #define BOARD_FLASH_ERASE_SIZE 4096u
 #define BOARD_FLASH_PROG_SIZE 16u
 
@@ -84,8 +90,12 @@ acme_status_t board_file_replace(const char *path, const void *data, size_t len)
  * The path is copied. */
 acme_status_t board_flash_open(const char *host_path);
 
-/* port->flash, flash_ctx and flash_geometry. sync writes the image back. */
+/* port->flash, flash_ctx and flash_geometry: the store partition. sync
+ * writes the image back. */
 void board_flash_install(acme_port_t *port);
+
+/* The config partition: its seam, context and geometry. */
+void board_flash_config(const acme_flash_ops_t **ops, void **ctx, acme_flash_geometry_t *geo);
 
 extern const acme_flash_ops_t board_flash_ops;
 

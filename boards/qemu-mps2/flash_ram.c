@@ -7,7 +7,8 @@
  *
  * QEMU has no flash controller that survives a restart; the host file is the
  * "chip". Its format is the raw image, the same as the Linux board's state
- * file.
+ * file: the config partition, then the store. Each partition is the same
+ * seam with its base and size as the context.
  */
 #include "board.h"
 
@@ -48,34 +49,42 @@ acme_status_t board_flash_open(const char *host_path)
     return ACME_OK;
 }
 
-/* [off, off + len) inside the image, without overflow. */
-static bool in_range(uint32_t off, size_t len)
+typedef struct partition {
+    uint32_t base;
+    uint32_t size;
+} partition_t;
+
+static const partition_t s_config = {0, BOARD_CONFIG_SIZE};
+static const partition_t s_store = {BOARD_CONFIG_SIZE, BOARD_STORE_SIZE};
+
+/* [off, off + len) inside the partition, without overflow. */
+static bool in_range(const partition_t *p, uint32_t off, size_t len)
 {
-    return off <= BOARD_FLASH_SIZE && len <= BOARD_FLASH_SIZE - off;
+    return off <= p->size && len <= p->size - off;
 }
 
 static int32_t flash_read(void *ctx, uint32_t off, void *buf, size_t len)
 {
-    (void)ctx;
-    if ((buf == NULL && len > 0) || !in_range(off, len)) {
+    const partition_t *p = ctx;
+    if ((buf == NULL && len > 0) || !in_range(p, off, len)) {
         return ACME_ERR_FLASH;
     }
     if (len > 0) {
-        memcpy(buf, s_image + off, len);
+        memcpy(buf, s_image + p->base + off, len);
     }
     return ACME_OK;
 }
 
 static int32_t flash_prog(void *ctx, uint32_t off, const void *buf, size_t len)
 {
-    (void)ctx;
-    if ((buf == NULL && len > 0) || !in_range(off, len) || off % BOARD_FLASH_PROG_SIZE != 0 ||
+    const partition_t *p = ctx;
+    if ((buf == NULL && len > 0) || !in_range(p, off, len) || off % BOARD_FLASH_PROG_SIZE != 0 ||
         len % BOARD_FLASH_PROG_SIZE != 0) {
         return ACME_ERR_FLASH;
     }
     const uint8_t *data = buf;
     for (size_t i = 0; i < len; i++) {
-        s_image[off + i] &= data[i]; /* NOR: programming only clears bits */
+        s_image[p->base + off + i] &= data[i]; /* NOR: programming only clears bits */
     }
     s_dirty = s_dirty || len > 0;
     return ACME_OK;
@@ -83,11 +92,11 @@ static int32_t flash_prog(void *ctx, uint32_t off, const void *buf, size_t len)
 
 static int32_t flash_erase(void *ctx, uint32_t off)
 {
-    (void)ctx;
-    if (off % BOARD_FLASH_ERASE_SIZE != 0 || off >= BOARD_FLASH_SIZE) {
+    const partition_t *p = ctx;
+    if (off % BOARD_FLASH_ERASE_SIZE != 0 || off >= p->size) {
         return ACME_ERR_FLASH;
     }
-    memset(s_image + off, 0xFF, BOARD_FLASH_ERASE_SIZE);
+    memset(s_image + p->base + off, 0xFF, BOARD_FLASH_ERASE_SIZE);
     s_dirty = true;
     return ACME_OK;
 }
@@ -115,8 +124,17 @@ const acme_flash_ops_t board_flash_ops = {
 void board_flash_install(acme_port_t *port)
 {
     port->flash = &board_flash_ops;
-    port->flash_ctx = NULL;
-    port->flash_geometry.size = BOARD_FLASH_SIZE;
+    port->flash_ctx = (void *)(uintptr_t)&s_store; /* the seam does not write it */
+    port->flash_geometry.size = s_store.size;
     port->flash_geometry.erase_size = BOARD_FLASH_ERASE_SIZE;
     port->flash_geometry.prog_size = BOARD_FLASH_PROG_SIZE;
+}
+
+void board_flash_config(const acme_flash_ops_t **ops, void **ctx, acme_flash_geometry_t *geo)
+{
+    *ops = &board_flash_ops;
+    *ctx = (void *)(uintptr_t)&s_config;
+    geo->size = s_config.size;
+    geo->erase_size = BOARD_FLASH_ERASE_SIZE;
+    geo->prog_size = BOARD_FLASH_PROG_SIZE;
 }

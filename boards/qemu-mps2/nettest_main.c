@@ -118,11 +118,16 @@ static int crash(const char *how)
     return EXIT_USAGE;
 }
 
-/* ---- Flash: one 16-byte record per boot in the first erase block --------- */
+/* ---- Flash: one 16-byte record per boot in the store's first erase block - */
 
 static int count_boot(const char *path, uint32_t *boots)
 {
-    const acme_flash_ops_t *f = &board_flash_ops;
+    /* The store partition, as the agent would use it. */
+    acme_port_t part;
+    memset(&part, 0, sizeof(part));
+    board_flash_install(&part);
+    const acme_flash_ops_t *f = part.flash;
+    void *ctx = part.flash_ctx;
     if (board_flash_open(path) != ACME_OK) {
         printf("nettest: flash image %s unusable\n", path);
         return EXIT_FLASH;
@@ -133,27 +138,27 @@ static int count_boot(const char *path, uint32_t *boots)
     const uint32_t slots = BOARD_FLASH_ERASE_SIZE / BOARD_FLASH_PROG_SIZE;
     uint32_t used = 0;
     for (; used < slots; used++) {
-        if (f->read(NULL, used * BOARD_FLASH_PROG_SIZE, rec, sizeof(rec)) != ACME_OK) {
+        if (f->read(ctx, used * BOARD_FLASH_PROG_SIZE, rec, sizeof(rec)) != ACME_OK) {
             return EXIT_FLASH;
         }
         if (memcmp(rec, erased, sizeof(rec)) == 0) {
             break;
         }
         if (memcmp(rec, BOOT_RECORD_MAGIC, sizeof(BOOT_RECORD_MAGIC)) != 0) {
-            printf("nettest: flash block 0 holds something else; not touching it\n");
+            printf("nettest: the store's block 0 holds something else; not touching it\n");
             return EXIT_FLASH;
         }
     }
     if (used == slots) {
-        if (f->erase(NULL, 0) != ACME_OK) {
+        if (f->erase(ctx, 0) != ACME_OK) {
             return EXIT_FLASH;
         }
         used = 0;
     }
     memset(rec, 0, sizeof(rec));
     memcpy(rec, BOOT_RECORD_MAGIC, sizeof(BOOT_RECORD_MAGIC));
-    if (f->prog(NULL, used * BOARD_FLASH_PROG_SIZE, rec, sizeof(rec)) != ACME_OK ||
-        f->sync(NULL) != ACME_OK) {
+    if (f->prog(ctx, used * BOARD_FLASH_PROG_SIZE, rec, sizeof(rec)) != ACME_OK ||
+        f->sync(ctx) != ACME_OK) {
         return EXIT_FLASH;
     }
     *boots = used + 1;

@@ -21,6 +21,11 @@
 #           Pebble logged issuing; Pebble validated http-01 (the only listener at the board's
 #           address is the board); the arena peak is within the 40 KiB budget.
 #   boot 2: exit 0, "ACME: stored serial=S" (the same certificate) and no request at Pebble.
+# Then the factory flow on the M4 (fw-acme-factory, docs/factory.md): a JSON spec becomes a
+# blob in the image's config partition (acme-provision); the first boot takes names,
+# directory and trust anchor from there and gets a certificate; acme-agent status of the
+# image shows it and the config; the second boot loads it. A blank config partition is
+# refused at boot with exit 7 before anything is sent.
 # Writes the measured figures to BUILD_DIR/firmware-work/acme-<machine>.txt (key=value) for
 # tools/size_report.py, and prints them.
 set -uo pipefail
@@ -43,6 +48,7 @@ py=python3
 ARENA_BUDGET=$((40 * 1024))
 BOOT_TIMEOUT_S=${ACME_FW_BOOT_TIMEOUT_S:-120}
 agent_cli=$build/boards/linux/acme-agent
+provision_cli=$build/tools/acme-provision/acme-provision
 
 failures=0
 fail() {
@@ -51,7 +57,8 @@ fail() {
     return 1
 }
 
-for f in "$m4/fw-acme.elf" "$m3/fw-acme.elf" "$agent_cli"; do
+for f in "$m4/fw-acme.elf" "$m3/fw-acme.elf" "$m4/fw-acme-factory.elf" "$agent_cli" \
+    "$provision_cli"; do
     [[ -e $f ]] || { echo "FAIL: $f not built"; exit 1; }
 done
 
@@ -176,12 +183,10 @@ run_core() {
     grep -q "set VALID by completed challenge" "$PEBBLE_LOG" ||
         fail "$machine ($mode): Pebble never validated a challenge"
 
-    # The certificate is in the flash image, whole: export it with the Linux CLI. The board's
-    # flash is the store partition alone; a Linux state file puts a 32 KiB config partition
-    # (docs/factory.md) in front of the same store format and geometry.
-    local out="$work/export-$machine" state="$work/state-$machine"
-    { head -c 32768 /dev/zero | tr '\0' '\377'; cat "$flash"; } >"$state"
-    if "$agent_cli" export --state "$state" --out "$out" >"$work/export-$machine.log" 2>&1; then
+    # The certificate is in the flash image, whole: export it with the Linux CLI (the board's
+    # chip has the Linux state layout: a 32 KiB config partition, then the store).
+    local out="$work/export-$machine"
+    if "$agent_cli" export --state "$flash" --out "$out" >"$work/export-$machine.log" 2>&1; then
         if check_export "$out" "$domain"; then
             [[ $(cert_serial "$out/leaf.pem") == "$serial" ]] ||
                 fail "$machine ($mode): the flash image holds serial" \
@@ -216,6 +221,94 @@ run_core() {
         "$((after - before)) requests"
 }
 
+# boot_factory LOG FLASH: one boot of fw-acme-factory (M4); sets boot_rc
+boot_factory() {
+    local log=$1 flash=$2 elf=$m4/fw-acme-factory.elf
+    boot_rc=0
+    if [[ $mode == netns ]]; then
+        qemu_run "$elf" mps2-an386 "${board_args[@]}" --flash "$flash" \
+            --http01-port "$PEBBLE_HTTP01_PORT" >"$log" 2>&1 || boot_rc=$?
+    else
+        qemu_run_user "$elf" mps2-an386 "${board_args[@]}" --flash "$flash" \
+            --http01-port "$PEBBLE_HTTP01_PORT" >"$log" 2>&1 || boot_rc=$?
+    fi
+}
+
+# check_factory_status STATUS_JSON DOMAIN SERIAL DIRECTORY: status shows certificate and config
+check_factory_status() {
+    "$py" - "$@" <<'PYEOF'
+import json, sys
+path, domain, serial, directory = sys.argv[1:5]
+st = json.load(open(path))
+assert st["names"] == [domain], st["names"]
+assert st["serial"].lstrip("0").lower() == serial, (st["serial"], serial)
+cfg = st["config"]
+assert cfg is not None and cfg["names"] == [domain], cfg
+assert cfg["directory_url"] == directory, cfg
+PYEOF
+}
+
+run_factory() {
+    local d=$work/factory domain="fw-factory-$mode.acme.test" before after serial serial2
+    mkdir -p "$d"
+    cp "$PEBBLE_TRUST" "$d/pebble-root.pem"
+    printf '%s\n' '{' '  "version": 1,' "  \"identities\": {\"dns\": [\"$domain\"]}," \
+        '  "contact": "mailto:factory@acme.test",' '  "key_type": "p256",' \
+        '  "trust_anchors": ["pebble-root.pem"],' "  \"directory_url\": \"$dir_url\"," \
+        '  "terms_of_service_agreed": true' '}' >"$d/spec.json"
+    # A blank chip first: the firmware refuses it before it sends anything.
+    head -c 98304 /dev/zero | tr '\0' '\377' >"$d/blank.bin"
+    before=$(pebble_request_count)
+    boot_factory "$d/boot0.log" "$d/blank.bin"
+    after=$(pebble_request_count)
+    if ((boot_rc != 7)) || ! grep -q 'never provisioned' "$d/boot0.log" || ((after != before)); then
+        fail "factory ($mode): a blank config partition: exit $boot_rc, $((after - before))" \
+            "requests (expected exit 7, none)"
+        show_log "$d/boot0.log"
+    fi
+    cp "$d/blank.bin" "$d/flash.bin"
+    if ! "$provision_cli" --spec "$d/spec.json" --image "$d/flash.bin" --offset 0 --size 32768 \
+        --config-partition 4096 >"$d/provision.log" 2>&1; then
+        fail "factory ($mode): acme-provision could not write the config partition"
+        show_log "$d/provision.log"
+        return 1
+    fi
+    boot_factory "$d/boot1.log" "$d/flash.bin"
+    if ((boot_rc != 0)) || ! grep -qF "ACME: config names=$domain count=1 directory=$dir_url" \
+        "$d/boot1.log" || ! grep -q '^ACME: issued serial=' "$d/boot1.log"; then
+        fail "factory ($mode): first boot exited $boot_rc without its config and 'ACME: issued'"
+        show_log "$d/boot1.log"
+        pebble_logs | tail -n 30
+        return 1
+    fi
+    serial=$(field "$d/boot1.log" serial | tr 'A-F' 'a-f' | sed 's/^0*//')
+    # The image is an acme-agent state file: status shows the certificate and the config.
+    if ! "$agent_cli" status --state "$d/flash.bin" >"$d/status.json" 2>"$d/status.err"; then
+        fail "factory ($mode): acme-agent status of the image failed: $(head -c 200 "$d/status.err")"
+    elif ! check_factory_status "$d/status.json" "$domain" "$serial" "$dir_url" \
+        >"$d/status-check.log" 2>&1; then
+        fail "factory ($mode): status of the image does not show the certificate and config"
+        show_log "$d/status-check.log"
+    fi
+    if "$agent_cli" export --state "$d/flash.bin" --out "$d/out" >"$d/export.log" 2>&1; then
+        check_export "$d/out" "$domain" || true
+    else
+        fail "factory ($mode): export of the image failed"
+    fi
+    before=$(pebble_request_count)
+    boot_factory "$d/boot2.log" "$d/flash.bin"
+    after=$(pebble_request_count)
+    serial2=$(field "$d/boot2.log" serial | tr 'A-F' 'a-f' | sed 's/^0*//')
+    if ((boot_rc != 0)) || [[ $serial2 != "$serial" ]] || ((after != before)); then
+        fail "factory ($mode): second boot exit $boot_rc, serial '$serial2' (first $serial)," \
+            "$((after - before)) requests"
+        show_log "$d/boot2.log"
+        return 1
+    fi
+    echo "    factory ($mode): spec -> config partition -> first boot issued serial $serial;" \
+        "status of the image shows it; second boot loaded it with 0 requests"
+}
+
 cores=${ACME_FW_CORES:-m4 m3}
 for core in $cores; do
     case $core in
@@ -223,5 +316,6 @@ for core in $cores; do
     m3) run_core m3 mps2-an385 "$m3/fw-acme.elf" ;;
     esac
 done
+[[ " $cores " == *" m4 "* ]] && run_factory
 ((failures == 0)) || { echo "test_acme ($mode): $failures failure(s); work in $work"; exit 1; }
 exit 0
