@@ -81,10 +81,6 @@ int cli_config_to_agent(cli_config_t *c, acme_agent_config_t *cfg)
     if (st != ACME_OK) {
         return cli_fail("config: trust_anchors[%zu]: cannot convert to PEM", why.index);
     }
-    if (p->device_key.len != 0) {
-        fprintf(stderr, "acme-agent: warning: config: device_key (tag 0x0b) is not applied yet; "
-                        "the agent makes its own key\n");
-    }
     return CLI_EXIT_OK;
 }
 
@@ -137,10 +133,6 @@ static void json_not_applied(const acme_provision_t *p, acme_json_writer_t *w)
     if (ACME_PROVISION_HAS(p, ACME_PROVISION_TAG_RENEWAL)) {
         acme_jw_key(w, "renewal");
         acme_jw_string(w, "applied by the renewal lifecycle (not yet)");
-    }
-    if (p->device_key.len != 0) {
-        acme_jw_key(w, "device_key");
-        acme_jw_string(w, "not applied yet: the agent makes its own key");
     }
     if (p->ip_count != 0) {
         acme_jw_key(w, "identities.ip");

@@ -357,6 +357,43 @@ scenario_refused_fields() {
     grep -q kid-secret-check "$work/ip_status.out" || fail "status does not show the EAB kid"
 }
 
+# A device key injected at the factory (acme-provision --device-key) is the key of the issued
+# certificate; status shows only that one is present, never the key.
+scenario_injected_key() {
+    local d=$work/injected_key
+    mkdir -p "$d"
+    STATE=$d/state
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/factory.key" \
+        2>/dev/null || fail "openssl could not make a key" || return 1
+    make_spec "$d/spec.json" injected.demo.test || return 1
+    "$tool" --spec "$d/spec.json" --out "$d/blob" --device-key "$d/factory.key" \
+        >"$work/injected_tool.out" 2>&1 ||
+        fail "acme-provision --device-key: $(cat "$work/injected_tool.out")" || return 1
+    run_agent injected_provision provision --state "$STATE" --blob "$d/blob"
+    expect_rc injected_provision 0 || return 1
+    run_agent injected_run run --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
+        --http01-bind 127.0.0.1
+    expect_rc injected_run 0 || return 1
+    run_agent injected_export export --state "$STATE" --out "$d/out"
+    expect_rc injected_export 0 || return 1
+    local want got cert
+    want=$(openssl pkey -in "$d/factory.key" -pubout 2>/dev/null)
+    got=$(openssl pkey -in "$d/out/privkey.pem" -pubout 2>/dev/null)
+    cert=$(openssl x509 -in "$d/out/fullchain.pem" -noout -pubkey 2>/dev/null)
+    [[ -n $want && $got == "$want" && $cert == "$want" ]] ||
+        fail "the certificate's key is not the injected key" || return 1
+    status_check injected_status 0 "
+c = st.get('config') or {}
+if c.get('device_key') is not True: problems.append('device_key %r' % c.get('device_key'))
+if 'device_key' in c.get('not_applied', {}): problems.append('device key still marked not applied')
+" || return 1
+    local secret
+    secret=$(openssl pkey -in "$d/factory.key" -outform DER 2>/dev/null | xxd -p | tr -d '\n' |
+        tail -c 64)
+    grep -qi "$secret" "$work/injected_status.out" && fail "status printed the device key"
+    return 0
+}
+
 scenario_eab() {
     local d=$work/eab key
     mkdir -p "$d"
@@ -473,7 +510,7 @@ if (st.get('config') or {}).get('generation') != 1: problems.append('config %r' 
 # ---- main ----------------------------------------------------------------------------------
 
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(factory_flow bad_blobs refused_fields eab mtd image)
+((${#scenarios[@]})) || scenarios=(factory_flow bad_blobs refused_fields injected_key eab mtd image)
 
 pebble_start "$work/pebble" || {
     echo "FAIL: could not start Pebble"

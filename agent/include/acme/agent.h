@@ -90,6 +90,13 @@ typedef struct acme_agent_config {
     acme_key_type_t key_type;     /* device key: ACME_KEY_P256 (default) or RSA2048 */
     bool terms_of_service_agreed; /* sent in newAccount; CAs require true */
 
+    /* A device key made at the factory (private key DER, P-256, or RSA-2048
+     * with ACME_ENABLE_RSA_KEYS): every order uses it instead of a key the
+     * agent makes. NULL (the default): a new key per order, made on the
+     * device. The bytes must stay valid while the agent runs. */
+    const uint8_t *device_key_der;
+    size_t device_key_der_len;
+
     /* Trust anchors for the ACME server's TLS certificate: PEM text of one
      * or more CA certificates. Verification cannot be turned off. */
     const char *trust_pem;

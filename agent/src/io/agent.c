@@ -152,17 +152,20 @@ acme_status_t acme_agent_init(acme_agent_t *a, const acme_agent_config_t *cfg,
 
 /* ---- start and finish ------------------------------------------------------------------ */
 
-/* New device key and the CSR for it. The key stays in RAM until the
+/* The device key and the CSR for it. The key stays in RAM until the
  * certificate for it is installed. */
 static acme_status_t prepare_csr(acme_agent_t *a)
 {
     struct acme_agent_crypto *c = a->crypto;
     acme_key_type_t type = a->cfg->key_type == ACME_KEY_NONE ? ACME_KEY_P256 : a->cfg->key_type;
     /* The key of an order cut short by a restart, so that the order can be
-     * finished; else a new one. */
+     * finished; else the factory's key; else a new one. */
     acme_status_t st = acme_ag_state_load_pending_key(a);
     if (st != ACME_OK) {
-        st = acme_key_generate(&c->device_key, type, c->drbg);
+        st = a->cfg->device_key_der != NULL
+                 ? acme_key_parse_der(&c->device_key, a->cfg->device_key_der,
+                                      a->cfg->device_key_der_len)
+                 : acme_key_generate(&c->device_key, type, c->drbg);
     }
     if (st != ACME_OK) {
         return st;

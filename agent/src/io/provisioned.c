@@ -99,6 +99,9 @@ acme_status_t acme_provisioned_to_config(acme_provisioned_t *c, acme_agent_confi
     cfg->contact = p->contact[0] != '\0' ? p->contact : NULL;
     cfg->key_type = p->key_type != ACME_KEY_NONE ? p->key_type : ACME_KEY_P256;
     cfg->terms_of_service_agreed = p->terms_of_service_agreed;
+    /* A key injected at the factory is the device's key for every order. */
+    cfg->device_key_der = p->device_key.len != 0 ? p->device_key.data : NULL;
+    cfg->device_key_der_len = p->device_key.len;
     if (p->discovery) {
         /* CAA first; the provisioned directory when no name has CAA. */
         cfg->directory_url = NULL;

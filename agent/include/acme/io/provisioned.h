@@ -65,8 +65,8 @@ typedef struct acme_provisioned_refusal {
  * field: ACME_ERR_UNSUPPORTED for IP identifiers (tag 0x02) or an EAB MAC
  * other than HS256 (tag 0x07, CA index); ACME_ERR_CONFIG without a trust
  * anchor (tag 0x05); ACME_ERR_BUFFER_TOO_SMALL when the anchors do not fit
- * as PEM (tag 0x05, index). An injected device key (tag 0x0B) is not
- * applied: the agent makes its own key (it is reported by the caller). */
+ * as PEM (tag 0x05, index). An injected device key (tag 0x0B) becomes
+ * cfg->device_key_der (pointing into c->blob). */
 acme_status_t acme_provisioned_to_config(acme_provisioned_t *c, acme_agent_config_t *cfg,
                                          acme_provisioned_refusal_t *why);
 
