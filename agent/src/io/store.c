@@ -79,18 +79,18 @@ static uint32_t span_of(const acme_store_t *s, uint32_t len)
     return len == 0 ? 1u : (len + payload_size(s) - 1u) / payload_size(s);
 }
 
-/* Read 16 bytes at `at` holding three words and a CRC over them: true with
- * the words when the CRC matches. */
-static bool read_area(const acme_store_t *s, uint32_t at, uint32_t w[3])
+/* Read the 16 bytes at `at` as four words (w untouched when the read
+ * fails): true when the last is the CRC over the first three. */
+static bool read_area(const acme_store_t *s, uint32_t at, uint32_t w[4])
 {
     uint8_t h[AREA];
-    if (flash_read(s, at, h, AREA) != ACME_OK || get_le32(h + 12) != acme_crc32(0, h, 12)) {
+    if (flash_read(s, at, h, AREA) != ACME_OK) {
         return false;
     }
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         w[i] = get_le32(h + 4 * i);
     }
-    return true;
+    return w[3] == acme_crc32(0, h, 12);
 }
 
 static void encode_area(uint8_t *h, uint32_t a, uint32_t b, uint32_t c)
@@ -101,29 +101,12 @@ static void encode_area(uint8_t *h, uint32_t a, uint32_t b, uint32_t c)
     put_le32(h + 12, acme_crc32(0, h, 12));
 }
 
-/* The header of `block`: true with its sequence number and erase count. */
-static bool block_header(const acme_store_t *s, uint32_t block, uint32_t *seq, uint32_t *erases)
+/* The header of `block` in w (magic, sequence number, erase count, CRC):
+ * true when it is intact and this store's. */
+static bool block_header(const acme_store_t *s, uint32_t block, uint32_t w[4])
 {
-    uint32_t w[3];
     /* A higher sequence number than a device can ever reach is foreign. */
-    if (!read_area(s, block * s->geo.erase_size, w) || w[0] != BLOCK_MAGIC || w[1] >= SEQ_LIMIT) {
-        return false;
-    }
-    *seq = w[1];
-    *erases = w[2];
-    return true;
-}
-
-/* The commit area of `block`: true with the snapshot's sequence number,
- * payload length and CRC when intact and matching the block's header. */
-static bool block_commit(const acme_store_t *s, uint32_t block, uint32_t *seq, uint32_t *len,
-                         uint32_t *crc)
-{
-    uint32_t w[3];
-    uint32_t erases = 0;
-    return block_header(s, block, seq, &erases) &&
-           read_area(s, block * s->geo.erase_size + AREA, w) && w[2] == *seq &&
-           (*len = w[0], *crc = w[1], true);
+    return read_area(s, block * s->geo.erase_size, w) && w[0] == BLOCK_MAGIC && w[1] < SEQ_LIMIT;
 }
 
 /* Payload bytes [off, off + n) of the snapshot starting at `first`. */
@@ -164,9 +147,8 @@ static bool load(acme_store_t *s, uint32_t first, uint32_t seq, uint32_t len, ui
         return false;
     }
     for (uint32_t i = 1; i < span; i++) {
-        uint32_t bseq = 0;
-        uint32_t erases = 0;
-        if (!block_header(s, (first + i) % s->blocks, &bseq, &erases) || bseq != seq) {
+        uint32_t h[4];
+        if (!block_header(s, (first + i) % s->blocks, h) || h[1] != seq) {
             return false;
         }
     }
@@ -217,32 +199,30 @@ static acme_status_t scan(acme_store_t *s)
     s->seq = 0;
     s->next = 0;
     s->erase_max = 0;
-    for (uint32_t b = 0; b < s->blocks; b++) {
-        uint32_t seq = 0;
-        uint32_t erases = 0;
-        if (block_header(s, b, &seq, &erases)) {
-            s->erase_max = erases > s->erase_max ? erases : s->erase_max;
-            if (seq >= s->seq) {
-                s->seq = seq;
-                s->next = (b + 1u) % s->blocks;
-            }
-        }
-    }
-    /* The newest whole snapshot. A failed load may leave a partial index,
-     * so the winner is loaded once more at the end. */
+    /* The newest whole snapshot: its first block has a commit area of the
+     * header's sequence number. A failed load may leave a partial index, so
+     * the winner is loaded once more at the end. */
     uint32_t best = 0;
     uint32_t at = 0;
     uint32_t len = 0;
     uint32_t crc = 0;
     for (uint32_t b = 0; b < s->blocks; b++) {
-        uint32_t seq = 0;
-        uint32_t l = 0;
-        uint32_t c = 0;
-        if (block_commit(s, b, &seq, &l, &c) && seq > best && load(s, b, seq, l, c)) {
-            best = seq;
+        uint32_t h[4];
+        uint32_t c[4];
+        if (!block_header(s, b, h)) {
+            continue;
+        }
+        s->erase_max = h[2] > s->erase_max ? h[2] : s->erase_max;
+        if (h[1] >= s->seq) {
+            s->seq = h[1];
+            s->next = (b + 1u) % s->blocks;
+        }
+        if (read_area(s, b * s->geo.erase_size + AREA, c) && c[2] == h[1] && h[1] > best &&
+            load(s, b, h[1], c[0], c[1])) {
+            best = h[1];
             at = b;
-            len = l;
-            crc = c;
+            len = c[0];
+            crc = c[1];
         }
     }
     s->count = 0;
@@ -297,11 +277,15 @@ bool acme_store_has(const acme_store_t *s, uint16_t type, size_t *len)
 
 acme_status_t acme_store_block_erases(const acme_store_t *s, uint32_t block, uint32_t *count)
 {
-    uint32_t seq = 0;
+    uint32_t h[4];
     if (block >= s->blocks) {
         return ACME_ERR_INVALID_ARG;
     }
-    return block_header(s, block, &seq, count) ? ACME_OK : ACME_ERR_NOT_FOUND;
+    if (!block_header(s, block, h)) {
+        return ACME_ERR_NOT_FOUND;
+    }
+    *count = h[2];
+    return ACME_OK;
 }
 
 uint32_t acme_store_live_bytes(const acme_store_t *s)
@@ -334,21 +318,19 @@ static void open_block(writer_t *w)
 {
     acme_store_t *s = w->s;
     uint32_t block = (w->first + w->opened++) % s->blocks;
-    uint32_t seq = 0;
+    uint32_t h[4] = {0};
     uint32_t erases = s->erase_max;
-    if (!block_header(s, block, &seq, &erases)) {
-        uint32_t word = 0;
-        if (flash_read(s, block * s->geo.erase_size, &word, sizeof(word)) == ACME_OK &&
-            word == 0xFFFFFFFFu) {
-            erases = 0;
-        }
+    if (block_header(s, block, h)) {
+        erases = h[2];
+    } else if (h[0] == 0xFFFFFFFFu) {
+        erases = 0; /* the header's first word is blank */
     }
     erases++;
-    uint8_t h[AREA];
-    encode_area(h, BLOCK_MAGIC, w->seq, erases);
+    uint8_t area[AREA];
+    encode_area(area, BLOCK_MAGIC, w->seq, erases);
     if (w->st == ACME_OK) {
         w->st = s->flash->erase(s->flash_ctx, block * s->geo.erase_size) == ACME_OK
-                    ? flash_prog(s, block * s->geo.erase_size, h, AREA)
+                    ? flash_prog(s, block * s->geo.erase_size, area, AREA)
                     : ACME_ERR_FLASH;
         s->erases++;
         s->erase_max = erases > s->erase_max ? erases : s->erase_max;
