@@ -295,18 +295,21 @@ uint32_t acme_store_live_bytes(const acme_store_t *s)
 
 /* ---- writing a snapshot ------------------------------------------------- */
 
-/* Streams a snapshot's payload into the blocks from `first` on, erasing
- * each block and programming its header just before its first bytes. The
- * first error sticks. */
+/* Streams a snapshot's payload into the blocks from s->next on, erasing
+ * each block and programming its header (sequence s->seq + 1) just before
+ * its first bytes. A dry run only counts, for the checks that come before
+ * any erase. After a flash error nothing more is written. */
 typedef struct writer {
     acme_store_t *s;
-    uint32_t first;
-    uint32_t seq;
-    uint32_t opened; /* blocks erased and given a header */
-    uint32_t pos;    /* payload bytes taken (flushed and staged) */
-    uint32_t staged;
+    uint32_t pos;     /* payload bytes taken */
+    uint32_t end;     /* payload bytes in all (known from the dry run) */
+    uint32_t src;     /* current snapshot's payload offset to copy from */
+    uint32_t records; /* records taken */
+    uint32_t opened;  /* blocks erased and given a header */
+    uint32_t at;      /* flash offset of the last opened block's payload */
     uint32_t crc;
-    acme_status_t st;
+    bool dry;
+    bool failed;
     uint8_t buf[CHUNK];
 } writer_t;
 
@@ -317,7 +320,7 @@ typedef struct writer {
 static void open_block(writer_t *w)
 {
     acme_store_t *s = w->s;
-    uint32_t block = (w->first + w->opened++) % s->blocks;
+    uint32_t block = (s->next + w->opened++) % s->blocks;
     uint32_t h[4] = {0};
     uint32_t erases = s->erase_max;
     if (block_header(s, block, h)) {
@@ -327,53 +330,59 @@ static void open_block(writer_t *w)
     }
     erases++;
     uint8_t area[AREA];
-    encode_area(area, BLOCK_MAGIC, w->seq, erases);
-    if (w->st == ACME_OK) {
-        w->st = s->flash->erase(s->flash_ctx, block * s->geo.erase_size) == ACME_OK
-                    ? flash_prog(s, block * s->geo.erase_size, area, AREA)
-                    : ACME_ERR_FLASH;
+    encode_area(area, BLOCK_MAGIC, s->seq + 1u, erases);
+    w->at = block * s->geo.erase_size;
+    if (!w->failed) {
+        w->failed = s->flash->erase(s->flash_ctx, w->at) != ACME_OK ||
+                    flash_prog(s, w->at, area, AREA) != ACME_OK;
         s->erases++;
         s->erase_max = erases > s->erase_max ? erases : s->erase_max;
     }
+    w->at += PAYLOAD_AT;
 }
 
-/* Program the staged bytes, padded to the program unit. Only a block that
- * receives bytes is opened: an extra one could be the current snapshot's. */
-static void flush(writer_t *w)
-{
-    acme_store_t *s = w->s;
-    uint32_t start = w->pos - w->staged;
-    if (w->staged == 0) {
-        return;
-    }
-    while (w->opened <= start / payload_size(s)) {
-        open_block(w);
-    }
-    uint32_t p = s->geo.prog_size;
-    uint32_t n = (w->staged + p - 1u) / p * p;
-    memset(w->buf + w->staged, 0xFF, n - w->staged);
-    if (w->st == ACME_OK) {
-        w->st = flash_prog(s, payload_addr(s, w->first, start), w->buf, n);
-    }
-    w->staged = 0;
-}
-
+/* Take len bytes: from data, or (data NULL) from the current snapshot at
+ * payload offset w->src. They are staged in CHUNK runs that start at a
+ * multiple of CHUNK in their block and never cross its end; a run is
+ * programmed, padded to the program unit, when it is full, reaches the
+ * block's end or ends the payload. Only a block that receives bytes is
+ * opened: an extra one could be the current snapshot's. */
 static void put(writer_t *w, const uint8_t *data, uint32_t len)
 {
-    w->crc = acme_crc32(w->crc, data, len);
+    acme_store_t *s = w->s;
+    uint32_t size = payload_size(s);
+    if (w->dry) {
+        w->pos += len;
+        return;
+    }
     while (len > 0) {
-        /* A staged run never crosses a block's end. */
-        uint32_t room = payload_size(w->s) - w->pos % payload_size(w->s);
-        uint32_t n = CHUNK - w->staged;
-        n = n < room ? n : room;
+        uint32_t in = w->pos % size; /* offset in the block */
+        uint32_t staged = in % CHUNK;
+        uint32_t n = CHUNK - staged;
+        n = n < size - in ? n : size - in;
         n = n < len ? n : len;
-        memcpy(w->buf + w->staged, data, n);
-        w->staged += n;
+        uint8_t *to = w->buf + staged;
+        if (data != NULL) {
+            memcpy(to, data, n);
+            data += n;
+        } else if (payload_read(s, s->first, w->src, to, n) != ACME_OK) {
+            w->failed = true;
+        }
+        w->src += n;
+        w->crc = acme_crc32(w->crc, to, n);
         w->pos += n;
-        data += n;
         len -= n;
-        if (w->staged == CHUNK || n == room) {
-            flush(w);
+        staged += n;
+        if (staged == CHUNK || n == size - in || w->pos == w->end) {
+            if (w->opened * size <= w->pos - staged) {
+                open_block(w);
+            }
+            uint32_t p = s->geo.prog_size;
+            uint32_t full = (staged + p - 1u) / p * p;
+            memset(w->buf + staged, 0xFF, full - staged);
+            if (!w->failed) {
+                w->failed = flash_prog(s, w->at + in + n - staged, w->buf, full) != ACME_OK;
+            }
         }
     }
 }
@@ -383,18 +392,10 @@ static void put(writer_t *w, const uint8_t *data, uint32_t len)
 static void put_record(writer_t *w, uint16_t type, uint32_t len, const uint8_t *data, uint32_t off)
 {
     uint8_t h[REC_HDR] = {(uint8_t)type, (uint8_t)(type >> 8), (uint8_t)len, (uint8_t)(len >> 8)};
+    w->records++;
     put(w, h, REC_HDR);
-    uint8_t buf[CHUNK];
-    for (uint32_t done = 0; done < len && w->st == ACME_OK;) {
-        uint32_t n = len - done < CHUNK ? len - done : CHUNK;
-        if (data == NULL) {
-            w->st = payload_read(w->s, w->s->first, off + done, buf, n);
-        } else {
-            memcpy(buf, data + done, n);
-        }
-        put(w, buf, n);
-        done += n;
-    }
+    w->src = off;
+    put(w, data, len);
 }
 
 static const acme_store_change_t *change_of(const acme_store_change_t *changes, size_t count,
@@ -406,6 +407,24 @@ static const acme_store_change_t *change_of(const acme_store_change_t *changes, 
         }
     }
     return NULL;
+}
+
+/* The new snapshot: the records no change touches (copied from flash),
+ * then the changes. */
+static void put_all(writer_t *w, const acme_store_change_t *changes, size_t count)
+{
+    acme_store_t *s = w->s;
+    for (uint32_t i = 0; i < s->count; i++) {
+        const acme_store_index_t *r = &s->index[i];
+        if (change_of(changes, count, r->type) == NULL) {
+            put_record(w, r->type, r->len, NULL, r->off);
+        }
+    }
+    for (size_t k = 0; k < count; k++) {
+        if (changes[k].data != NULL) {
+            put_record(w, changes[k].type, (uint32_t)changes[k].len, changes[k].data, 0);
+        }
+    }
 }
 
 /* Does the stored version of change ch equal it? */
@@ -435,9 +454,6 @@ acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *chan
         return ACME_ERR_INVALID_ARG;
     }
     bool same = true;
-    /* The new snapshot's size: the changes, then the records they leave. */
-    uint32_t len = 0;
-    uint32_t records = 0;
     for (size_t k = 0; k < count; k++) {
         const acme_store_change_t *ch = &changes[k];
         if (ch->type == 0 || ch->len > ACME_STORE_RECORD_MAX || (ch->data == NULL && ch->len) ||
@@ -445,44 +461,36 @@ acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *chan
             return ACME_ERR_INVALID_ARG;
         }
         same &= matches(s, ch);
-        len += ch->data != NULL ? REC_HDR + (uint32_t)ch->len : 0u;
-        records += ch->data != NULL;
     }
     if (same) {
         return ACME_OK; /* nothing changes: flash is not touched */
     }
-    for (uint32_t i = 0; i < s->count; i++) {
-        if (change_of(changes, count, s->index[i].type) == NULL) {
-            len += REC_HDR + s->index[i].len;
-            records++;
-        }
-    }
-    /* The blocks after the current snapshot, never the current one. */
-    if (records > ACME_STORE_MAX_RECORDS || span_of(s, len) > s->blocks - s->span ||
+    /* A dry run sizes the new snapshot: it goes in the blocks after the
+     * current snapshot, never the current one. */
+    writer_t w;
+    w.s = s;
+    w.pos = 0;
+    w.records = 0;
+    w.dry = true;
+    put_all(&w, changes, count);
+    if (w.records > ACME_STORE_MAX_RECORDS || span_of(s, w.pos) > s->blocks - s->span ||
         s->seq >= SEQ_LIMIT - 1u) {
         return ACME_ERR_STORE_FULL;
     }
-    writer_t w = {s, s->next, s->seq + 1u, 0, 0, 0, 0, ACME_OK, {0}};
+    w.end = w.pos;
+    w.pos = 0;
+    w.opened = 0;
+    w.crc = 0;
+    w.dry = false;
+    w.failed = false;
     open_block(&w); /* the first block, even for an empty snapshot */
-    /* The records no change touches (copied from flash), then the changes. */
-    for (uint32_t i = 0; i < s->count; i++) {
-        const acme_store_index_t *r = &s->index[i];
-        if (change_of(changes, count, r->type) == NULL) {
-            put_record(&w, r->type, r->len, NULL, r->off);
-        }
-    }
-    for (size_t k = 0; k < count; k++) {
-        if (changes[k].data != NULL) {
-            put_record(&w, changes[k].type, (uint32_t)changes[k].len, changes[k].data, 0);
-        }
-    }
-    flush(&w);
-    acme_status_t st = w.st == ACME_OK ? flash_sync(s) : w.st;
+    put_all(&w, changes, count);
+    acme_status_t st = !w.failed ? flash_sync(s) : ACME_ERR_FLASH;
     if (st == ACME_OK) {
         /* The commit: after everything it names is on flash. */
         uint8_t h[AREA];
-        encode_area(h, len, w.crc, w.seq);
-        st = flash_prog(s, w.first * s->geo.erase_size + AREA, h, AREA);
+        encode_area(h, w.end, w.crc, s->seq + 1u);
+        st = flash_prog(s, s->next * s->geo.erase_size + AREA, h, AREA);
         st = st == ACME_OK ? flash_sync(s) : st;
     }
     s->commits++;
