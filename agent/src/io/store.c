@@ -309,7 +309,7 @@ typedef struct writer {
     uint32_t at;      /* flash offset of the last opened block's payload */
     uint32_t crc;
     bool dry;
-    bool failed;
+    acme_status_t st; /* the first flash error sticks */
     uint8_t buf[CHUNK];
 } writer_t;
 
@@ -321,8 +321,9 @@ static void open_block(writer_t *w)
 {
     acme_store_t *s = w->s;
     uint32_t block = (s->next + w->opened++) % s->blocks;
-    uint32_t h[4] = {0};
+    uint32_t h[4];
     uint32_t erases = s->erase_max;
+    h[0] = 0; /* not blank if the read fails */
     if (block_header(s, block, h)) {
         erases = h[2];
     } else if (h[0] == 0xFFFFFFFFu) {
@@ -332,9 +333,9 @@ static void open_block(writer_t *w)
     uint8_t area[AREA];
     encode_area(area, BLOCK_MAGIC, s->seq + 1u, erases);
     w->at = block * s->geo.erase_size;
-    if (!w->failed) {
-        w->failed = s->flash->erase(s->flash_ctx, w->at) != ACME_OK ||
-                    flash_prog(s, w->at, area, AREA) != ACME_OK;
+    if (w->st == ACME_OK) {
+        w->st = s->flash->erase(s->flash_ctx, w->at) == ACME_OK ? flash_prog(s, w->at, area, AREA)
+                                                                : ACME_ERR_FLASH;
         s->erases++;
         s->erase_max = erases > s->erase_max ? erases : s->erase_max;
     }
@@ -366,7 +367,7 @@ static void put(writer_t *w, const uint8_t *data, uint32_t len)
             memcpy(to, data, n);
             data += n;
         } else if (payload_read(s, s->first, w->src, to, n) != ACME_OK) {
-            w->failed = true;
+            w->st = ACME_ERR_FLASH;
         }
         w->src += n;
         w->crc = acme_crc32(w->crc, to, n);
@@ -380,8 +381,8 @@ static void put(writer_t *w, const uint8_t *data, uint32_t len)
             uint32_t p = s->geo.prog_size;
             uint32_t full = (staged + p - 1u) / p * p;
             memset(w->buf + staged, 0xFF, full - staged);
-            if (!w->failed) {
-                w->failed = flash_prog(s, w->at + in + n - staged, w->buf, full) != ACME_OK;
+            if (w->st == ACME_OK) {
+                w->st = flash_prog(s, w->at + in + n - staged, w->buf, full);
             }
         }
     }
@@ -482,10 +483,10 @@ acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *chan
     w.opened = 0;
     w.crc = 0;
     w.dry = false;
-    w.failed = false;
+    w.st = ACME_OK;
     open_block(&w); /* the first block, even for an empty snapshot */
     put_all(&w, changes, count);
-    acme_status_t st = !w.failed ? flash_sync(s) : ACME_ERR_FLASH;
+    acme_status_t st = w.st == ACME_OK ? flash_sync(s) : w.st;
     if (st == ACME_OK) {
         /* The commit: after everything it names is on flash. */
         uint8_t h[AREA];
