@@ -201,14 +201,13 @@ static acme_status_t scan(acme_store_t *s)
     s->erase_max = 0;
     /* The newest whole snapshot: its first block has a commit area of the
      * header's sequence number. A failed load may leave a partial index, so
-     * the winner is loaded once more at the end. */
+     * the winner (its commit area read again) is loaded once more at the
+     * end. */
     uint32_t best = 0;
     uint32_t at = 0;
-    uint32_t len = 0;
-    uint32_t crc = 0;
+    uint32_t c[4];
     for (uint32_t b = 0; b < s->blocks; b++) {
         uint32_t h[4];
-        uint32_t c[4];
         if (!block_header(s, b, h)) {
             continue;
         }
@@ -221,12 +220,11 @@ static acme_status_t scan(acme_store_t *s)
             load(s, b, h[1], c[0], c[1])) {
             best = h[1];
             at = b;
-            len = c[0];
-            crc = c[1];
         }
     }
     s->count = 0;
-    if (best != 0 && load(s, at, best, len, crc)) {
+    if (best != 0 && read_area(s, at * s->geo.erase_size + AREA, c) &&
+        load(s, at, best, c[0], c[1])) {
         s->next = (at + s->span) % s->blocks;
     }
     return ACME_OK;
@@ -238,13 +236,17 @@ acme_status_t acme_store_mount(acme_store_t *s, const acme_flash_ops_t *flash, v
     memset(s, 0, sizeof(*s));
     if (flash == NULL || geo == NULL || geo->prog_size == 0 || geo->prog_size > 16 ||
         (geo->prog_size & (geo->prog_size - 1u)) != 0 || geo->erase_size < 1024 ||
-        geo->erase_size % 16u != 0 || geo->size / geo->erase_size < 3) {
+        geo->erase_size % 16u != 0) {
+        return ACME_ERR_CONFIG;
+    }
+    uint32_t blocks = geo->size / geo->erase_size;
+    if (blocks < 3) {
         return ACME_ERR_CONFIG;
     }
     s->flash = flash;
     s->flash_ctx = flash_ctx;
     s->geo = *geo;
-    s->blocks = geo->size / geo->erase_size;
+    s->blocks = blocks;
     return scan(s);
 }
 
