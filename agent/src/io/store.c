@@ -437,15 +437,22 @@ static bool matches(const acme_store_t *s, const acme_store_change_t *ch)
     if (ch->data == NULL || r == NULL) {
         return ch->data == NULL && r == NULL;
     }
+    const uint8_t *data = ch->data;
+    uint32_t len = r->len;
+    if (len != ch->len) {
+        return false;
+    }
     uint8_t buf[CHUNK];
-    for (uint32_t off = 0; off < ch->len; off += CHUNK) {
-        uint32_t n = ch->len - off < CHUNK ? (uint32_t)ch->len - off : CHUNK;
-        if (r->len != ch->len || payload_read(s, s->first, r->off + off, buf, n) != ACME_OK ||
-            memcmp(buf, (const uint8_t *)ch->data + off, n) != 0) {
+    for (uint32_t off = r->off; len > 0;) {
+        uint32_t n = len < CHUNK ? len : CHUNK;
+        if (payload_read(s, s->first, off, buf, n) != ACME_OK || memcmp(buf, data, n) != 0) {
             return false;
         }
+        off += n;
+        data += n;
+        len -= n;
     }
-    return r->len == ch->len;
+    return true;
 }
 
 acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *changes, size_t count)
