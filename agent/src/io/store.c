@@ -50,15 +50,16 @@ static acme_status_t flash_read(const acme_store_t *s, uint32_t off, void *buf, 
     return s->flash->read(s->flash_ctx, off, buf, len) == ACME_OK ? ACME_OK : ACME_ERR_FLASH;
 }
 
-static acme_status_t flash_prog(const acme_store_t *s, uint32_t off, const void *buf, size_t len)
+/* Program and sync give the port's own result (not 0: failed); the commit
+ * turns any failure into ACME_ERR_FLASH. */
+static int32_t flash_prog(const acme_store_t *s, uint32_t off, const void *buf, size_t len)
 {
-    return s->flash->prog(s->flash_ctx, off, buf, len) == ACME_OK ? ACME_OK : ACME_ERR_FLASH;
+    return s->flash->prog(s->flash_ctx, off, buf, len);
 }
 
-static acme_status_t flash_sync(const acme_store_t *s)
+static int32_t flash_sync(const acme_store_t *s)
 {
-    return s->flash->sync == NULL || s->flash->sync(s->flash_ctx) == ACME_OK ? ACME_OK
-                                                                             : ACME_ERR_FLASH;
+    return s->flash->sync == NULL ? ACME_OK : s->flash->sync(s->flash_ctx);
 }
 
 static uint32_t payload_size(const acme_store_t *s)
@@ -311,7 +312,7 @@ typedef struct writer {
     uint32_t at;      /* flash offset of the last opened block's payload */
     uint32_t crc;
     bool dry;
-    acme_status_t st; /* the first flash error sticks */
+    int32_t st; /* the first flash failure sticks */
     uint8_t buf[CHUNK];
 } writer_t;
 
@@ -336,8 +337,10 @@ static void open_block(writer_t *w)
     encode_area(area, BLOCK_MAGIC, s->seq + 1u, erases);
     w->at = block * s->geo.erase_size;
     if (w->st == ACME_OK) {
-        w->st = s->flash->erase(s->flash_ctx, w->at) == ACME_OK ? flash_prog(s, w->at, area, AREA)
-                                                                : ACME_ERR_FLASH;
+        w->st = s->flash->erase(s->flash_ctx, w->at);
+        if (w->st == ACME_OK) {
+            w->st = flash_prog(s, w->at, area, AREA);
+        }
         s->erases++;
         s->erase_max = erases > s->erase_max ? erases : s->erase_max;
     }
@@ -495,7 +498,7 @@ acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *chan
     w.st = ACME_OK;
     open_block(&w); /* the first block, even for an empty snapshot */
     put_all(&w, changes, count);
-    acme_status_t st = w.st == ACME_OK ? flash_sync(s) : w.st;
+    int32_t st = w.st == ACME_OK ? flash_sync(s) : w.st;
     if (st == ACME_OK) {
         /* The commit: after everything it names is on flash. */
         uint8_t h[AREA];
@@ -510,5 +513,5 @@ acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *chan
     for (size_t k = 0; st == ACME_OK && k < count; k++) {
         st = matches(s, &changes[k]) ? rescan : ACME_ERR_FLASH;
     }
-    return st;
+    return st == ACME_OK ? ACME_OK : ACME_ERR_FLASH;
 }
