@@ -383,8 +383,9 @@ static void put(writer_t *w, const uint8_t *data, uint32_t len)
             if (w->opened * size <= w->pos - staged) {
                 open_block(w);
             }
+            /* Padded up to the program unit, a power of two. */
             uint32_t p = s->geo.prog_size;
-            uint32_t full = (staged + p - 1u) / p * p;
+            uint32_t full = (staged + p - 1u) & (0u - p);
             memset(w->buf + staged, 0xFF, full - staged);
             if (w->st == ACME_OK) {
                 w->st = flash_prog(s, w->at + in + n - staged, w->buf, full);
