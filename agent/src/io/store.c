@@ -50,8 +50,9 @@ static acme_status_t flash_read(const acme_store_t *s, uint32_t off, void *buf, 
     return s->flash->read(s->flash_ctx, off, buf, len) == ACME_OK ? ACME_OK : ACME_ERR_FLASH;
 }
 
-/* Program and sync give the port's own result (not 0: failed); the commit
- * turns any failure into ACME_ERR_FLASH. */
+/* Program, erase and sync results stay the port's own (not 0: failed):
+ * the commit turns any failure into ACME_ERR_FLASH once, where it returns,
+ * rather than at every call. */
 static int32_t flash_prog(const acme_store_t *s, uint32_t off, const void *buf, size_t len)
 {
     return s->flash->prog(s->flash_ctx, off, buf, len);
@@ -312,7 +313,7 @@ typedef struct writer {
     uint32_t at;      /* flash offset of the last opened block's payload */
     uint32_t crc;
     bool dry;
-    int32_t st; /* the first flash failure sticks */
+    int32_t st;       /* the first failure (not 0) sticks */
     uint8_t buf[CHUNK];
 } writer_t;
 
