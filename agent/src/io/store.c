@@ -313,7 +313,7 @@ typedef struct writer {
     uint32_t at;      /* flash offset of the last opened block's payload */
     uint32_t crc;
     bool dry;
-    int32_t st;       /* the first failure (not 0) sticks */
+    int32_t st; /* the first failure (not 0) sticks */
     uint8_t buf[CHUNK];
 } writer_t;
 
