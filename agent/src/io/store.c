@@ -50,15 +50,17 @@ static acme_status_t flash_read(const acme_store_t *s, uint32_t off, void *buf, 
     return s->flash->read(s->flash_ctx, off, buf, len) == ACME_OK ? ACME_OK : ACME_ERR_FLASH;
 }
 
-static acme_status_t flash_prog(const acme_store_t *s, uint32_t off, const void *buf, size_t len)
+/* Program, erase and sync results stay the port's own (not 0: failed):
+ * the commit turns any failure into ACME_ERR_FLASH once, where it returns,
+ * rather than at every call. */
+static int32_t flash_prog(const acme_store_t *s, uint32_t off, const void *buf, size_t len)
 {
-    return s->flash->prog(s->flash_ctx, off, buf, len) == ACME_OK ? ACME_OK : ACME_ERR_FLASH;
+    return s->flash->prog(s->flash_ctx, off, buf, len);
 }
 
-static acme_status_t flash_sync(const acme_store_t *s)
+static int32_t flash_sync(const acme_store_t *s)
 {
-    return s->flash->sync == NULL || s->flash->sync(s->flash_ctx) == ACME_OK ? ACME_OK
-                                                                             : ACME_ERR_FLASH;
+    return s->flash->sync == NULL ? ACME_OK : s->flash->sync(s->flash_ctx);
 }
 
 static uint32_t payload_size(const acme_store_t *s)
@@ -79,18 +81,18 @@ static uint32_t span_of(const acme_store_t *s, uint32_t len)
     return len == 0 ? 1u : (len + payload_size(s) - 1u) / payload_size(s);
 }
 
-/* Read 16 bytes at `at` holding three words and a CRC over them: true with
- * the words when the CRC matches. */
-static bool read_area(const acme_store_t *s, uint32_t at, uint32_t w[3])
+/* Read the 16 bytes at `at` as four words (w untouched when the read
+ * fails): true when the last is the CRC over the first three. */
+static bool read_area(const acme_store_t *s, uint32_t at, uint32_t w[4])
 {
     uint8_t h[AREA];
-    if (flash_read(s, at, h, AREA) != ACME_OK || get_le32(h + 12) != acme_crc32(0, h, 12)) {
+    if (flash_read(s, at, h, AREA) != ACME_OK) {
         return false;
     }
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         w[i] = get_le32(h + 4 * i);
     }
-    return true;
+    return w[3] == acme_crc32(0, h, 12);
 }
 
 static void encode_area(uint8_t *h, uint32_t a, uint32_t b, uint32_t c)
@@ -101,29 +103,12 @@ static void encode_area(uint8_t *h, uint32_t a, uint32_t b, uint32_t c)
     put_le32(h + 12, acme_crc32(0, h, 12));
 }
 
-/* The header of `block`: true with its sequence number and erase count. */
-static bool block_header(const acme_store_t *s, uint32_t block, uint32_t *seq, uint32_t *erases)
+/* The header of `block` in w (magic, sequence number, erase count, CRC):
+ * true when it is intact and this store's. */
+static bool block_header(const acme_store_t *s, uint32_t block, uint32_t w[4])
 {
-    uint32_t w[3];
     /* A higher sequence number than a device can ever reach is foreign. */
-    if (!read_area(s, block * s->geo.erase_size, w) || w[0] != BLOCK_MAGIC || w[1] >= SEQ_LIMIT) {
-        return false;
-    }
-    *seq = w[1];
-    *erases = w[2];
-    return true;
-}
-
-/* The commit area of `block`: true with the snapshot's sequence number,
- * payload length and CRC when intact and matching the block's header. */
-static bool block_commit(const acme_store_t *s, uint32_t block, uint32_t *seq, uint32_t *len,
-                         uint32_t *crc)
-{
-    uint32_t w[3];
-    uint32_t erases = 0;
-    return block_header(s, block, seq, &erases) &&
-           read_area(s, block * s->geo.erase_size + AREA, w) && w[2] == *seq &&
-           (*len = w[0], *crc = w[1], true);
+    return read_area(s, block * s->geo.erase_size, w) && w[0] == BLOCK_MAGIC && w[1] < SEQ_LIMIT;
 }
 
 /* Payload bytes [off, off + n) of the snapshot starting at `first`. */
@@ -164,9 +149,8 @@ static bool load(acme_store_t *s, uint32_t first, uint32_t seq, uint32_t len, ui
         return false;
     }
     for (uint32_t i = 1; i < span; i++) {
-        uint32_t bseq = 0;
-        uint32_t erases = 0;
-        if (!block_header(s, (first + i) % s->blocks, &bseq, &erases) || bseq != seq) {
+        uint32_t h[4];
+        if (!block_header(s, (first + i) % s->blocks, h) || h[1] != seq) {
             return false;
         }
     }
@@ -217,36 +201,32 @@ static acme_status_t scan(acme_store_t *s)
     s->seq = 0;
     s->next = 0;
     s->erase_max = 0;
-    for (uint32_t b = 0; b < s->blocks; b++) {
-        uint32_t seq = 0;
-        uint32_t erases = 0;
-        if (block_header(s, b, &seq, &erases)) {
-            s->erase_max = erases > s->erase_max ? erases : s->erase_max;
-            if (seq >= s->seq) {
-                s->seq = seq;
-                s->next = (b + 1u) % s->blocks;
-            }
-        }
-    }
-    /* The newest whole snapshot. A failed load may leave a partial index,
-     * so the winner is loaded once more at the end. */
+    /* The newest whole snapshot: its first block has a commit area of the
+     * header's sequence number. A failed load may leave a partial index, so
+     * the winner (its commit area read again) is loaded once more at the
+     * end. */
     uint32_t best = 0;
     uint32_t at = 0;
-    uint32_t len = 0;
-    uint32_t crc = 0;
+    uint32_t c[4];
     for (uint32_t b = 0; b < s->blocks; b++) {
-        uint32_t seq = 0;
-        uint32_t l = 0;
-        uint32_t c = 0;
-        if (block_commit(s, b, &seq, &l, &c) && seq > best && load(s, b, seq, l, c)) {
-            best = seq;
+        uint32_t h[4];
+        if (!block_header(s, b, h)) {
+            continue;
+        }
+        s->erase_max = h[2] > s->erase_max ? h[2] : s->erase_max;
+        if (h[1] >= s->seq) {
+            s->seq = h[1];
+            s->next = (b + 1u) % s->blocks;
+        }
+        if (read_area(s, b * s->geo.erase_size + AREA, c) && c[2] == h[1] && h[1] > best &&
+            load(s, b, h[1], c[0], c[1])) {
+            best = h[1];
             at = b;
-            len = l;
-            crc = c;
         }
     }
     s->count = 0;
-    if (best != 0 && load(s, at, best, len, crc)) {
+    if (best != 0 && read_area(s, at * s->geo.erase_size + AREA, c) &&
+        load(s, at, best, c[0], c[1])) {
         s->next = (at + s->span) % s->blocks;
     }
     return ACME_OK;
@@ -258,13 +238,17 @@ acme_status_t acme_store_mount(acme_store_t *s, const acme_flash_ops_t *flash, v
     memset(s, 0, sizeof(*s));
     if (flash == NULL || geo == NULL || geo->prog_size == 0 || geo->prog_size > 16 ||
         (geo->prog_size & (geo->prog_size - 1u)) != 0 || geo->erase_size < 1024 ||
-        geo->erase_size % 16u != 0 || geo->size / geo->erase_size < 3) {
+        geo->erase_size % 16u != 0) {
+        return ACME_ERR_CONFIG;
+    }
+    uint32_t blocks = geo->size / geo->erase_size;
+    if (blocks < 3) {
         return ACME_ERR_CONFIG;
     }
     s->flash = flash;
     s->flash_ctx = flash_ctx;
     s->geo = *geo;
-    s->blocks = geo->size / geo->erase_size;
+    s->blocks = blocks;
     return scan(s);
 }
 
@@ -297,11 +281,15 @@ bool acme_store_has(const acme_store_t *s, uint16_t type, size_t *len)
 
 acme_status_t acme_store_block_erases(const acme_store_t *s, uint32_t block, uint32_t *count)
 {
-    uint32_t seq = 0;
+    uint32_t h[4];
     if (block >= s->blocks) {
         return ACME_ERR_INVALID_ARG;
     }
-    return block_header(s, block, &seq, count) ? ACME_OK : ACME_ERR_NOT_FOUND;
+    if (!block_header(s, block, h)) {
+        return ACME_ERR_NOT_FOUND;
+    }
+    *count = h[2];
+    return ACME_OK;
 }
 
 uint32_t acme_store_live_bytes(const acme_store_t *s)
@@ -311,18 +299,21 @@ uint32_t acme_store_live_bytes(const acme_store_t *s)
 
 /* ---- writing a snapshot ------------------------------------------------- */
 
-/* Streams a snapshot's payload into the blocks from `first` on, erasing
- * each block and programming its header just before its first bytes. The
- * first error sticks. */
+/* Streams a snapshot's payload into the blocks from s->next on, erasing
+ * each block and programming its header (sequence s->seq + 1) just before
+ * its first bytes. A dry run only counts, for the checks that come before
+ * any erase. After a flash error nothing more is written. */
 typedef struct writer {
     acme_store_t *s;
-    uint32_t first;
-    uint32_t seq;
-    uint32_t opened; /* blocks erased and given a header */
-    uint32_t pos;    /* payload bytes taken (flushed and staged) */
-    uint32_t staged;
+    uint32_t pos;     /* payload bytes taken */
+    uint32_t end;     /* payload bytes in all (known from the dry run) */
+    uint32_t src;     /* current snapshot's payload offset to copy from */
+    uint32_t records; /* records taken */
+    uint32_t opened;  /* blocks erased and given a header */
+    uint32_t at;      /* flash offset of the last opened block's payload */
     uint32_t crc;
-    acme_status_t st;
+    bool dry;
+    int32_t st; /* the first failure (not 0) sticks */
     uint8_t buf[CHUNK];
 } writer_t;
 
@@ -333,65 +324,73 @@ typedef struct writer {
 static void open_block(writer_t *w)
 {
     acme_store_t *s = w->s;
-    uint32_t block = (w->first + w->opened++) % s->blocks;
-    uint32_t seq = 0;
+    uint32_t block = (s->next + w->opened++) % s->blocks;
+    uint32_t h[4];
     uint32_t erases = s->erase_max;
-    if (!block_header(s, block, &seq, &erases)) {
-        uint32_t word = 0;
-        if (flash_read(s, block * s->geo.erase_size, &word, sizeof(word)) == ACME_OK &&
-            word == 0xFFFFFFFFu) {
-            erases = 0;
-        }
+    h[0] = 0; /* not blank if the read fails */
+    if (block_header(s, block, h)) {
+        erases = h[2];
+    } else if (h[0] == 0xFFFFFFFFu) {
+        erases = 0; /* the header's first word is blank */
     }
     erases++;
-    uint8_t h[AREA];
-    encode_area(h, BLOCK_MAGIC, w->seq, erases);
+    uint8_t area[AREA];
+    encode_area(area, BLOCK_MAGIC, s->seq + 1u, erases);
+    w->at = block * s->geo.erase_size;
     if (w->st == ACME_OK) {
-        w->st = s->flash->erase(s->flash_ctx, block * s->geo.erase_size) == ACME_OK
-                    ? flash_prog(s, block * s->geo.erase_size, h, AREA)
-                    : ACME_ERR_FLASH;
+        w->st = s->flash->erase(s->flash_ctx, w->at);
+        if (w->st == ACME_OK) {
+            w->st = flash_prog(s, w->at, area, AREA);
+        }
         s->erases++;
         s->erase_max = erases > s->erase_max ? erases : s->erase_max;
     }
+    w->at += PAYLOAD_AT;
 }
 
-/* Program the staged bytes, padded to the program unit. Only a block that
- * receives bytes is opened: an extra one could be the current snapshot's. */
-static void flush(writer_t *w)
-{
-    acme_store_t *s = w->s;
-    uint32_t start = w->pos - w->staged;
-    if (w->staged == 0) {
-        return;
-    }
-    while (w->opened <= start / payload_size(s)) {
-        open_block(w);
-    }
-    uint32_t p = s->geo.prog_size;
-    uint32_t n = (w->staged + p - 1u) / p * p;
-    memset(w->buf + w->staged, 0xFF, n - w->staged);
-    if (w->st == ACME_OK) {
-        w->st = flash_prog(s, payload_addr(s, w->first, start), w->buf, n);
-    }
-    w->staged = 0;
-}
-
+/* Take len bytes: from data, or (data NULL) from the current snapshot at
+ * payload offset w->src. They are staged in CHUNK runs that start at a
+ * multiple of CHUNK in their block and never cross its end; a run is
+ * programmed, padded to the program unit, when it is full, reaches the
+ * block's end or ends the payload. Only a block that receives bytes is
+ * opened: an extra one could be the current snapshot's. */
 static void put(writer_t *w, const uint8_t *data, uint32_t len)
 {
-    w->crc = acme_crc32(w->crc, data, len);
+    acme_store_t *s = w->s;
+    uint32_t size = payload_size(s);
+    if (w->dry) {
+        w->pos += len;
+        return;
+    }
     while (len > 0) {
-        /* A staged run never crosses a block's end. */
-        uint32_t room = payload_size(w->s) - w->pos % payload_size(w->s);
-        uint32_t n = CHUNK - w->staged;
-        n = n < room ? n : room;
+        uint32_t in = w->pos % size; /* offset in the block */
+        uint32_t staged = in % CHUNK;
+        uint32_t n = CHUNK - staged;
+        n = n < size - in ? n : size - in;
         n = n < len ? n : len;
-        memcpy(w->buf + w->staged, data, n);
-        w->staged += n;
+        uint8_t *to = w->buf + staged;
+        if (data != NULL) {
+            memcpy(to, data, n);
+            data += n;
+        } else if (payload_read(s, s->first, w->src, to, n) != ACME_OK) {
+            w->st = ACME_ERR_FLASH;
+        }
+        w->src += n;
+        w->crc = acme_crc32(w->crc, to, n);
         w->pos += n;
-        data += n;
         len -= n;
-        if (w->staged == CHUNK || n == room) {
-            flush(w);
+        staged += n;
+        if (staged == CHUNK || n == size - in || w->pos == w->end) {
+            if (w->opened * size <= w->pos - staged) {
+                open_block(w);
+            }
+            /* Padded up to the program unit, a power of two. */
+            uint32_t p = s->geo.prog_size;
+            uint32_t full = (staged + p - 1u) & (0u - p);
+            memset(w->buf + staged, 0xFF, full - staged);
+            if (w->st == ACME_OK) {
+                w->st = flash_prog(s, w->at + in + n - staged, w->buf, full);
+            }
         }
     }
 }
@@ -401,18 +400,10 @@ static void put(writer_t *w, const uint8_t *data, uint32_t len)
 static void put_record(writer_t *w, uint16_t type, uint32_t len, const uint8_t *data, uint32_t off)
 {
     uint8_t h[REC_HDR] = {(uint8_t)type, (uint8_t)(type >> 8), (uint8_t)len, (uint8_t)(len >> 8)};
+    w->records++;
     put(w, h, REC_HDR);
-    uint8_t buf[CHUNK];
-    for (uint32_t done = 0; done < len && w->st == ACME_OK;) {
-        uint32_t n = len - done < CHUNK ? len - done : CHUNK;
-        if (data == NULL) {
-            w->st = payload_read(w->s, w->s->first, off + done, buf, n);
-        } else {
-            memcpy(buf, data + done, n);
-        }
-        put(w, buf, n);
-        done += n;
-    }
+    w->src = off;
+    put(w, data, len);
 }
 
 static const acme_store_change_t *change_of(const acme_store_change_t *changes, size_t count,
@@ -426,6 +417,24 @@ static const acme_store_change_t *change_of(const acme_store_change_t *changes, 
     return NULL;
 }
 
+/* The new snapshot: the records no change touches (copied from flash),
+ * then the changes. */
+static void put_all(writer_t *w, const acme_store_change_t *changes, size_t count)
+{
+    acme_store_t *s = w->s;
+    for (uint32_t i = 0; i < s->count; i++) {
+        const acme_store_index_t *r = &s->index[i];
+        if (change_of(changes, count, r->type) == NULL) {
+            put_record(w, r->type, r->len, NULL, r->off);
+        }
+    }
+    for (size_t k = 0; k < count; k++) {
+        if (changes[k].data != NULL) {
+            put_record(w, changes[k].type, (uint32_t)changes[k].len, changes[k].data, 0);
+        }
+    }
+}
+
 /* Does the stored version of change ch equal it? */
 static bool matches(const acme_store_t *s, const acme_store_change_t *ch)
 {
@@ -433,15 +442,22 @@ static bool matches(const acme_store_t *s, const acme_store_change_t *ch)
     if (ch->data == NULL || r == NULL) {
         return ch->data == NULL && r == NULL;
     }
+    const uint8_t *data = ch->data;
+    uint32_t len = r->len;
+    if (len != ch->len) {
+        return false;
+    }
     uint8_t buf[CHUNK];
-    for (uint32_t off = 0; off < ch->len; off += CHUNK) {
-        uint32_t n = ch->len - off < CHUNK ? (uint32_t)ch->len - off : CHUNK;
-        if (r->len != ch->len || payload_read(s, s->first, r->off + off, buf, n) != ACME_OK ||
-            memcmp(buf, (const uint8_t *)ch->data + off, n) != 0) {
+    for (uint32_t off = r->off; len > 0;) {
+        uint32_t n = len < CHUNK ? len : CHUNK;
+        if (payload_read(s, s->first, off, buf, n) != ACME_OK || memcmp(buf, data, n) != 0) {
             return false;
         }
+        off += n;
+        data += n;
+        len -= n;
     }
-    return r->len == ch->len;
+    return true;
 }
 
 acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *changes, size_t count)
@@ -453,9 +469,6 @@ acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *chan
         return ACME_ERR_INVALID_ARG;
     }
     bool same = true;
-    /* The new snapshot's size: the changes, then the records they leave. */
-    uint32_t len = 0;
-    uint32_t records = 0;
     for (size_t k = 0; k < count; k++) {
         const acme_store_change_t *ch = &changes[k];
         if (ch->type == 0 || ch->len > ACME_STORE_RECORD_MAX || (ch->data == NULL && ch->len) ||
@@ -463,44 +476,36 @@ acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *chan
             return ACME_ERR_INVALID_ARG;
         }
         same &= matches(s, ch);
-        len += ch->data != NULL ? REC_HDR + (uint32_t)ch->len : 0u;
-        records += ch->data != NULL;
     }
     if (same) {
         return ACME_OK; /* nothing changes: flash is not touched */
     }
-    for (uint32_t i = 0; i < s->count; i++) {
-        if (change_of(changes, count, s->index[i].type) == NULL) {
-            len += REC_HDR + s->index[i].len;
-            records++;
-        }
-    }
-    /* The blocks after the current snapshot, never the current one. */
-    if (records > ACME_STORE_MAX_RECORDS || span_of(s, len) > s->blocks - s->span ||
+    /* A dry run sizes the new snapshot: it goes in the blocks after the
+     * current snapshot, never the current one. */
+    writer_t w;
+    w.s = s;
+    w.pos = 0;
+    w.records = 0;
+    w.dry = true;
+    put_all(&w, changes, count);
+    if (w.records > ACME_STORE_MAX_RECORDS || span_of(s, w.pos) > s->blocks - s->span ||
         s->seq >= SEQ_LIMIT - 1u) {
         return ACME_ERR_STORE_FULL;
     }
-    writer_t w = {s, s->next, s->seq + 1u, 0, 0, 0, 0, ACME_OK, {0}};
+    w.end = w.pos;
+    w.pos = 0;
+    w.opened = 0;
+    w.crc = 0;
+    w.dry = false;
+    w.st = ACME_OK;
     open_block(&w); /* the first block, even for an empty snapshot */
-    /* The records no change touches (copied from flash), then the changes. */
-    for (uint32_t i = 0; i < s->count; i++) {
-        const acme_store_index_t *r = &s->index[i];
-        if (change_of(changes, count, r->type) == NULL) {
-            put_record(&w, r->type, r->len, NULL, r->off);
-        }
-    }
-    for (size_t k = 0; k < count; k++) {
-        if (changes[k].data != NULL) {
-            put_record(&w, changes[k].type, (uint32_t)changes[k].len, changes[k].data, 0);
-        }
-    }
-    flush(&w);
-    acme_status_t st = w.st == ACME_OK ? flash_sync(s) : w.st;
+    put_all(&w, changes, count);
+    int32_t st = w.st == ACME_OK ? flash_sync(s) : w.st;
     if (st == ACME_OK) {
         /* The commit: after everything it names is on flash. */
         uint8_t h[AREA];
-        encode_area(h, len, w.crc, w.seq);
-        st = flash_prog(s, w.first * s->geo.erase_size + AREA, h, AREA);
+        encode_area(h, w.end, w.crc, s->seq + 1u);
+        st = flash_prog(s, s->next * s->geo.erase_size + AREA, h, AREA);
         st = st == ACME_OK ? flash_sync(s) : st;
     }
     s->commits++;
@@ -510,5 +515,5 @@ acme_status_t acme_store_commit(acme_store_t *s, const acme_store_change_t *chan
     for (size_t k = 0; st == ACME_OK && k < count; k++) {
         st = matches(s, &changes[k]) ? rescan : ACME_ERR_FLASH;
     }
-    return st;
+    return st == ACME_OK ? ACME_OK : ACME_ERR_FLASH;
 }
