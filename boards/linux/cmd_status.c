@@ -59,6 +59,8 @@ int cmd_status(int argc, char **argv)
     if (acme_agent_account_url(&st_obj.agent, account, sizeof(account)) != ACME_OK) {
         account[0] = '\0';
     }
+    acme_renewal_info_t renewal;
+    acme_agent_renewal_info(&st_obj.agent, &renewal);
     /* Wear: the erase count of every block of the state partition. */
     const acme_store_t *store = acme_agent_store(&st_obj.agent);
     uint32_t blocks = store->blocks;
@@ -155,6 +157,29 @@ int cmd_status(int argc, char **argv)
     acme_jw_key(&w, "config");
     cli_config_json(&conf, &w);
     cli_config_clear(&conf);
+    /* Failed runs since this certificate was installed (kept in flash). */
+    acme_jw_key(&w, "renewal");
+    acme_jw_object_begin(&w);
+    acme_jw_key(&w, "failures");
+    acme_jw_int(&w, renewal.failures);
+    acme_jw_key(&w, "last_failure");
+    if (renewal.failures != 0) {
+        char when[32];
+        acme_jw_object_begin(&w);
+        acme_jw_key(&w, "status");
+        acme_jw_string(&w, acme_status_name(renewal.last_status));
+        acme_jw_key(&w, "at");
+        if (renewal.last_failure_s != 0) {
+            cli_format_time(renewal.last_failure_s, when, sizeof(when));
+            acme_jw_string(&w, when);
+        } else {
+            acme_jw_null(&w); /* the clock was unknown */
+        }
+        acme_jw_object_end(&w);
+    } else {
+        acme_jw_null(&w);
+    }
+    acme_jw_object_end(&w);
     acme_jw_key(&w, "store");
     acme_jw_object_begin(&w);
     acme_jw_key(&w, "blocks");

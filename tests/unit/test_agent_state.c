@@ -273,6 +273,38 @@ static void test_sealed_keys(void **state)
                      ACME_ERR_KEY_SEALED);
 }
 
+/* Failed runs are counted in flash (a reboot keeps the count) and an
+ * installed certificate starts the count afresh. */
+static void test_renewal_bookkeeping(void **state)
+{
+    (void)state;
+    acme_renewal_info_t r;
+    acme_agent_renewal_info(&agent, &r);
+    assert_int_equal(r.failures, 0);
+    assert_int_equal(r.last_failure_s, 0);
+    acme_ag_state_note_failure(&agent, ACME_ERR_CONNECT);
+    acme_ag_state_note_failure(&agent, ACME_ERR_TLS_VERIFY);
+    boot();
+    acme_agent_renewal_info(&agent, &r);
+    assert_int_equal(r.failures, 2);
+    assert_int_equal(r.last_status, ACME_ERR_TLS_VERIFY);
+    assert_int_equal(r.last_failure_s, 1790000000);
+    /* A record of another layout is not ours: counting starts afresh. */
+    acme_store_change_t odd = {ACME_REC_RENEWAL, "xyz", 3};
+    assert_int_equal(acme_store_commit(&agent.store, &odd, 1), ACME_OK);
+    acme_agent_renewal_info(&agent, &r);
+    assert_int_equal(r.failures, 0);
+    acme_ag_state_note_failure(&agent, ACME_ERR_TIMEOUT);
+    /* Install drops it (with the order in progress). */
+    assert_int_equal(acme_key_generate(&agent.crypto->device_key, ACME_KEY_P256,
+                                       agent.crypto->drbg),
+                     ACME_OK);
+    assert_int_equal(acme_ag_state_install(&agent, "chain", 5), ACME_OK);
+    acme_agent_renewal_info(&agent, &r);
+    assert_int_equal(r.failures, 0);
+    assert_false(acme_store_has(&agent.store, ACME_REC_RENEWAL, NULL));
+}
+
 int main(void)
 {
     if (fixture_arena_init(64u * 1024u) != 0) {
@@ -285,6 +317,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_accounts_are_never_evicted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_in_progress, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sealed_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_renewal_bookkeeping, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

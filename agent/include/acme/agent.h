@@ -266,6 +266,18 @@ acme_status_t acme_agent_account_url(acme_agent_t *agent, char *out, size_t cap)
 /* The CA that issued the installed certificate. ACME_ERR_NOT_FOUND when none. */
 acme_status_t acme_agent_ca_info(acme_agent_t *agent, acme_ca_info_t *info);
 
+/* Renewal bookkeeping, kept in the store so that a reboot does not reset
+ * it: issuance runs that failed since the last certificate was installed,
+ * and the last failure (its status, and wall-clock seconds, 0 when the time
+ * was unknown). All zero when there is none. */
+typedef struct acme_renewal_info {
+    uint32_t failures;
+    acme_status_t last_status;
+    int64_t last_failure_s;
+} acme_renewal_info_t;
+
+void acme_agent_renewal_info(acme_agent_t *agent, acme_renewal_info_t *info);
+
 /* The flash store, for wear and space reports (acme_store_block_erases,
  * acme_store_live_bytes); read-only. */
 const acme_store_t *acme_agent_store(const acme_agent_t *agent);

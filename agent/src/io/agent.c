@@ -213,6 +213,11 @@ static acme_status_t finish_run(acme_agent_t *a, acme_status_t status)
     a->state = AGENT_FINISHED;
     a->last_status = status;
     if (status != ACME_OK && !a->discover_only) {
+        /* Counted in flash, so that backoff survives a reboot; a refused
+         * start (the caller's mistake: -2..-9, status.h) is no attempt. */
+        if (status <= ACME_ERR_NO_MEMORY) {
+            acme_ag_state_note_failure(a, status);
+        }
         ACME_LOGE(a->port, "issuance failed: %s (%s)", acme_status_name(status),
                   a->problem.detail[0] != '\0' ? a->problem.detail : a->problem.type);
 #if ACME_ERROR_TEXT
@@ -563,6 +568,11 @@ acme_status_t acme_agent_read_device_key_pem(acme_agent_t *a, char *out, size_t 
 acme_status_t acme_agent_ca_info(acme_agent_t *a, acme_ca_info_t *info)
 {
     return acme_ag_state_read_ca_info(a, info);
+}
+
+void acme_agent_renewal_info(acme_agent_t *a, acme_renewal_info_t *info)
+{
+    acme_ag_state_renewal(a, info);
 }
 
 acme_status_t acme_agent_account_url(acme_agent_t *a, char *out, size_t cap)

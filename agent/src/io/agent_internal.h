@@ -150,6 +150,10 @@ acme_status_t acme_ag_state_save_pending(acme_agent_t *a, const char *directory,
 acme_status_t acme_ag_state_load_pending_key(acme_agent_t *a);
 void acme_ag_state_pending_order(acme_agent_t *a, const char *directory, char *order_url,
                                  size_t cap);
+/* Renewal bookkeeping (ACME_REC_RENEWAL): read (zeros when absent or not
+ * ours), and a failed run counted with its time and status. */
+void acme_ag_state_renewal(acme_agent_t *a, acme_renewal_info_t *r);
+void acme_ag_state_note_failure(acme_agent_t *a, acme_status_t status);
 /* Cool-downs: load at init, add after a CA failure (persisted when the
  * wall clock is known), query. */
 void acme_ag_state_load_cooldowns(acme_agent_t *a);

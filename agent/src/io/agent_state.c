@@ -7,7 +7,10 @@
  *   order in progress  once the CA created the order: its URL and the new
  *                      key, so a restart can finish it (one commit)
  *   chain + key + CA   after the chain passed every check, in one commit
- *                      that also drops the order in progress
+ *                      that also drops the order in progress and the
+ *                      failure count
+ *   renewal            after a failed run: failures, last failure (the ARI
+ *                      window joins it with the renewal lifecycle)
  *   cool-downs         when a discovered CA failed (with wall-clock ends)
  *
  * Records are variable-length; text fields are NUL-separated.
@@ -274,7 +277,7 @@ acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t l
     acme_store_change_t changes[] = {
         {ACME_REC_DEVICE_KEY, NULL, 0},   {ACME_REC_CA_INFO, NULL, 0},
         {ACME_REC_CHAIN, chain, len},     {ACME_REC_PENDING_KEY, NULL, 0},
-        {ACME_REC_PENDING_ORDER, NULL, 0},
+        {ACME_REC_PENDING_ORDER, NULL, 0}, {ACME_REC_RENEWAL, NULL, 0},
     };
     return commit_key_and_text(a, a->crypto->device_key, changes,
                                sizeof(changes) / sizeof(changes[0]), fields, 3);
@@ -309,6 +312,55 @@ void acme_ag_state_pending_order(acme_agent_t *a, const char *directory, char *o
     order[len] = '\0';
     size_t n = strlen(order);
     copy_out(order_url, cap, n < len && strcmp(order, directory) == 0 ? order + n + 1 : "");
+}
+
+/* ---- renewal bookkeeping ----------------------------------------------------------- */
+
+/* Record: four u32 little-endian words: failures, last status, last failure
+ * in seconds (low, high). Read as words, so that the 64-bit time costs no
+ * 64-bit code. */
+#define RENEWAL_WORDS 4u
+
+static void read_renewal(acme_agent_t *a, uint32_t w[RENEWAL_WORDS])
+{
+    uint8_t b[4u * RENEWAL_WORDS];
+    size_t len = 0;
+    memset(w, 0, 4u * RENEWAL_WORDS);
+    if (acme_store_read(&a->store, ACME_REC_RENEWAL, b, sizeof(b), &len) != ACME_OK ||
+        len != sizeof(b)) {
+        return; /* none, or not a layout this agent wrote: counting starts afresh */
+    }
+    for (size_t i = 0; i < sizeof(b); i++) {
+        w[i / 4u] |= (uint32_t)b[i] << (8u * (i % 4u));
+    }
+}
+
+void acme_ag_state_renewal(acme_agent_t *a, acme_renewal_info_t *r)
+{
+    uint32_t w[RENEWAL_WORDS];
+    read_renewal(a, w);
+    r->failures = w[0];
+    r->last_status = (acme_status_t)(int32_t)w[1];
+    r->last_failure_s = (int64_t)((uint64_t)w[3] << 32 | w[2]);
+}
+
+void acme_ag_state_note_failure(acme_agent_t *a, acme_status_t status)
+{
+    uint32_t w[RENEWAL_WORDS];
+    read_renewal(a, w);
+    int64_t wall = acme_ag_wall_now(a);
+    uint64_t t = wall != ACME_TIME_UNKNOWN ? (uint64_t)wall : 0u;
+    w[0] += w[0] < UINT32_MAX;
+    w[1] = (uint32_t)(int32_t)status;
+    w[2] = (uint32_t)t;
+    w[3] = (uint32_t)(t >> 32);
+    uint8_t b[4u * RENEWAL_WORDS];
+    for (size_t i = 0; i < sizeof(b); i++) {
+        b[i] = (uint8_t)(w[i / 4u] >> (8u * (i % 4u)));
+    }
+    acme_store_change_t change = {ACME_REC_RENEWAL, b, sizeof(b)};
+    /* Bookkeeping only: a failed write costs an accurate count, nothing more. */
+    (void)acme_store_commit(&a->store, &change, 1);
 }
 
 acme_status_t acme_ag_state_read_ca_info(acme_agent_t *a, acme_ca_info_t *out)

@@ -9,6 +9,7 @@
 #   check_export OUT NAME...    OUT/fullchain.pem and OUT/privkey.pem (acme-agent export)
 #   pebble_issued_serials       serials $PEBBLE_LOG says were issued (cert_serial's form)
 #   cert_serial PEM             a certificate's serial: lower-case hex, no leading zeros
+#   state_kept AGENT OLD NEW    NEW is OLD plus one counted failure, nothing else a user sees
 
 # The checks a user cares about for an exported certificate, given the names it must carry:
 # files present, key private (0600), chain verifies to Pebble's issuing root, SANs exactly
@@ -59,4 +60,41 @@ pebble_issued_serials() {
 # Serial in lower-case hex without leading zeros (the form Pebble logs).
 cert_serial() {
     openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//'
+}
+
+# A failed run changes one thing by design: the renewal bookkeeping counts it (so that backoff
+# survives a reboot). state_kept AGENT OLD NEW: status of NEW equals status of OLD but for
+# that count, which is one more, and the store's own counters; and the exported certificate
+# and key are byte for byte the same. Prints why not on stdout; returns non-zero then.
+state_kept() {
+    local agent=$1 old=$2 new=$3 tmp
+    tmp=$(mktemp -d) || return 1
+    "$agent" status --state "$old" >"$tmp/old.json" 2>/dev/null
+    "$agent" status --state "$new" >"$tmp/new.json" 2>/dev/null
+    "$agent" export --state "$old" --out "$tmp/old" >/dev/null 2>&1
+    "$agent" export --state "$new" --out "$tmp/new" >/dev/null 2>&1
+    local rc=0
+    python3 - "$tmp/old.json" "$tmp/new.json" <<'PYEOF' || rc=1
+import json, sys
+try:
+    old, new = (json.load(open(p)) for p in sys.argv[1:3])
+except ValueError as e:
+    print("status is not JSON:", e)
+    sys.exit(1)
+fo, fn = old.pop("renewal")["failures"], new.pop("renewal")["failures"]
+old.pop("store"); new.pop("store")
+if fn != fo + 1:
+    print("failures went from %d to %d, not by one" % (fo, fn))
+    sys.exit(1)
+if old != new:
+    print("status differs beyond the failure count:", old, new)
+    sys.exit(1)
+PYEOF
+    if ! cmp -s "$tmp/old/privkey.pem" "$tmp/new/privkey.pem" ||
+        ! cmp -s "$tmp/old/fullchain.pem" "$tmp/new/fullchain.pem"; then
+        echo "the exported certificate or key differs"
+        rc=1
+    fi
+    rm -rf "$tmp"
+    return "$rc"
 }
