@@ -70,12 +70,6 @@ const char *cli_value(int argc, char **argv, int *i);
 acme_status_t cli_open_state(acme_posix_port_t *pp, acme_port_t *port, cli_flash_t *flash,
                              const char *path, bool verbose);
 
-/* Give the port the device secret that seals private keys at rest when
- * ACME_AGENT_SEAL_KEY_FILE names one (cli_secret.c); ACME_OK also when it is
- * unset. ACME_ERR_CONFIG with the reason in why when the file is unusable.
- * cli_open_state calls it. */
-acme_status_t cli_secret_attach(acme_port_t *port, char *why, size_t why_cap);
-
 /* "cannot open state file PATH: <why>" for a cli_open_state failure;
  * returns CLI_EXIT_FAIL. */
 int cli_fail_state(const char *path, acme_status_t st);

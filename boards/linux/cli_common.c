@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_secret.h"
 
 int cli_fail(const char *fmt, ...)
 {

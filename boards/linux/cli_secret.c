@@ -8,11 +8,12 @@
  * export. The file is read at every use, so the secret is not kept in the
  * process between uses.
  */
+#include "cli_secret.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "crypto_zero.h"
 
 #define SECRET_LEN 32u
@@ -33,9 +34,14 @@ static acme_status_t read_secret(const char *path, uint8_t out[SECRET_LEN])
 {
     char buf[2 * SECRET_LEN + 4];
     size_t len = 0;
-    acme_status_t st = cli_read_file(path, buf, sizeof(buf), &len);
-    if (st == ACME_ERR_OVERSIZE) {
-        st = ACME_ERR_MALFORMED;
+    acme_status_t st = ACME_ERR_NOT_FOUND;
+    FILE *f = fopen(path, "rb");
+    if (f != NULL) {
+        len = fread(buf, 1, sizeof(buf), f); /* a full buffer is too long for either form */
+        st = ferror(f) != 0       ? ACME_ERR_NOT_FOUND
+             : len == sizeof(buf) ? ACME_ERR_MALFORMED
+                                  : ACME_OK;
+        fclose(f);
     }
     if (st == ACME_OK && len == SECRET_LEN) {
         memcpy(out, buf, SECRET_LEN);
