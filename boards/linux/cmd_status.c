@@ -179,6 +179,20 @@ int cmd_status(int argc, char **argv)
     } else {
         acme_jw_null(&w);
     }
+    acme_jw_key(&w, "ari_window");
+    if (renewal.ari_end_s != 0) {
+        char when[32];
+        acme_jw_object_begin(&w);
+        acme_jw_key(&w, "start");
+        cli_format_time(renewal.ari_start_s, when, sizeof(when));
+        acme_jw_string(&w, when);
+        acme_jw_key(&w, "end");
+        cli_format_time(renewal.ari_end_s, when, sizeof(when));
+        acme_jw_string(&w, when);
+        acme_jw_object_end(&w);
+    } else {
+        acme_jw_null(&w);
+    }
     acme_jw_object_end(&w);
     acme_jw_key(&w, "store");
     acme_jw_object_begin(&w);

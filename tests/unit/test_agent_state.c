@@ -289,6 +289,20 @@ static void test_renewal_bookkeeping(void **state)
     assert_int_equal(r.failures, 2);
     assert_int_equal(r.last_status, ACME_ERR_TLS_VERIFY);
     assert_int_equal(r.last_failure_s, 1790000000);
+    /* The ARI window joins the count without resetting it, and the count
+     * keeps the window. */
+    acme_ag_state_set_ari_window(&agent, 1790600000, 1790700000);
+    acme_ag_state_note_failure(&agent, ACME_ERR_CONNECT);
+    boot();
+    acme_agent_renewal_info(&agent, &r);
+    assert_int_equal(r.failures, 3);
+    assert_int_equal(r.last_status, ACME_ERR_CONNECT);
+    assert_int_equal(r.ari_start_s, 1790600000);
+    assert_int_equal(r.ari_end_s, 1790700000);
+    /* Times past 2^32 seconds (after 2106) survive the word split. */
+    acme_ag_state_set_ari_window(&agent, INT64_C(5000000000), INT64_C(5000086400));
+    acme_agent_renewal_info(&agent, &r);
+    assert_true(r.ari_start_s == INT64_C(5000000000) && r.ari_end_s == INT64_C(5000086400));
     /* A record of another layout is not ours: counting starts afresh. */
     acme_store_change_t odd = {ACME_REC_RENEWAL, "xyz", 3};
     assert_int_equal(acme_store_commit(&agent.store, &odd, 1), ACME_OK);
@@ -296,9 +310,8 @@ static void test_renewal_bookkeeping(void **state)
     assert_int_equal(r.failures, 0);
     acme_ag_state_note_failure(&agent, ACME_ERR_TIMEOUT);
     /* Install drops it (with the order in progress). */
-    assert_int_equal(acme_key_generate(&agent.crypto->device_key, ACME_KEY_P256,
-                                       agent.crypto->drbg),
-                     ACME_OK);
+    assert_int_equal(
+        acme_key_generate(&agent.crypto->device_key, ACME_KEY_P256, agent.crypto->drbg), ACME_OK);
     assert_int_equal(acme_ag_state_install(&agent, "chain", 5), ACME_OK);
     acme_agent_renewal_info(&agent, &r);
     assert_int_equal(r.failures, 0);

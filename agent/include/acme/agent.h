@@ -268,12 +268,15 @@ acme_status_t acme_agent_ca_info(acme_agent_t *agent, acme_ca_info_t *info);
 
 /* Renewal bookkeeping, kept in the store so that a reboot does not reset
  * it: issuance runs that failed since the last certificate was installed,
- * and the last failure (its status, and wall-clock seconds, 0 when the time
- * was unknown). All zero when there is none. */
+ * the last failure (its status, and wall-clock seconds, 0 when the time was
+ * unknown), and the CA's ARI suggested renewal window (RFC 9773; 0/0 when
+ * none was fetched). All zero when there is none. */
 typedef struct acme_renewal_info {
     uint32_t failures;
     acme_status_t last_status;
     int64_t last_failure_s;
+    int64_t ari_start_s;
+    int64_t ari_end_s;
 } acme_renewal_info_t;
 
 void acme_agent_renewal_info(acme_agent_t *agent, acme_renewal_info_t *info);

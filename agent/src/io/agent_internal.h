@@ -151,9 +151,11 @@ acme_status_t acme_ag_state_load_pending_key(acme_agent_t *a);
 void acme_ag_state_pending_order(acme_agent_t *a, const char *directory, char *order_url,
                                  size_t cap);
 /* Renewal bookkeeping (ACME_REC_RENEWAL): read (zeros when absent or not
- * ours), and a failed run counted with its time and status. */
+ * ours), a failed run counted with its time and status, and the ARI
+ * suggested window stored (the failure count kept). Install drops it. */
 void acme_ag_state_renewal(acme_agent_t *a, acme_renewal_info_t *r);
 void acme_ag_state_note_failure(acme_agent_t *a, acme_status_t status);
+void acme_ag_state_set_ari_window(acme_agent_t *a, int64_t start_s, int64_t end_s);
 /* Cool-downs: load at init, add after a CA failure (persisted when the
  * wall clock is known), query. */
 void acme_ag_state_load_cooldowns(acme_agent_t *a);

@@ -9,8 +9,8 @@
  *   chain + key + CA   after the chain passed every check, in one commit
  *                      that also drops the order in progress and the
  *                      failure count
- *   renewal            after a failed run: failures, last failure (the ARI
- *                      window joins it with the renewal lifecycle)
+ *   renewal            after a failed run: failures, last failure; the ARI
+ *                      window when one is fetched
  *   cool-downs         when a discovered CA failed (with wall-clock ends)
  *
  * Records are variable-length; text fields are NUL-separated.
@@ -275,8 +275,8 @@ acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t l
 {
     const char *fields[3] = {a->ca_issuer, a->ca_directory, a->order.directory.terms_of_service};
     acme_store_change_t changes[] = {
-        {ACME_REC_DEVICE_KEY, NULL, 0},   {ACME_REC_CA_INFO, NULL, 0},
-        {ACME_REC_CHAIN, chain, len},     {ACME_REC_PENDING_KEY, NULL, 0},
+        {ACME_REC_DEVICE_KEY, NULL, 0},    {ACME_REC_CA_INFO, NULL, 0},
+        {ACME_REC_CHAIN, chain, len},      {ACME_REC_PENDING_KEY, NULL, 0},
         {ACME_REC_PENDING_ORDER, NULL, 0}, {ACME_REC_RENEWAL, NULL, 0},
     };
     return commit_key_and_text(a, a->crypto->device_key, changes,
@@ -316,10 +316,10 @@ void acme_ag_state_pending_order(acme_agent_t *a, const char *directory, char *o
 
 /* ---- renewal bookkeeping ----------------------------------------------------------- */
 
-/* Record: four u32 little-endian words: failures, last status, last failure
- * in seconds (low, high). Read as words, so that the 64-bit time costs no
- * 64-bit code. */
-#define RENEWAL_WORDS 4u
+/* Record: eight u32 little-endian words: failures, last status, last failure
+ * time (low, high), ARI window start (low, high), end (low, high); times in
+ * seconds. Read as words, so that the 64-bit times cost no 64-bit code. */
+#define RENEWAL_WORDS 8u
 
 static void read_renewal(acme_agent_t *a, uint32_t w[RENEWAL_WORDS])
 {
@@ -335,25 +335,8 @@ static void read_renewal(acme_agent_t *a, uint32_t w[RENEWAL_WORDS])
     }
 }
 
-void acme_ag_state_renewal(acme_agent_t *a, acme_renewal_info_t *r)
+static void write_renewal(acme_agent_t *a, const uint32_t w[RENEWAL_WORDS])
 {
-    uint32_t w[RENEWAL_WORDS];
-    read_renewal(a, w);
-    r->failures = w[0];
-    r->last_status = (acme_status_t)(int32_t)w[1];
-    r->last_failure_s = (int64_t)((uint64_t)w[3] << 32 | w[2]);
-}
-
-void acme_ag_state_note_failure(acme_agent_t *a, acme_status_t status)
-{
-    uint32_t w[RENEWAL_WORDS];
-    read_renewal(a, w);
-    int64_t wall = acme_ag_wall_now(a);
-    uint64_t t = wall != ACME_TIME_UNKNOWN ? (uint64_t)wall : 0u;
-    w[0] += w[0] < UINT32_MAX;
-    w[1] = (uint32_t)(int32_t)status;
-    w[2] = (uint32_t)t;
-    w[3] = (uint32_t)(t >> 32);
     uint8_t b[4u * RENEWAL_WORDS];
     for (size_t i = 0; i < sizeof(b); i++) {
         b[i] = (uint8_t)(w[i / 4u] >> (8u * (i % 4u)));
@@ -361,6 +344,48 @@ void acme_ag_state_note_failure(acme_agent_t *a, acme_status_t status)
     acme_store_change_t change = {ACME_REC_RENEWAL, b, sizeof(b)};
     /* Bookkeeping only: a failed write costs an accurate count, nothing more. */
     (void)acme_store_commit(&a->store, &change, 1);
+}
+
+static int64_t time_of(const uint32_t *w)
+{
+    return (int64_t)((uint64_t)w[1] << 32 | w[0]);
+}
+
+static void put_time(uint32_t *w, int64_t t)
+{
+    w[0] = (uint32_t)(uint64_t)t;
+    w[1] = (uint32_t)((uint64_t)t >> 32);
+}
+
+void acme_ag_state_renewal(acme_agent_t *a, acme_renewal_info_t *r)
+{
+    uint32_t w[RENEWAL_WORDS];
+    read_renewal(a, w);
+    r->failures = w[0];
+    r->last_status = (acme_status_t)(int32_t)w[1];
+    r->last_failure_s = time_of(w + 2);
+    r->ari_start_s = time_of(w + 4);
+    r->ari_end_s = time_of(w + 6);
+}
+
+void acme_ag_state_note_failure(acme_agent_t *a, acme_status_t status)
+{
+    uint32_t w[RENEWAL_WORDS];
+    read_renewal(a, w);
+    int64_t wall = acme_ag_wall_now(a);
+    w[0] += w[0] < UINT32_MAX;
+    w[1] = (uint32_t)(int32_t)status;
+    put_time(w + 2, wall != ACME_TIME_UNKNOWN ? wall : 0);
+    write_renewal(a, w);
+}
+
+void acme_ag_state_set_ari_window(acme_agent_t *a, int64_t start_s, int64_t end_s)
+{
+    uint32_t w[RENEWAL_WORDS];
+    read_renewal(a, w);
+    put_time(w + 4, start_s);
+    put_time(w + 6, end_s);
+    write_renewal(a, w);
 }
 
 acme_status_t acme_ag_state_read_ca_info(acme_agent_t *a, acme_ca_info_t *out)

@@ -41,7 +41,7 @@ typedef enum acme_store_record {
     ACME_REC_CA_INFO = 7,       /* CA of the installed chain: issuer, directory, ToS */
     ACME_REC_COOLDOWN = 8,      /* CAs kept out after failing, with wall-clock ends */
     ACME_REC_PENDING_ORDER = 9, /* order in progress: directory, order URL */
-    ACME_REC_RENEWAL = 10,      /* renewal bookkeeping: failures, last failure */
+    ACME_REC_RENEWAL = 10,      /* renewal bookkeeping: failures, last failure, ARI window */
     ACME_REC_ACCOUNT_FIRST = 16,    /* accounts: directory, account URL, issuer;
                                        one per CA up to ACME_STORE_ACCOUNTS_MAX */
     ACME_REC_ACCOUNT_KEY_FIRST = 32 /* each account's private key, DER, at the
