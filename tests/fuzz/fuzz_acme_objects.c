@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "acme/codec/acme_objects.h"
+#include "acme/codec/rfc3339.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -55,6 +56,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_terminated(problem.type, sizeof(problem.type));
         check_terminated(problem.detail, sizeof(problem.detail));
         CHECK(problem.subproblem_count <= ACME_PROBLEM_SUBPROBLEMS_MAX);
+    }
+    /* renewalInfo (RFC 9773): a window with end > start, or nothing. */
+    acme_renewal_window_t window;
+    if (acme_renewal_window_read(data, size, &window) == ACME_OK) {
+        CHECK(window.end_s > window.start_s && window.start_s >= 0);
+        check_terminated(window.explanation_url, sizeof(window.explanation_url));
+    } else {
+        CHECK(window.start_s == 0 && window.end_s == 0);
+    }
+    /* The raw bytes as a timestamp: accepted ones are after 1970. */
+    int64_t when = -1;
+    if (acme_rfc3339_parse((const char *)data, size, &when) == ACME_OK) {
+        CHECK(when >= -86400); /* a negative offset may reach back into 1969 */
     }
     return 0;
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "acme/codec/json_read.h"
+#include "acme/codec/rfc3339.h"
+#include "acme/codec/url.h"
 #include "cJSON.h"
 #include "compiler.h"
 
@@ -247,4 +249,41 @@ bool acme_problem_is(const acme_problem_t *problem, const char *name)
 {
     size_t ns = sizeof(ACME_ERROR_NS) - 1;
     return strncmp(problem->type, ACME_ERROR_NS, ns) == 0 && strcmp(problem->type + ns, name) == 0;
+}
+
+/* A required RFC 3339 member of obj. */
+static void read_time(acme_status_t *st, const cJSON *obj, const char *key, int64_t *out)
+{
+    char text[40];
+    acme_json_string(st, obj, key, text, sizeof(text), ACME_JSON_REQUIRED);
+    if (*st == ACME_OK && acme_rfc3339_parse(text, strlen(text), out) != ACME_OK) {
+        *st = ACME_ERR_MALFORMED;
+    }
+}
+
+acme_status_t acme_renewal_window_read(const uint8_t *json, size_t len,
+                                       acme_renewal_window_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    acme_json_doc_t doc;
+    acme_json_parse_object(&doc, json, len);
+    const cJSON *w = acme_json_member(&doc.st, doc.root, "suggestedWindow", cJSON_Object, true);
+    read_time(&doc.st, w, "start", &out->start_s);
+    read_time(&doc.st, w, "end", &out->end_s);
+    acme_json_string(&doc.st, doc.root, "explanationURL", out->explanation_url,
+                     sizeof(out->explanation_url), ACME_JSON_HINT);
+    acme_json_free(doc.root);
+    /* Shown to people and in logs: only a well-formed https URL. */
+    acme_url_t url;
+    if (acme_url_parse_https(out->explanation_url, strlen(out->explanation_url), &url) !=
+        ACME_OK) {
+        out->explanation_url[0] = '\0';
+    }
+    if (doc.st == ACME_OK && out->end_s <= out->start_s) {
+        doc.st = ACME_ERR_MALFORMED;
+    }
+    if (doc.st != ACME_OK) {
+        memset(out, 0, sizeof(*out));
+    }
+    return doc.st;
 }

@@ -96,6 +96,20 @@ acme_status_t acme_problem_read(const uint8_t *json, size_t len, uint16_t http_s
 /* True when problem->type is "urn:ietf:params:acme:error:<name>". */
 bool acme_problem_is(const acme_problem_t *problem, const char *name);
 
+/* The renewalInfo resource (RFC 9773 §4.2): the CA's suggested renewal
+ * window and an optional explanation. */
+typedef struct acme_renewal_window {
+    int64_t start_s;                        /* Unix seconds */
+    int64_t end_s;                          /* > start_s */
+    char explanation_url[ACME_URL_MAX + 1]; /* "" when none or not an https URL */
+} acme_renewal_window_t;
+
+/* {"suggestedWindow": {"start": RFC 3339, "end": RFC 3339}, "explanationURL"?}.
+ * ACME_OK; ACME_ERR_MALFORMED when the window is missing, not RFC 3339, or
+ * end <= start (§4.2: the client treats that as no answer). */
+acme_status_t acme_renewal_window_read(const uint8_t *json, size_t len,
+                                       acme_renewal_window_t *out);
+
 #ifdef __cplusplus
 }
 #endif
