@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "acme/codec/ari.h"
 #include "acme/codec/json_writer.h"
 #include "cli_config.h"
 #include "cli_state.h"
@@ -61,6 +62,10 @@ int cmd_status(int argc, char **argv)
     }
     acme_renewal_info_t renewal;
     acme_agent_renewal_info(&st_obj.agent, &renewal);
+    char cert_id[ACME_ARI_CERT_ID_MAX];
+    if (acme_agent_ari_cert_id(&st_obj.agent, cert_id, sizeof(cert_id)) != ACME_OK) {
+        cert_id[0] = '\0';
+    }
     /* Wear: the erase count of every block of the state partition. */
     const acme_store_t *store = acme_agent_store(&st_obj.agent);
     uint32_t blocks = store->blocks;
@@ -125,6 +130,13 @@ int cmd_status(int argc, char **argv)
     acme_jw_string(&w, not_after);
     acme_jw_key(&w, "chain_certificates");
     acme_jw_int(&w, (int64_t)info.chain_certs);
+    /* RFC 9773: what renewalInfo and "replaces" call this certificate. */
+    acme_jw_key(&w, "ari_cert_id");
+    if (cert_id[0] != '\0') {
+        acme_jw_string(&w, cert_id);
+    } else {
+        acme_jw_null(&w);
+    }
     acme_jw_key(&w, "account");
     if (account[0] != '\0') {
         acme_jw_string(&w, account);

@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "acme/codec/ari.h"
 #include "acme/codec/cert_chain.h"
+#include "acme/codec/pem.h"
 #include "crypto/crypto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -45,6 +47,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * a crafted input can pass; the seed corpus holds one that does. */
     (void)acme_cert_chain_check_issued((const char *)data, size, scratch, sizeof(scratch), key,
                                        names, 2);
+
+    /* The RFC 9773 identifiers: of the raw bytes as DER, and of the first
+     * PEM block; lengths within their documented maxima. */
+    uint8_t key_id[ACME_ARI_KEY_ID_MAX];
+    uint8_t serial[ACME_ARI_SERIAL_MAX];
+    size_t key_id_len = 0;
+    size_t serial_len = 0;
+    if (acme_cert_ari_ids(data, size, key_id, &key_id_len, serial, &serial_len) == ACME_OK &&
+        (key_id_len == 0 || key_id_len > sizeof(key_id) || serial_len == 0 ||
+         serial_len > sizeof(serial))) {
+        __builtin_trap();
+    }
+    size_t pos = 0;
+    size_t der_len = 0;
+    if (acme_pem_next((const char *)data, size, &pos, "CERTIFICATE", scratch, sizeof(scratch),
+                      &der_len) == ACME_OK &&
+        acme_cert_ari_ids(scratch, der_len, key_id, &key_id_len, serial, &serial_len) == ACME_OK) {
+        char id[ACME_ARI_CERT_ID_MAX];
+        size_t id_len = 0;
+        if (acme_ari_cert_id(key_id, key_id_len, serial, serial_len, id, sizeof(id), &id_len) !=
+            ACME_OK) {
+            __builtin_trap(); /* ACME_ARI_CERT_ID_MAX holds every certID */
+        }
+    }
 
     acme_cert_info_t info;
     acme_status_t st =

@@ -132,9 +132,11 @@ scenario_two_names() {
     serial=$(cert_serial "$d/out/leaf.pem")
     issuer_cn=$(openssl x509 -in "$d/out/leaf.pem" -noout -issuer -nameopt multiline |
         sed -n 's/^ *commonName *= *//p')
-    _pebble_python - "$work/status_two.out" "$serial" "$issuer_cn" <<'EOF' || fail "status JSON"
+    local cert_id
+    cert_id=$(ari_cert_id "$d/out/leaf.pem")
+    _pebble_python - "$work/status_two.out" "$serial" "$issuer_cn" "$cert_id" <<'EOF' || fail "status JSON"
 import json, sys
-path, serial, issuer_cn = sys.argv[1:4]
+path, serial, issuer_cn, cert_id = sys.argv[1:5]
 try:
     with open(path) as f:
         st = json.load(f)
@@ -163,6 +165,9 @@ else:
         problems.append("erase counts after one issuance: %r" % counts)
 if not 0 < store.get("live_bytes", 0) <= store.get("blocks", 0) * store.get("erase_size", 0):
     problems.append("store.live_bytes %r" % store.get("live_bytes"))
+# RFC 9773: the certID the agent computes is the one openssl's view of the leaf gives.
+if st.get("ari_cert_id") != cert_id:
+    problems.append("ari_cert_id %r, openssl gives %r" % (st.get("ari_cert_id"), cert_id))
 if problems:
     sys.exit("    status JSON: " + "; ".join(problems))
 EOF

@@ -281,6 +281,12 @@ typedef struct acme_renewal_info {
 
 void acme_agent_renewal_info(acme_agent_t *agent, acme_renewal_info_t *info);
 
+/* The RFC 9773 certID of the installed certificate (what renewalInfo and a
+ * newOrder's "replaces" name it by), NUL-terminated; ACME_ARI_CERT_ID_MAX
+ * (acme/codec/ari.h) is always enough. ACME_ERR_NOT_FOUND when nothing is
+ * installed or the certificate has no Authority Key Identifier. */
+acme_status_t acme_agent_ari_cert_id(acme_agent_t *agent, char *out, size_t cap);
+
 /* The flash store, for wear and space reports (acme_store_block_erases,
  * acme_store_live_bytes); read-only. */
 const acme_store_t *acme_agent_store(const acme_agent_t *agent);

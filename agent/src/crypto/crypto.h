@@ -125,6 +125,14 @@ void acme_soft_signer_init(acme_signer_t *signer, acme_soft_signer_t *state, acm
  * ACME_ERR_NO_MEMORY; on error those fields are zeroed. */
 acme_status_t acme_cert_der_info(const uint8_t *der, size_t len, acme_cert_info_t *info);
 
+/* The RFC 9773 certID inputs of a certificate (cert_ari_mbedtls.c): the
+ * keyIdentifier of its Authority Key Identifier (at most
+ * ACME_ARI_KEY_ID_MAX bytes) and the DER content bytes of its serial (at
+ * most ACME_ARI_SERIAL_MAX). ACME_ERR_NOT_FOUND when it has no AKI
+ * keyIdentifier (no ARI for it); ACME_ERR_BAD_CERT when it does not parse. */
+acme_status_t acme_cert_ari_ids(const uint8_t *der, size_t len, uint8_t *key_id,
+                                size_t *key_id_len, uint8_t *serial, size_t *serial_len);
+
 /* The block parses as an X.509 certificate: ACME_OK, ACME_ERR_BAD_CERT or
  * ACME_ERR_NO_MEMORY. */
 acme_status_t acme_cert_der_parse_check(const uint8_t *der, size_t len);

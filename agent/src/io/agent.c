@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "acme/codec/ari.h"
 #include "acme/codec/cert_chain.h"
 #include "acme/codec/csr.h"
 #include "acme/codec/dns_message.h"
@@ -573,6 +574,33 @@ acme_status_t acme_agent_ca_info(acme_agent_t *a, acme_ca_info_t *info)
 void acme_agent_renewal_info(acme_agent_t *a, acme_renewal_info_t *info)
 {
     acme_ag_state_renewal(a, info);
+}
+
+acme_status_t acme_agent_ari_cert_id(acme_agent_t *a, char *out, size_t cap)
+{
+    /* The HTTP body and request buffers are idle between runs. */
+    if (a->state == AGENT_ISSUING || a->state == AGENT_DISCOVERING) {
+        return ACME_ERR_BAD_STATE;
+    }
+    size_t len = 0;
+    size_t pos = 0;
+    size_t der_len = 0;
+    acme_status_t st =
+        acme_store_read(&a->store, ACME_REC_CHAIN, a->http.body, sizeof(a->http.body), &len);
+    if (st == ACME_OK) {
+        st = acme_pem_next((const char *)a->http.body, len, &pos, "CERTIFICATE", a->tx,
+                           sizeof(a->tx), &der_len);
+    }
+    uint8_t key_id[ACME_ARI_KEY_ID_MAX];
+    uint8_t serial[ACME_ARI_SERIAL_MAX];
+    size_t key_id_len = 0;
+    size_t serial_len = 0;
+    if (st == ACME_OK) {
+        st = acme_cert_ari_ids(a->tx, der_len, key_id, &key_id_len, serial, &serial_len);
+    }
+    return st == ACME_OK
+               ? acme_ari_cert_id(key_id, key_id_len, serial, serial_len, out, cap, &len)
+               : st;
 }
 
 acme_status_t acme_agent_account_url(acme_agent_t *a, char *out, size_t cap)

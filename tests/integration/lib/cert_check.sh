@@ -10,6 +10,7 @@
 #   pebble_issued_serials       serials $PEBBLE_LOG says were issued (cert_serial's form)
 #   cert_serial PEM             a certificate's serial: lower-case hex, no leading zeros
 #   state_kept AGENT OLD NEW    NEW is OLD plus one counted failure, nothing else a user sees
+#   ari_cert_id PEM             the RFC 9773 certID of a certificate, computed with openssl
 
 # The checks a user cares about for an exported certificate, given the names it must carry:
 # files present, key private (0600), chain verifies to Pebble's issuing root, SANs exactly
@@ -97,4 +98,21 @@ PYEOF
     fi
     rm -rf "$tmp"
     return "$rc"
+}
+
+# ari_cert_id PEM: base64url(AKI keyIdentifier) "." base64url(serial DER content), from what
+# openssl prints (an independent computation for the agent's own).
+ari_cert_id() {
+    local aki serial
+    aki=$(openssl x509 -in "$1" -noout -ext authorityKeyIdentifier 2>/dev/null | sed -n '2p' |
+        sed 's/keyid://' | tr -d ' :')
+    serial=$(openssl x509 -in "$1" -noout -serial | cut -d= -f2)
+    python3 - "$aki" "$serial" <<'PYEOF'
+import base64, sys
+aki, serial = sys.argv[1:3]
+n = int(serial, 16)
+content = n.to_bytes(n.bit_length() // 8 + 1, "big")
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+print(b64(bytes.fromhex(aki)) + "." + b64(content))
+PYEOF
 }
