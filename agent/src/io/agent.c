@@ -252,7 +252,7 @@ static acme_status_t begin_run(acme_agent_t *a, uint64_t now_ms, bool discover_o
     if (a->cfg->name_count == 0) {
         return ACME_ERR_CONFIG; /* opened read-only */
     }
-    memset(&a->problem, 0, sizeof(a->problem));
+    acme_ag_clear_problem(a);
     memset(&a->stats, 0, sizeof(a->stats));
     a->now_ms = now_ms;
     a->issue_started_ms = now_ms;

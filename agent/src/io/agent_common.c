@@ -21,20 +21,20 @@ int64_t acme_ag_wall_now(const acme_agent_t *a)
     return a->port->clock->wall_s(a->port->clock_ctx);
 }
 
+void acme_ag_clear_problem(acme_agent_t *a)
+{
+    memset(&a->problem, 0, sizeof(a->problem));
+}
+
 #if ACME_ERROR_TEXT
 void acme_ag_set_problem_detail(acme_agent_t *a, const char *detail)
 {
-    memset(&a->problem, 0, sizeof(a->problem));
+    acme_ag_clear_problem(a);
     size_t n = strlen(detail);
     if (n >= sizeof(a->problem.detail)) {
         n = sizeof(a->problem.detail) - 1;
     }
     memcpy(a->problem.detail, detail, n);
-}
-#else
-void acme_ag_clear_problem(acme_agent_t *a)
-{
-    memset(&a->problem, 0, sizeof(a->problem));
 }
 #endif
 

@@ -61,12 +61,13 @@ struct acme_agent_crypto {
 void acme_ag_emit(acme_agent_t *a, acme_event_type_t type, acme_status_t status,
                   const char *detail);
 int64_t acme_ag_wall_now(const acme_agent_t *a);
-/* Clear the problem and set the agent's own detail. Without
- * ACME_ERROR_TEXT the detail stays empty and is not even passed. */
+/* Clear the problem (one copy of the large memset for every caller), and
+ * clear it and set the agent's own detail. Without ACME_ERROR_TEXT the
+ * detail stays empty and is not even passed. */
+void acme_ag_clear_problem(acme_agent_t *a);
 #if ACME_ERROR_TEXT
 void acme_ag_set_problem_detail(acme_agent_t *a, const char *detail);
 #else
-void acme_ag_clear_problem(acme_agent_t *a);
 #define acme_ag_set_problem_detail(a, detail) acme_ag_clear_problem(a)
 #endif
 /* Start an HTTPS exchange of a->tx[0..len) for url; `which` says who gets

@@ -77,7 +77,7 @@ acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
     a->order.params.account_url = NULL;
     a->order.params.directory = NULL;
     a->nonce[0] = '\0'; /* nonces belong to one server */
-    memset(&a->problem, 0, sizeof(a->problem));
+    acme_ag_clear_problem(a);
     if (st == ACME_OK) {
         a->state = AGENT_ISSUING;
         ACME_LOGI(a->port, "ordering from %s%s%s", a->ca_directory,
@@ -149,7 +149,7 @@ static bool is_bad_nonce(acme_agent_t *a, const acme_http_response_t *resp)
     acme_problem_t *p = &a->problem; /* scratch: cleared again below */
     bool bad = acme_problem_read(resp->body, resp->body_len, resp->status, p) == ACME_OK &&
                acme_problem_is(p, "badNonce");
-    memset(p, 0, sizeof(*p));
+    acme_ag_clear_problem(a);
     return bad;
 }
 
