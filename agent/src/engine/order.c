@@ -57,6 +57,13 @@ static acme_status_t fail_detail(acme_order_t *o, acme_status_t status, const ch
 #define fail_detail(o, status, detail) fail(o, status)
 #endif
 
+/* One copy of the large memset for its callers (new_order_instead is
+ * inlined twice). */
+ACME_NOINLINE static void clear_problem(acme_order_t *o)
+{
+    memset(&o->problem, 0, sizeof(o->problem));
+}
+
 static acme_status_t copy_url(char *dst, const char *src)
 {
     size_t n = strlen(src);
@@ -202,7 +209,7 @@ static acme_status_t poll_again(acme_order_t *o)
  * no longer RESUME, so this happens once). */
 static acme_status_t new_order_instead(acme_order_t *o)
 {
-    memset(&o->problem, 0, sizeof(o->problem));
+    clear_problem(o);
     o->order_url[0] = '\0';
     o->phase = ACME_PHASE_NEW_ORDER;
     return ACME_WOULD_BLOCK;
@@ -370,7 +377,7 @@ static acme_status_t on_authz(acme_order_t *o, const acme_http_response_t *resp)
         if (authz.status == ACME_OBJ_INVALID) {
             return fail(o, ACME_ERR_ORDER_INVALID);
         }
-        memset(&o->problem, 0, sizeof(o->problem));
+        clear_problem(o);
         if (++o->authz_index >= o->authz_count) {
             return fail_detail(o, ACME_ERR_ORDER_INVALID,
                                ACME_TEXT("order invalid, no reason given"));
@@ -447,7 +454,7 @@ static acme_status_t on_error_response(acme_order_t *o, const acme_http_response
          * register the same key again, once. */
         o->account_recreated = true;
         o->account_url[0] = '\0';
-        memset(&o->problem, 0, sizeof(o->problem));
+        clear_problem(o);
         o->phase = ACME_PHASE_ACCOUNT;
         return ACME_WOULD_BLOCK;
     }
