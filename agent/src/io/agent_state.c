@@ -37,22 +37,21 @@ static size_t split_fields(char *buf, size_t len, const char **fields, size_t ma
     return n;
 }
 
-/* Join fields with NULs into out; false when they do not fit. */
+/* Join n >= 1 fields with NULs into out; false when they do not fit. Each
+ * field is copied with its own NUL, the separator; the last one's is not
+ * counted (less code than a separator between fields). */
 static bool join_fields(char *out, size_t cap, size_t *len, const char *const *fields, size_t n)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t f = strlen(fields[i]);
-        if (o + f + 1 > cap) {
+        size_t f = strlen(fields[i]) + 1;
+        if (o + f > cap) {
             return false;
         }
         memcpy(out + o, fields[i], f);
         o += f;
-        if (i + 1 < n) {
-            out[o++] = '\0';
-        }
     }
-    *len = o;
+    *len = o - 1;
     return true;
 }
 
