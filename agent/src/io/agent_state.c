@@ -22,14 +22,15 @@
 #include "crypto/seal.h"
 #include "io/agent_internal.h"
 
-/* Split "a\0b\0c" (len bytes, last field unterminated) into fields. */
+/* Split "a\0b\0c" (len bytes, last field unterminated; buf holds len + 1)
+ * into fields. */
 static size_t split_fields(char *buf, size_t len, const char **fields, size_t max)
 {
     size_t n = 0;
     size_t start = 0;
+    buf[len] = '\0'; /* the last field's end: every field now ends in a NUL */
     for (size_t i = 0; i <= len && n < max; i++) {
-        if (i == len || buf[i] == '\0') {
-            buf[i < len ? i : len] = '\0';
+        if (buf[i] == '\0') {
             fields[n++] = buf + start;
             start = i + 1;
         }
@@ -304,13 +305,11 @@ void acme_ag_state_pending_order(acme_agent_t *a, const char *directory, char *o
     /* "directory\0url": the URL when the directory is this one. */
     char order[2 * ACME_URL_MAX + 2];
     size_t len = 0;
-    if (acme_store_read(&a->store, ACME_REC_PENDING_ORDER, order, sizeof(order) - 1, &len) !=
-        ACME_OK) {
-        len = 0;
-    }
-    order[len] = '\0';
-    size_t n = strlen(order);
-    copy_out(order_url, cap, n < len && strcmp(order, directory) == 0 ? order + n + 1 : "");
+    const char *f[2];
+    bool two = acme_store_read(&a->store, ACME_REC_PENDING_ORDER, order, sizeof(order) - 1,
+                               &len) == ACME_OK &&
+               split_fields(order, len, f, 2) == 2;
+    copy_out(order_url, cap, two && strcmp(f[0], directory) == 0 ? f[1] : "");
 }
 
 /* ---- renewal bookkeeping ----------------------------------------------------------- */
