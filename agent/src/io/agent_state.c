@@ -260,8 +260,10 @@ acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer, co
         return ACME_ERR_STORE_FULL;
     }
     const char *fields[3] = {directory, account_url, issuer};
-    acme_store_change_t changes[2] = {{(uint16_t)(ACME_REC_ACCOUNT_KEY_FIRST + slot), NULL, 0},
-                                      {(uint16_t)(ACME_REC_ACCOUNT_FIRST + slot), NULL, 0}};
+    /* The types only: commit_key_and_text fills in both data and len. */
+    acme_store_change_t changes[2];
+    changes[0].type = (uint16_t)(ACME_REC_ACCOUNT_KEY_FIRST + slot);
+    changes[1].type = (uint16_t)(ACME_REC_ACCOUNT_FIRST + slot);
     acme_status_t st = commit_key_and_text(a, a->crypto->account_key, changes, 2, fields, 3);
     if (st == ACME_OK) {
         a->crypto->account_key_unsaved = false;
@@ -289,8 +291,11 @@ acme_status_t acme_ag_state_save_pending(acme_agent_t *a, const char *directory,
                                          const char *order_url)
 {
     const char *fields[2] = {directory, order_url};
-    acme_store_change_t changes[2] = {{ACME_REC_PENDING_KEY, NULL, 0},
-                                      {ACME_REC_PENDING_ORDER, NULL, 0}};
+    /* The types only: commit_key_and_text fills in both data and len (no
+     * template to copy from rodata). */
+    acme_store_change_t changes[2];
+    changes[0].type = ACME_REC_PENDING_KEY;
+    changes[1].type = ACME_REC_PENDING_ORDER;
     return commit_key_and_text(a, a->crypto->device_key, changes, 2, fields, 2);
 }
 
