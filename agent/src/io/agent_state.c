@@ -157,7 +157,7 @@ typedef struct account_record {
 static bool read_account(acme_agent_t *a, size_t slot, account_record_t *r)
 {
     size_t len = 0;
-    r->field[0] = r->field[1] = r->field[2] = "";
+    r->field[2] = ""; /* an issuer-less record; true means the others are set */
     return acme_store_read(&a->store, (uint16_t)(ACME_REC_ACCOUNT_FIRST + slot), r->buf,
                            sizeof(r->buf) - 1, &len) == ACME_OK &&
            split_fields(r->buf, len, r->field, 3) >= 2;
