@@ -506,9 +506,8 @@ acme_action_t acme_order_next(acme_order_t *o, uint64_t now_ms)
      * object ("{}" for a challenge) unless it is a POST-as-GET (RFC 8555
      * §6.3), whose payload is empty. */
     acme_request_t *req = &o->request;
-    memset(req, 0, sizeof(*req));
-    req->method = ACME_REQ_POST;
-    req->payload = o->payload;
+    /* Stores, not a memset call and two more. */
+    *req = (acme_request_t){ACME_REQ_POST, false, false, NULL, o->payload, 0};
     bool as_get = false;
     acme_status_t st = ACME_OK;
     acme_json_writer_t w;
