@@ -276,11 +276,15 @@ acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer, co
 acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t len)
 {
     const char *fields[3] = {a->ca_issuer, a->ca_directory, a->order.directory.terms_of_service};
-    acme_store_change_t changes[] = {
-        {ACME_REC_DEVICE_KEY, NULL, 0},    {ACME_REC_CA_INFO, NULL, 0},
-        {ACME_REC_CHAIN, chain, len},      {ACME_REC_PENDING_KEY, NULL, 0},
-        {ACME_REC_PENDING_ORDER, NULL, 0}, {ACME_REC_RENEWAL, NULL, 0},
-    };
+    /* Types only for the key and the text: commit_key_and_text fills in
+     * their data and len. */
+    acme_store_change_t changes[6];
+    changes[0].type = ACME_REC_DEVICE_KEY;
+    changes[1].type = ACME_REC_CA_INFO;
+    changes[2] = (acme_store_change_t){ACME_REC_CHAIN, chain, len};
+    changes[3] = (acme_store_change_t){ACME_REC_PENDING_KEY, NULL, 0};
+    changes[4] = (acme_store_change_t){ACME_REC_PENDING_ORDER, NULL, 0};
+    changes[5] = (acme_store_change_t){ACME_REC_RENEWAL, NULL, 0};
     return commit_key_and_text(a, a->crypto->device_key, changes,
                                sizeof(changes) / sizeof(changes[0]), fields, 3);
 }
