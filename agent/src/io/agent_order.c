@@ -66,6 +66,11 @@ acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
         .eab_kid = ca != NULL ? ca->eab_kid : NULL,
         .eab_key = ca != NULL ? ca->eab_key : NULL,
         .eab_key_len = ca != NULL ? ca->eab_key_len : 0,
+#else
+        /* Named although zero: stores, not a memset call. */
+        .eab_kid = NULL,
+        .eab_key = NULL,
+        .eab_key_len = 0,
 #endif
         .account_jwk = a->jwk,
     };
