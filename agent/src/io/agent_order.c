@@ -38,9 +38,11 @@ ACME_NOINLINE static acme_status_t prepare_account(acme_agent_t *a, char *url, s
 acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
                                   const acme_directory_t *prefetched)
 {
-    /* It fits: check_config refused longer configured URLs, and a
-     * discovered one comes from a candidate's ACME_URL_MAX + 1 buffer. */
-    memmove(a->ca_directory, directory_url, strlen(directory_url) + 1);
+    size_t n = strlen(directory_url);
+    if (n > ACME_URL_MAX) {
+        return ACME_ERR_CONFIG;
+    }
+    memmove(a->ca_directory, directory_url, n + 1);
     char account_url[ACME_URL_MAX + 1];
     char order_url[ACME_URL_MAX + 1];
     acme_status_t st = prepare_account(a, account_url, sizeof(account_url));
