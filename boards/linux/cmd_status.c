@@ -62,6 +62,8 @@ int cmd_status(int argc, char **argv)
     }
     acme_renewal_info_t renewal;
     acme_agent_renewal_info(&st_obj.agent, &renewal);
+    acme_renew_plan_t plan = {0, 0};
+    bool have_plan = acme_agent_renewal_plan(&st_obj.agent, &plan) == ACME_OK;
     char cert_id[ACME_ARI_CERT_ID_MAX];
     if (acme_agent_ari_cert_id(&st_obj.agent, cert_id, sizeof(cert_id)) != ACME_OK) {
         cert_id[0] = '\0';
@@ -187,6 +189,22 @@ int cmd_status(int argc, char **argv)
         } else {
             acme_jw_null(&w); /* the clock was unknown */
         }
+        acme_jw_object_end(&w);
+    } else {
+        acme_jw_null(&w);
+    }
+    /* When the certificate is due and why (acme/engine/renewal.h). */
+    acme_jw_key(&w, "next");
+    if (have_plan && plan.basis != ACME_RENEW_NO_CERT) {
+        static const char *const why[] = {"", "no certificate", "ari window", "lifetime",
+                                          "backoff"};
+        char when[32];
+        cli_format_time(plan.at_s, when, sizeof(when));
+        acme_jw_object_begin(&w);
+        acme_jw_key(&w, "at");
+        acme_jw_string(&w, when);
+        acme_jw_key(&w, "why");
+        acme_jw_string(&w, plan.basis <= ACME_RENEW_BACKOFF ? why[plan.basis] : "?");
         acme_jw_object_end(&w);
     } else {
         acme_jw_null(&w);

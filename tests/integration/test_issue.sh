@@ -165,6 +165,21 @@ else:
         problems.append("erase counts after one issuance: %r" % counts)
 if not 0 < store.get("live_bytes", 0) <= store.get("blocks", 0) * store.get("erase_size", 0):
     problems.append("store.live_bytes %r" % store.get("live_bytes"))
+# The next renewal: a third of the lifetime before expiry (half under 10 days), up to 1/16
+# of it earlier (jitter), and why.
+import datetime
+def ts(v):
+    return datetime.datetime.strptime(v, "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+nxt = (st.get("renewal") or {}).get("next") or {}
+try:
+    nb, na, at = ts(st["not_before"]), ts(st["not_after"]), ts(nxt.get("at", ""))
+    life = na - nb
+    latest = na - (life / 2 if life < 10 * 86400 else life / 3)
+    if nxt.get("why") != "lifetime" or not latest - life / 16 - 1 <= at <= latest + 1:
+        problems.append("renewal.next %r for %s..%s" % (nxt, st["not_before"], st["not_after"]))
+except (KeyError, ValueError) as e:
+    problems.append("renewal.next %r: %s" % (nxt, e))
 # RFC 9773: the certID the agent computes is the one openssl's view of the leaf gives.
 if st.get("ari_cert_id") != cert_id:
     problems.append("ari_cert_id %r, openssl gives %r" % (st.get("ari_cert_id"), cert_id))

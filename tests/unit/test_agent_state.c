@@ -318,6 +318,40 @@ static void test_renewal_bookkeeping(void **state)
     assert_false(acme_store_has(&agent.store, ACME_REC_RENEWAL, NULL));
 }
 
+/* The renewal plan of the installed certificate: none, then the lifetime
+ * rule, then the CA's ARI window; stable across calls (the random value
+ * comes from the serial). */
+static void test_renewal_plan(void **state)
+{
+    (void)state;
+    acme_renew_plan_t plan;
+    assert_int_equal(acme_agent_renewal_plan(&agent, &plan), ACME_OK);
+    assert_int_equal(plan.basis, ACME_RENEW_NO_CERT);
+    static char chain[8192];
+    char path[512];
+    snprintf(path, sizeof(path), "%s/cert/chain-p256.pem", ACME_TEST_DATA_DIR);
+    size_t len = fixture_read_file(path, chain, sizeof(chain));
+    assert_true(len != (size_t)-1);
+    assert_int_equal(
+        acme_key_generate(&agent.crypto->device_key, ACME_KEY_P256, agent.crypto->drbg), ACME_OK);
+    assert_int_equal(acme_ag_state_install(&agent, chain, len), ACME_OK);
+    boot();
+    acme_cert_info_t info;
+    assert_int_equal(acme_agent_cert_info(&agent, &info), ACME_OK);
+    assert_int_equal(acme_agent_renewal_plan(&agent, &plan), ACME_OK);
+    assert_int_equal(plan.basis, ACME_RENEW_LIFETIME);
+    int64_t life = info.not_after - info.not_before;
+    int64_t latest = info.not_after - life / 3;
+    assert_true(plan.at_s <= latest && plan.at_s >= latest - life / 16);
+    acme_renew_plan_t again;
+    assert_int_equal(acme_agent_renewal_plan(&agent, &again), ACME_OK);
+    assert_true(again.at_s == plan.at_s);
+    acme_ag_state_set_ari_window(&agent, 1790600000, 1790700000);
+    assert_int_equal(acme_agent_renewal_plan(&agent, &plan), ACME_OK);
+    assert_int_equal(plan.basis, ACME_RENEW_ARI);
+    assert_true(plan.at_s >= 1790600000 && plan.at_s < 1790700000);
+}
+
 int main(void)
 {
     if (fixture_arena_init(64u * 1024u) != 0) {
@@ -331,6 +365,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_order_in_progress, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sealed_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_renewal_bookkeeping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_renewal_plan, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,6 +31,7 @@
 #include "acme/config_defaults.h"
 #include "acme/engine/discovery.h"
 #include "acme/engine/order.h"
+#include "acme/engine/renewal.h"
 #include "acme/io/arena.h"
 #include "acme/io/dns_client.h"
 #include "acme/io/http01_server.h"
@@ -280,6 +281,13 @@ typedef struct acme_renewal_info {
 } acme_renewal_info_t;
 
 void acme_agent_renewal_info(acme_agent_t *agent, acme_renewal_info_t *info);
+
+/* When the installed certificate is due for renewal and why
+ * (acme/engine/renewal.h): from its validity, the stored ARI window and
+ * failures. The random value of the schedule is derived from the
+ * certificate's serial, so the answer is stable for a certificate and
+ * differs across a fleet. No certificate: basis ACME_RENEW_NO_CERT. */
+acme_status_t acme_agent_renewal_plan(acme_agent_t *agent, acme_renew_plan_t *plan);
 
 /* The RFC 9773 certID of the installed certificate (what renewalInfo and a
  * newOrder's "replaces" name it by), NUL-terminated; ACME_ARI_CERT_ID_MAX

@@ -9,6 +9,7 @@
 
 #include "acme/codec/ari.h"
 #include "acme/codec/cert_chain.h"
+#include "acme/codec/crc32.h"
 #include "acme/codec/csr.h"
 #include "acme/codec/dns_message.h"
 #include "acme/codec/jwk.h"
@@ -574,6 +575,26 @@ acme_status_t acme_agent_ca_info(acme_agent_t *a, acme_ca_info_t *info)
 void acme_agent_renewal_info(acme_agent_t *a, acme_renewal_info_t *info)
 {
     acme_ag_state_renewal(a, info);
+}
+
+acme_status_t acme_agent_renewal_plan(acme_agent_t *a, acme_renew_plan_t *plan)
+{
+    acme_cert_info_t info;
+    acme_status_t st = acme_agent_cert_info(a, &info);
+    if (st != ACME_OK && st != ACME_ERR_NOT_FOUND) {
+        return st;
+    }
+    if (st != ACME_OK) {
+        memset(&info, 0, sizeof(info));
+    }
+    acme_renewal_info_t r;
+    acme_ag_state_renewal(a, &r);
+    acme_renew_facts_t facts = {info.not_before, info.not_after, r.ari_start_s,
+                                r.ari_end_s,     r.failures,     r.last_failure_s};
+    /* Stable for one certificate, different across a fleet. */
+    uint32_t random = acme_crc32(0, info.serial_hex, strlen(info.serial_hex));
+    *plan = acme_renew_schedule(&facts, random);
+    return ACME_OK;
 }
 
 acme_status_t acme_agent_ari_cert_id(acme_agent_t *a, char *out, size_t cap)
