@@ -14,28 +14,10 @@ acme_status_t cli_config_read(cli_config_t *c, acme_posix_flash_view_t *view)
     return acme_provisioned_load(c, &acme_posix_flash_view_ops, view, &view->geometry);
 }
 
-/* The JSON spec's name for a top-level tag ("" when there is none). */
-static const char *tag_member(uint8_t tag)
-{
-    static const char *const names[] = {"",
-                                        "identities.dns",
-                                        "identities.ip",
-                                        "contact",
-                                        "key_type",
-                                        "trust_anchors",
-                                        "directory_url",
-                                        "cas",
-                                        "discovery",
-                                        "renewal",
-                                        "profile",
-                                        "device_key",
-                                        "terms_of_service_agreed"};
-    return tag < sizeof(names) / sizeof(names[0]) ? names[tag] : "";
-}
-
 void cli_config_why(const acme_provision_error_t *err, char *out, size_t cap)
 {
-    const char *member = tag_member(err->tag);
+    /* Tag 0 is the header: its name adds nothing to "tag 0x00". */
+    const char *member = err->tag != 0 ? acme_provision_field_name(err->tag, err->field) : "";
     snprintf(out, cap, "%s (tag 0x%02x%s%s, field %u, byte %zu)",
              acme_provision_error_text(err->reason), err->tag, member[0] != '\0' ? " " : "", member,
              (unsigned)err->field, err->offset);

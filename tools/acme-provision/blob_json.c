@@ -11,41 +11,6 @@
 #include "crypto/crypto.h"
 #include "provision_tool.h"
 
-static const char *const top_names[ACME_PROVISION_TAG_LAST + 1] = {
-    "header",
-    "identities.dns",
-    "identities.ip",
-    "contact",
-    "key_type",
-    "trust_anchors",
-    "directory_url",
-    "cas",
-    "discovery",
-    "renewal",
-    "profile",
-    "device_key",
-    "terms_of_service_agreed",
-};
-static const char *const ca_names[] = {"cas[]",         "cas[].issuer",       "cas[].directory_url",
-                                       "cas[].eab.kid", "cas[].eab.hmac_key", "cas[].eab.alg"};
-static const char *const renewal_names[] = {
-    "renewal", "renewal.ari", "renewal.renew_at_remaining_permille", "renewal.backoff_max_s"};
-
-const char *tool_tag_name(uint8_t tag, uint8_t field)
-{
-    if (tag == ACME_PROVISION_TAG_CA && field < sizeof(ca_names) / sizeof(ca_names[0])) {
-        return ca_names[field];
-    }
-    if (tag == ACME_PROVISION_TAG_RENEWAL &&
-        field < sizeof(renewal_names) / sizeof(renewal_names[0])) {
-        return renewal_names[field];
-    }
-    if (field == 0 && tag <= ACME_PROVISION_TAG_LAST) {
-        return top_names[tag];
-    }
-    return tag >= ACME_PROVISION_TAG_IGNORABLE ? "extension" : "unknown tag";
-}
-
 /* A JSON string; the decoder let only visible ASCII through, but a
  * certificate's CN may hold anything. */
 static void put_string(const char *s)

@@ -96,7 +96,7 @@ static void report_decode_error(const char *path, const acme_provision_error_t *
     if (err->tag != 0) {
         tool_error("%s: %s: tag 0x%02x (%s) at byte %zu", path,
                    acme_provision_error_text(err->reason), err->tag,
-                   tool_tag_name(err->tag, err->field), err->offset);
+                   acme_provision_field_name(err->tag, err->field), err->offset);
     } else {
         tool_error("%s: %s (at byte %zu)", path, acme_provision_error_text(err->reason),
                    err->offset);

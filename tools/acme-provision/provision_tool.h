@@ -94,8 +94,6 @@ bool tool_load_device_key(const char *path, tool_spec_t *spec);
 
 /* Print a decoded blob (size bytes) as JSON on stdout. */
 bool tool_print_blob_json(const acme_provision_t *p, size_t size);
-/* The JSON field a top-level tag (and nested field) comes from. */
-const char *tool_tag_name(uint8_t tag, uint8_t field);
 
 /* ---- flash_image.c ---- */
 

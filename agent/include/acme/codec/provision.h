@@ -176,6 +176,11 @@ typedef struct acme_provision_error {
     size_t offset;
 } acme_provision_error_t;
 
+/* The JSON spec's name of a tag (field 0) or of a field of a nested tag:
+ * "key_type", "cas[].eab.alg", "header" for tag 0; "extension" or
+ * "unknown tag" otherwise. Never NULL. (provision_names.c) */
+const char *acme_provision_field_name(uint8_t tag, uint8_t field);
+
 /* A short English sentence fragment for a reason ("bad CRC"); never NULL. */
 const char *acme_provision_error_text(acme_provision_reason_t reason);
 
