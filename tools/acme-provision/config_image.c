@@ -91,13 +91,7 @@ bool tool_write_config_image(const char *path, uint64_t offset, uint64_t size, u
         ok = tool_pio_all(fd, offset, NULL, g_part, (size_t)have);
     }
     /* Bytes between the old end of the file and the partition: erased. */
-    static uint8_t ones[4096];
-    memset(ones, 0xFF, sizeof(ones));
-    for (uint64_t at = old; ok && at < offset;) {
-        size_t n = offset - at < sizeof(ones) ? (size_t)(offset - at) : sizeof(ones);
-        ok = tool_pio_all(fd, at, ones, NULL, n);
-        at += n;
-    }
+    ok = ok && tool_erase_range(fd, old, offset);
     acme_config_part_t part;
     static acme_provision_t scratch;
     static uint8_t old_blob[TOOL_BLOB_MAX];

@@ -17,21 +17,6 @@
  * build (no large-file flags needed). */
 #define IMAGE_END_MAX 0x7FFFFFFFull
 
-/* 0xFF over [from, to). */
-static bool erase_range(int fd, uint64_t from, uint64_t to)
-{
-    static uint8_t erased[4096];
-    memset(erased, 0xFF, sizeof(erased));
-    while (from < to) {
-        size_t n = to - from < sizeof(erased) ? (size_t)(to - from) : sizeof(erased);
-        if (!tool_pio_all(fd, from, erased, NULL, n)) {
-            return false;
-        }
-        from += n;
-    }
-    return true;
-}
-
 bool tool_write_image(const char *path, uint64_t offset, uint64_t size, const uint8_t *blob,
                       size_t len)
 {
@@ -54,9 +39,9 @@ bool tool_write_image(const char *path, uint64_t offset, uint64_t size, const ui
     bool ok = fstat(fd, &st) == 0;
     uint64_t old_size = ok ? (uint64_t)st.st_size : 0;
     /* A gap between the old end of the file and the blob is erased flash. */
-    ok = ok && (old_size >= offset || erase_range(fd, old_size, offset));
+    ok = ok && (old_size >= offset || tool_erase_range(fd, old_size, offset));
     ok = ok && tool_pio_all(fd, offset, blob, NULL, len);
-    ok = ok && (size == 0 || erase_range(fd, offset + len, end));
+    ok = ok && (size == 0 || tool_erase_range(fd, offset + len, end));
     ok = ok && fsync(fd) == 0;
     int err = errno;
     if (close(fd) != 0) {

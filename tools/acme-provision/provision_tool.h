@@ -66,6 +66,8 @@ void tool_wipe(void *p, size_t len);
 /* Write wr, or (wr NULL) read into rd: all len bytes at file offset at,
  * across short transfers and EINTR. */
 bool tool_pio_all(int fd, uint64_t at, const uint8_t *wr, uint8_t *rd, size_t len);
+/* 0xFF (erased NOR) over file bytes [from, to). */
+bool tool_erase_range(int fd, uint64_t from, uint64_t to);
 
 /* ---- spec.c ---- */
 

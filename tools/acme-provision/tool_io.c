@@ -126,3 +126,17 @@ bool tool_pio_all(int fd, uint64_t at, const uint8_t *wr, uint8_t *rd, size_t le
     }
     return true;
 }
+
+bool tool_erase_range(int fd, uint64_t from, uint64_t to)
+{
+    static uint8_t erased[4096];
+    memset(erased, 0xFF, sizeof(erased));
+    while (from < to) {
+        size_t n = to - from < sizeof(erased) ? (size_t)(to - from) : sizeof(erased);
+        if (!tool_pio_all(fd, from, erased, NULL, n)) {
+            return false;
+        }
+        from += n;
+    }
+    return true;
+}
