@@ -63,10 +63,11 @@ cert_serial() {
     openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//'
 }
 
-# A failed run changes one thing by design: the renewal bookkeeping counts it (so that backoff
-# survives a reboot). state_kept AGENT OLD NEW: status of NEW equals status of OLD but for
-# that count, which is one more, and the store's own counters; and the exported certificate
-# and key are byte for byte the same. Prints why not on stdout; returns non-zero then.
+# A failed run changes one thing a user sees by design: the renewal bookkeeping counts it (so
+# that backoff survives a reboot). state_kept AGENT OLD NEW: status of NEW equals status of OLD
+# but for that count, which is one more with the failure named, and the store's own counters;
+# and the exported certificate and key are byte for byte the same. Prints why not on stdout;
+# returns non-zero then.
 state_kept() {
     local agent=$1 old=$2 new=$3 tmp
     tmp=$(mktemp -d) || return 1
@@ -82,10 +83,13 @@ try:
 except ValueError as e:
     print("status is not JSON:", e)
     sys.exit(1)
-fo, fn = old.pop("renewal")["failures"], new.pop("renewal")["failures"]
+ro, rn = old.pop("renewal"), new.pop("renewal")
 old.pop("store"); new.pop("store")
-if fn != fo + 1:
-    print("failures went from %d to %d, not by one" % (fo, fn))
+if rn["failures"] != ro["failures"] + 1:
+    print("failures went from %d to %d, not by one" % (ro["failures"], rn["failures"]))
+    sys.exit(1)
+if not str((rn.get("last_failure") or {}).get("status", "")).startswith("ACME_ERR_"):
+    print("the last failure is not named: %r" % rn.get("last_failure"))
     sys.exit(1)
 if old != new:
     print("status differs beyond the failure count:", old, new)
