@@ -33,6 +33,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_terminated(dir.new_nonce, sizeof(dir.new_nonce));
         check_terminated(dir.new_order, sizeof(dir.new_order));
         CHECK(dir.new_nonce[0] != '\0' || strlen(dir.new_nonce) == 0);
+#if ACME_ENABLE_ARI
+        check_terminated(dir.renewal_info, sizeof(dir.renewal_info));
+#endif
+#if ACME_ENABLE_PROFILES
+        /* The packed names: each 1..ACME_PROFILE_MAX, the list inside. */
+        size_t used = 0;
+        while (dir.profiles[used] != '\0') {
+            size_t n = strnlen(dir.profiles + used, sizeof(dir.profiles) - used);
+            CHECK(n >= 1 && n <= ACME_PROFILE_MAX && used + n < sizeof(dir.profiles));
+            used += n + 1u;
+            CHECK(used < sizeof(dir.profiles));
+        }
+        CHECK(!acme_directory_offers_profile(&dir, ""));
+#endif
     }
     acme_object_status_t status;
     (void)acme_account_read(data, size, &status);
@@ -42,6 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (acme_order_object_read(data, size, &order, &problem) == ACME_OK) {
         CHECK(order.authz_count <= ACME_MAX_IDENTIFIERS);
         CHECK(order.status != ACME_OBJ_UNKNOWN);
+#if ACME_ENABLE_PROFILES
+        check_terminated(order.profile, sizeof(order.profile));
+#endif
         for (size_t i = 0; i < order.authz_count; i++) {
             check_terminated(order.authorizations[i], sizeof(order.authorizations[i]));
         }

@@ -34,10 +34,12 @@ static uint64_t clock_ms(void *ctx)
     return 1000u;
 }
 
+static bool wall_known;
+
 static int64_t clock_wall(void *ctx)
 {
     (void)ctx;
-    return 1790000000;
+    return wall_known ? 1790000000 : ACME_TIME_UNKNOWN;
 }
 
 static int32_t rng_fill(void *ctx, uint8_t *buf, size_t len)
@@ -78,6 +80,7 @@ static int setup(void **state)
     (void)state;
     memset(&agent, 0, sizeof(agent));
     secret_on = false;
+    wall_known = true;
     for (size_t i = 0; i < sizeof(secret_bytes); i++) {
         secret_bytes[i] = (uint8_t)(0x40 + i);
     }
@@ -291,7 +294,7 @@ static void test_renewal_bookkeeping(void **state)
     assert_int_equal(r.last_failure_s, 1790000000);
     /* The ARI window joins the count without resetting it, and the count
      * keeps the window. */
-    acme_ag_state_set_ari_window(&agent, 1790600000, 1790700000);
+    acme_ag_state_set_ari(&agent, 1790600000, 1790700000, 1790021600);
     acme_ag_state_note_failure(&agent, ACME_ERR_CONNECT);
     boot();
     acme_agent_renewal_info(&agent, &r);
@@ -299,10 +302,26 @@ static void test_renewal_bookkeeping(void **state)
     assert_int_equal(r.last_status, ACME_ERR_CONNECT);
     assert_int_equal(r.ari_start_s, 1790600000);
     assert_int_equal(r.ari_end_s, 1790700000);
+    assert_int_equal(r.ari_next_check_s, 1790021600);
+    assert_false(r.replaced);
+    /* A check without an answer (end <= start) plans the next one and keeps
+     * the window it had. */
+    acme_ag_state_set_ari(&agent, 0, 0, 1790043200);
+    acme_agent_renewal_info(&agent, &r);
+    assert_int_equal(r.ari_start_s, 1790600000);
+    assert_int_equal(r.ari_next_check_s, 1790043200);
+    /* alreadyReplaced is kept with the rest. */
+    acme_ag_state_note_replaced(&agent);
+    boot();
+    acme_agent_renewal_info(&agent, &r);
+    assert_true(r.replaced);
+    assert_int_equal(r.failures, 3);
+    assert_int_equal(r.ari_end_s, 1790700000);
     /* Times past 2^32 seconds (after 2106) survive the word split. */
-    acme_ag_state_set_ari_window(&agent, INT64_C(5000000000), INT64_C(5000086400));
+    acme_ag_state_set_ari(&agent, INT64_C(5000000000), INT64_C(5000086400), INT64_MAX);
     acme_agent_renewal_info(&agent, &r);
     assert_true(r.ari_start_s == INT64_C(5000000000) && r.ari_end_s == INT64_C(5000086400));
+    assert_true(r.ari_next_check_s == INT64_MAX);
     /* A record of another layout is not ours: counting starts afresh. */
     acme_store_change_t odd = {ACME_REC_RENEWAL, "xyz", 3};
     assert_int_equal(acme_store_commit(&agent.store, &odd, 1), ACME_OK);
@@ -346,10 +365,60 @@ static void test_renewal_plan(void **state)
     acme_renew_plan_t again;
     assert_int_equal(acme_agent_renewal_plan(&agent, &again), ACME_OK);
     assert_true(again.at_s == plan.at_s);
-    acme_ag_state_set_ari_window(&agent, 1790600000, 1790700000);
+    acme_ag_state_set_ari(&agent, 1790600000, 1790700000, 1790021600);
     assert_int_equal(acme_agent_renewal_plan(&agent, &plan), ACME_OK);
     assert_int_equal(plan.basis, ACME_RENEW_ARI);
     assert_true(plan.at_s >= 1790600000 && plan.at_s < 1790700000);
+}
+
+/* acme_agent_next() on the stored state and the port's wall clock
+ * (1790000000 here): issue without a certificate; with one, check ARI when
+ * it was never checked, then wait for the earlier of the check and the
+ * plan; never from an unknown clock. */
+static void test_next_step(void **state)
+{
+    (void)state;
+    acme_next_step_t next;
+    assert_int_equal(acme_agent_next(&agent, &next), ACME_OK);
+    assert_int_equal(next.action, ACME_NEXT_ISSUE);
+    assert_int_equal(next.basis, ACME_RENEW_NO_CERT);
+    static char chain[8192];
+    char path[512];
+    snprintf(path, sizeof(path), "%s/cert/chain-p256.pem", ACME_TEST_DATA_DIR);
+    size_t len = fixture_read_file(path, chain, sizeof(chain));
+    assert_true(len != (size_t)-1);
+    assert_int_equal(
+        acme_key_generate(&agent.crypto->device_key, ACME_KEY_P256, agent.crypto->drbg), ACME_OK);
+    assert_int_equal(acme_ag_state_install(&agent, chain, len), ACME_OK);
+    boot();
+#if ACME_ENABLE_ARI
+    /* The fixture has an AKI, so a certID: never checked means check now. */
+    assert_int_equal(acme_agent_next(&agent, &next), ACME_OK);
+    assert_int_equal(next.action, ACME_NEXT_ARI_CHECK);
+    assert_true(next.at_s == 1790000000);
+    /* Checked: wait for the next check, which comes before the plan. */
+    acme_ag_state_set_ari(&agent, 0, 0, 1790021600);
+    assert_int_equal(acme_agent_next(&agent, &next), ACME_OK);
+    assert_int_equal(next.action, ACME_NEXT_WAIT);
+    assert_true(next.at_s == 1790021600);
+    assert_int_equal(next.basis, ACME_RENEW_LIFETIME);
+    /* A window that is already open: issue now. */
+    acme_ag_state_set_ari(&agent, 1789990000, 1789990001, 1790021600);
+    assert_int_equal(acme_agent_next(&agent, &next), ACME_OK);
+    assert_int_equal(next.action, ACME_NEXT_ISSUE);
+    assert_int_equal(next.basis, ACME_RENEW_ARI);
+    /* Replaced: no more checks; the plan alone. */
+    acme_ag_state_set_ari(&agent, 1790600000, 1790700000, 1790000000);
+    acme_ag_state_note_replaced(&agent);
+    assert_int_equal(acme_agent_next(&agent, &next), ACME_OK);
+    assert_int_equal(next.action, ACME_NEXT_WAIT);
+    assert_true(next.at_s == next.renew_at_s && next.at_s >= 1790600000);
+#else
+    assert_int_equal(acme_agent_next(&agent, &next), ACME_OK);
+    assert_int_equal(next.action, ACME_NEXT_WAIT);
+#endif
+    wall_known = false;
+    assert_int_equal(acme_agent_next(&agent, &next), ACME_ERR_BAD_STATE);
 }
 
 int main(void)
@@ -366,6 +435,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sealed_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_renewal_bookkeeping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_renewal_plan, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_next_step, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -696,6 +696,152 @@ static void test_transport_error_fails_the_order(void **state)
                      ACME_ERR_BAD_STATE);
 }
 
+/* A directory with renewalInfo and meta.profiles (one name too long to be
+ * offered, one not a string: neither breaks the directory). */
+static const char ari_directory[] =
+    "{\"newNonce\":\"https://ca.test/nonce\",\"newAccount\":\"https://ca.test/acct\","
+    "\"newOrder\":\"https://ca.test/order\",\"renewalInfo\":\"https://ca.test/ari\","
+    "\"meta\":{\"profiles\":{\"classic\":\"90 days\",\"shortlived\":\"6 days\","
+    "\"a-profile-name-much-longer-than-thirty-two\":\"x\",\"odd\":7}}}";
+
+#define CERT_ID "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE"
+
+/* Up to newOrder with a stored account, the directory given. */
+static const acme_request_t *to_new_order(acme_order_params_t *p, const char *dir_json)
+{
+    assert_int_equal(acme_order_start(&order, p, now), ACME_OK);
+    expect_send(DIR_URL);
+    feed(200, NULL, dir_json);
+    return expect_send("https://ca.test/order");
+}
+
+#if ACME_ENABLE_ARI
+/* "replaces" names the certificate, but only at a CA with renewalInfo. */
+static void test_replaces_only_where_ari_is_offered(void **state)
+{
+    (void)state;
+    acme_order_params_t p = params(one_name, 1, "https://ca.test/acct/7");
+    p.cert_id = CERT_ID;
+    const acme_request_t *r = to_new_order(&p, ari_directory);
+    assert_string_equal(r->payload, "{\"identifiers\":[{\"type\":\"dns\",\"value\":"
+                                    "\"a.example.com\"}],\"replaces\":\"" CERT_ID "\"}");
+    memset(&order, 0, sizeof(order));
+    r = to_new_order(&p, directory);
+    assert_null(strstr(r->payload, "replaces"));
+}
+
+/* 409 alreadyReplaced: the same order once more without "replaces", and
+ * a second refusal ends the run (no loop). */
+static void test_already_replaced_orders_once_without_replaces(void **state)
+{
+    (void)state;
+    static const char problem[] =
+        "{\"type\":\"urn:ietf:params:acme:error:alreadyReplaced\",\"detail\":\"replaced\"}";
+    acme_order_params_t p = params(one_name, 1, "https://ca.test/acct/7");
+    p.cert_id = CERT_ID;
+    to_new_order(&p, ari_directory);
+    feed(409, NULL, problem);
+    assert_true(order.already_replaced);
+    const acme_request_t *r = expect_send("https://ca.test/order");
+    assert_null(strstr(r->payload, "replaces"));
+    feed(201, "https://ca.test/order/1", order_json("pending", NULL));
+    expect_send("https://ca.test/authz/1");
+    /* Again, from the start: a second alreadyReplaced is a failure. */
+    memset(&order, 0, sizeof(order));
+    to_new_order(&p, ari_directory);
+    feed(409, NULL, problem);
+    expect_send("https://ca.test/order");
+    assert_int_equal(acme_order_on_response(&order, reply(409, NULL, problem), now,
+                                            ACME_TIME_UNKNOWN),
+                     ACME_ERR_SERVER_PROBLEM);
+}
+
+/* The ARI check: GET directory, GET renewalInfo/<certID>, done; nothing
+ * signed, no account, no CSR needed. A CA without renewalInfo: unsupported. */
+static void test_ari_check_flow(void **state)
+{
+    (void)state;
+    acme_order_params_t p = params(one_name, 1, NULL);
+    p.csr_der = NULL;
+    p.csr_len = 0;
+    p.ari_only = true;
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_ERR_INVALID_ARG); /* no certID */
+    p.cert_id = CERT_ID;
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+    expect_send(DIR_URL);
+    feed(200, NULL, ari_directory);
+    const acme_request_t *r = expect_send("https://ca.test/ari/" CERT_ID);
+    assert_int_equal(r->method, ACME_REQ_GET);
+    assert_int_equal(acme_order_on_response(
+                         &order,
+                         reply(200, NULL,
+                               "{\"suggestedWindow\":{\"start\":\"2026-01-01T00:00:00Z\","
+                               "\"end\":\"2026-01-02T00:00:00Z\"}}"),
+                         now, ACME_TIME_UNKNOWN),
+                     ACME_OK);
+    assert_int_equal(acme_order_next(&order, now).kind, ACME_ACTION_DONE);
+
+    memset(&order, 0, sizeof(order));
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+    expect_send(DIR_URL);
+    assert_int_equal(acme_order_on_response(&order, reply(200, NULL, directory), now,
+                                            ACME_TIME_UNKNOWN),
+                     ACME_ERR_UNSUPPORTED);
+    /* An error answer ends the check with the CA's problem. */
+    memset(&order, 0, sizeof(order));
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+    expect_send(DIR_URL);
+    feed(200, NULL, ari_directory);
+    expect_send("https://ca.test/ari/" CERT_ID);
+    assert_int_equal(acme_order_on_response(&order,
+                                            reply(404, NULL,
+                                                  "{\"type\":\"urn:ietf:params:acme:error:"
+                                                  "malformed\"}"),
+                                            now, ACME_TIME_UNKNOWN),
+                     ACME_ERR_SERVER_PROBLEM);
+}
+#endif
+
+#if ACME_ENABLE_PROFILES
+/* The profile is sent only when listed; the CA's choice is kept; an
+ * invalidProfile answer orders once more without it. */
+static void test_profiles(void **state)
+{
+    (void)state;
+    acme_order_params_t p = params(one_name, 1, "https://ca.test/acct/7");
+    p.profile = "shortlived";
+    const acme_request_t *r = to_new_order(&p, ari_directory);
+    assert_non_null(strstr(r->payload, ",\"profile\":\"shortlived\"}"));
+    feed(201, "https://ca.test/order/1", order_json("pending", ",\"profile\":\"shortlived\""));
+    assert_string_equal(order.profile, "shortlived");
+
+    /* Not listed (or listed with a name too long to keep): not sent. */
+    memset(&order, 0, sizeof(order));
+    p.profile = "tlsserver";
+    r = to_new_order(&p, ari_directory);
+    assert_null(strstr(r->payload, "profile"));
+    memset(&order, 0, sizeof(order));
+    p.profile = "a-profile-name-much-longer-than-thirty-two";
+    r = to_new_order(&p, ari_directory);
+    assert_null(strstr(r->payload, "profile"));
+    memset(&order, 0, sizeof(order));
+    p.profile = "classic";
+    r = to_new_order(&p, directory);
+    assert_null(strstr(r->payload, "profile"));
+
+    /* Refused: once more with the CA's default, whose name is recorded. */
+    memset(&order, 0, sizeof(order));
+    p.profile = "shortlived";
+    to_new_order(&p, ari_directory);
+    feed(400, NULL, "{\"type\":\"urn:ietf:params:acme:error:invalidProfile\"}");
+    assert_true(order.profile_refused);
+    r = expect_send("https://ca.test/order");
+    assert_null(strstr(r->payload, "profile"));
+    feed(201, "https://ca.test/order/1", order_json("pending", ",\"profile\":\"classic\""));
+    assert_string_equal(order.profile, "classic");
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -724,6 +870,14 @@ int main(void)
         cmocka_unit_test_setup(test_eab_required_directory, setup),
         cmocka_unit_test_setup(test_start_rejects_unusable_params, setup),
         cmocka_unit_test_setup(test_transport_error_fails_the_order, setup),
+#if ACME_ENABLE_ARI
+        cmocka_unit_test_setup(test_replaces_only_where_ari_is_offered, setup),
+        cmocka_unit_test_setup(test_already_replaced_orders_once_without_replaces, setup),
+        cmocka_unit_test_setup(test_ari_check_flow, setup),
+#endif
+#if ACME_ENABLE_PROFILES
+        cmocka_unit_test_setup(test_profiles, setup),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

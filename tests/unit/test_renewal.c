@@ -243,8 +243,8 @@ static void test_ari_polling(void **state)
     assert_true(acme_ari_next_poll(now, 1, exp, false) == now + 60);         /* floor */
     assert_true(acme_ari_next_poll(now, 30 * DAY, exp, false) == now + DAY); /* ceiling */
     assert_true(acme_ari_next_poll(now, -1, exp, false) == now + 6 * 3600);  /* none */
-    assert_true(acme_ari_next_poll(now, 3600, exp, true) == 0);              /* replaced */
-    assert_true(acme_ari_next_poll(exp, 3600, exp, false) == 0);             /* expired */
+    assert_true(acme_ari_next_poll(now, 3600, exp, true) == ACME_ARI_NEVER); /* replaced */
+    assert_true(acme_ari_next_poll(exp, 3600, exp, false) == ACME_ARI_NEVER); /* expired */
 }
 
 int main(void)

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acme/codec/ari.h"
 #include "acme/config_defaults.h"
 #include "acme/engine/discovery.h"
 #include "acme/engine/order.h"
@@ -54,9 +55,13 @@ typedef enum acme_event_type {
     ACME_EVENT_CERT_INSTALLED,      /* a new certificate is stored */
     ACME_EVENT_ISSUE_FAILED,        /* status: why; see acme_agent_problem() */
     ACME_EVENT_CA_SELECTED,         /* discovery chose a CA; detail: "issuer directory" */
-    ACME_EVENT_CA_FAILED            /* a discovered CA failed (even if another then
+    ACME_EVENT_CA_FAILED,           /* a discovered CA failed (even if another then
                                        succeeds); status: why;
                                        detail: "<issuer> failed: <reason>" */
+    ACME_EVENT_ARI_UPDATED          /* an ARI check stored the CA's renewal window;
+                                       detail: its explanationURL (an https URL
+                                       to show an operator: the CA says why, e.g.
+                                       an incident), or "" */
 } acme_event_type_t;
 
 typedef struct acme_event {
@@ -90,6 +95,11 @@ typedef struct acme_agent_config {
     const char *contact;          /* "mailto:..." or NULL */
     acme_key_type_t key_type;     /* device key: ACME_KEY_P256 (default) or RSA2048 */
     bool terms_of_service_agreed; /* sent in newAccount; CAs require true */
+
+    /* Preferred ACME profile (draft-ietf-acme-profiles), e.g. "shortlived":
+     * asked for when the CA's directory lists it, else the CA's default.
+     * NULL: the default. Needs ACME_ENABLE_PROFILES. */
+    const char *profile;
 
     /* A device key made at the factory (private key DER, P-256, or RSA-2048
      * with ACME_ENABLE_RSA_KEYS): every order uses it instead of a key the
@@ -166,6 +176,11 @@ typedef struct acme_agent {
     uint8_t badnonce_left;
     bool discover_only; /* resolve candidates, issue nothing */
     bool discovered;    /* this run chooses its CA by discovery */
+#if ACME_ENABLE_ARI
+    bool ari_only;              /* this run is an ARI check */
+    uint32_t cert_ca_crc;       /* CRC-32 of the installed certificate's CA directory */
+    int64_t ari_retry_after_s;  /* of the renewalInfo answer; -1: none */
+#endif
     size_t csr_len;
     uint64_t issue_started_ms;
     uint64_t now_ms;
@@ -180,6 +195,9 @@ typedef struct acme_agent {
     char thumbprint[48];
     char ca_issuer[ACME_CAA_ISSUER_MAX + 1]; /* CA in use ("" when configured) */
     char ca_directory[ACME_URL_MAX + 1];
+#if ACME_ENABLE_ARI
+    char cert_id[ACME_ARI_CERT_ID_MAX]; /* the installed certificate's; "" when none */
+#endif
     acme_problem_t problem; /* kept after the order is gone */
     acme_order_t order;
     acme_http_client_t http;
@@ -270,14 +288,17 @@ acme_status_t acme_agent_ca_info(acme_agent_t *agent, acme_ca_info_t *info);
 /* Renewal bookkeeping, kept in the store so that a reboot does not reset
  * it: issuance runs that failed since the last certificate was installed,
  * the last failure (its status, and wall-clock seconds, 0 when the time was
- * unknown), and the CA's ARI suggested renewal window (RFC 9773; 0/0 when
- * none was fetched). All zero when there is none. */
+ * unknown), the CA's ARI suggested renewal window (RFC 9773; 0/0 when
+ * none was fetched) and when to check it next. All zero when there is
+ * none. */
 typedef struct acme_renewal_info {
     uint32_t failures;
     acme_status_t last_status;
     int64_t last_failure_s;
     int64_t ari_start_s;
     int64_t ari_end_s;
+    int64_t ari_next_check_s; /* 0: not checked yet; ACME_ARI_NEVER: no more checks */
+    bool replaced;            /* the CA said alreadyReplaced for this certificate */
 } acme_renewal_info_t;
 
 void acme_agent_renewal_info(acme_agent_t *agent, acme_renewal_info_t *info);
@@ -294,6 +315,34 @@ acme_status_t acme_agent_renewal_plan(acme_agent_t *agent, acme_renew_plan_t *pl
  * (acme/codec/ari.h) is always enough. ACME_ERR_NOT_FOUND when nothing is
  * installed or the certificate has no Authority Key Identifier. */
 acme_status_t acme_agent_ari_cert_id(acme_agent_t *agent, char *out, size_t cap);
+
+/* ---- The renewal lifecycle -------------------------------------------------------- */
+
+/* What to do next and when (acme_renew_next in acme/engine/renewal.h) from
+ * the stored state and the port's wall clock: ISSUE (acme_agent_start_issue),
+ * ARI_CHECK (acme_agent_start_ari), or WAIT until next->at_s and ask again.
+ * A loop that follows it keeps a certificate valid: it issues when none is
+ * held, renews on the plan (ARI window, else a third of the lifetime, half
+ * under 10 days), backs off after failures (1 min, 10 min, 100 min, 1 day,
+ * kept across reboots), and checks ARI at the CA's pace. Never from an
+ * unknown clock: ACME_ERR_BAD_STATE when the port has no wall time (see
+ * docs/time.md for boards without an RTC). */
+acme_status_t acme_agent_next(acme_agent_t *agent, acme_next_step_t *next);
+
+#if ACME_ENABLE_ARI
+/* Check the installed certificate's renewalInfo at the CA that issued it
+ * (RFC 9773 §4: GET directory, GET renewalInfo/<certID>, nothing signed).
+ * Poll like an issuance. The window is stored (an answer with end <= start
+ * is no answer: the old one is kept), the next check is planned from the
+ * answer's Retry-After (1 min .. 1 day; 6 h without one or after an error),
+ * and ACME_EVENT_ARI_UPDATED carries the explanationURL. A failed check is
+ * not an issuance failure: it does not count towards the backoff.
+ * ACME_ERR_NOT_FOUND when no certificate (with an Authority Key Identifier)
+ * is installed; ACME_ERR_UNSUPPORTED when the CA offers no renewalInfo. */
+acme_status_t acme_agent_start_ari(acme_agent_t *agent, uint64_t now_ms);
+/* Blocking helper for the ARI check (like acme_agent_run). */
+acme_status_t acme_agent_run_ari(acme_agent_t *agent);
+#endif
 
 /* The flash store, for wear and space reports (acme_store_block_erases,
  * acme_store_live_bytes); read-only. */

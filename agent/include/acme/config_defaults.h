@@ -50,6 +50,19 @@
 #ifndef ACME_ENABLE_KEY_SEAL
 #define ACME_ENABLE_KEY_SEAL 1
 #endif
+/* ARI (RFC 9773): fetching the CA's suggested renewal window
+ * (acme_agent_start_ari) and naming the certificate a renewal replaces in
+ * newOrder ("replaces", which exempts ARI renewals from Let's Encrypt's rate
+ * limits). Without it renewal follows the certificate's lifetime alone. */
+#ifndef ACME_ENABLE_ARI
+#define ACME_ENABLE_ARI 1
+#endif
+/* ACME profiles (draft-ietf-acme-profiles): cfg.profile is asked for when
+ * the CA's directory lists it, and the profile the CA chose is recorded
+ * with the certificate. */
+#ifndef ACME_ENABLE_PROFILES
+#define ACME_ENABLE_PROFILES 1
+#endif
 /* IPv6 literals in URLs and addresses. +0.6 KiB. */
 
 #ifndef ACME_ENABLE_IPV6
@@ -77,6 +90,16 @@
  * Range 64..2048. */
 #ifndef ACME_URL_MAX
 #define ACME_URL_MAX 256
+#endif
+/* Longest profile name kept (a request's, the CA's choice), and the room
+ * for the names a directory lists in meta.profiles (NUL-separated; names
+ * beyond it are not offered). Let's Encrypt's are "classic", "tlsserver",
+ * "shortlived". */
+#ifndef ACME_PROFILE_MAX
+#define ACME_PROFILE_MAX 32
+#endif
+#ifndef ACME_PROFILES_LIST_MAX
+#define ACME_PROFILES_LIST_MAX 128
 #endif
 
 /* Longest Replay-Nonce value. RFC 8555 nonces are base64url; Boulder's are

@@ -62,6 +62,9 @@ typedef struct acme_ca_info {
     char issuer[ACME_CAA_ISSUER_MAX + 1]; /* "" when configured directly */
     char directory[ACME_URL_MAX + 1];
     char terms_of_service[ACME_URL_MAX + 1]; /* "" when the CA names none */
+#if ACME_ENABLE_PROFILES
+    char profile[ACME_PROFILE_MAX + 1]; /* the profile the CA issued it under, or "" */
+#endif
 } acme_ca_info_t;
 
 #ifdef __cplusplus

@@ -113,6 +113,33 @@ static void optional_error(acme_status_t *st, const cJSON *obj, acme_problem_t *
     }
 }
 
+#if ACME_ENABLE_PROFILES
+/* meta.profiles: an object whose member names are the profiles (the values
+ * describe them for people). Names that do not fit are not offered, and
+ * neither is anything when it is not an object: profiles are an optional
+ * extension, and the CA stays usable without them. */
+static void read_profile_names(const cJSON *meta, char list[ACME_PROFILES_LIST_MAX])
+{
+    const cJSON *profiles = cJSON_GetObjectItemCaseSensitive(meta, "profiles");
+    size_t used = 0;
+    const cJSON *item = NULL;
+    if (!cJSON_IsObject(profiles)) {
+        profiles = NULL;
+    }
+    cJSON_ArrayForEach(item, profiles)
+    {
+        size_t n = item->string != NULL ? strlen(item->string) : 0;
+        /* The name, its NUL and the list's final NUL must fit. */
+        if (n == 0 || n > ACME_PROFILE_MAX || used + n + 2u > ACME_PROFILES_LIST_MAX) {
+            continue;
+        }
+        memcpy(list + used, item->string, n + 1u);
+        used += n + 1u;
+    }
+    list[used] = '\0';
+}
+#endif
+
 acme_status_t acme_directory_read(const uint8_t *json, size_t len, acme_directory_t *out)
 {
     memset(out, 0, sizeof(*out));
@@ -128,9 +155,28 @@ acme_status_t acme_directory_read(const uint8_t *json, size_t len, acme_director
     acme_json_string(&doc.st, meta, "termsOfService", out->terms_of_service,
                      sizeof(out->terms_of_service), ACME_JSON_HINT);
     acme_json_bool(&doc.st, meta, "externalAccountRequired", &out->external_account_required);
+#if ACME_ENABLE_ARI
+    acme_json_string(&doc.st, doc.root, "renewalInfo", out->renewal_info,
+                     sizeof(out->renewal_info), ACME_JSON_HINT);
+#endif
+#if ACME_ENABLE_PROFILES
+    read_profile_names(meta, out->profiles);
+#endif
     acme_json_free(doc.root);
     return doc.st;
 }
+
+#if ACME_ENABLE_PROFILES
+bool acme_directory_offers_profile(const acme_directory_t *dir, const char *name)
+{
+    for (const char *p = dir->profiles; *p != '\0'; p += strlen(p) + 1u) {
+        if (strcmp(p, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+#endif
 
 acme_status_t acme_account_read(const uint8_t *json, size_t len, acme_object_status_t *status)
 {
@@ -152,6 +198,10 @@ acme_status_t acme_order_object_read(const uint8_t *json, size_t len, acme_order
                      ACME_JSON_REQUIRED);
     acme_json_string(&doc.st, doc.root, "certificate", out->certificate, sizeof(out->certificate),
                      ACME_JSON_OPTIONAL);
+#if ACME_ENABLE_PROFILES
+    acme_json_string(&doc.st, doc.root, "profile", out->profile, sizeof(out->profile),
+                     ACME_JSON_HINT);
+#endif
     const cJSON *list = acme_json_member(&doc.st, doc.root, "authorizations", cJSON_Array, true);
     const cJSON *item = NULL;
     cJSON_ArrayForEach(item, list)

@@ -120,6 +120,35 @@ static acme_status_t new_account_members(acme_order_t *o, acme_json_writer_t *w)
     return ACME_OK;
 }
 
+#if ACME_ENABLE_ARI
+/* "replaces" goes only to a CA that implements ARI (a CA without it might
+ * refuse the unknown member), and not again after alreadyReplaced. */
+static bool sends_replaces(const acme_order_t *o)
+{
+    return o->params.cert_id != NULL && o->directory.renewal_info[0] != '\0' &&
+           !o->already_replaced;
+}
+#endif
+
+#if ACME_ENABLE_PROFILES
+/* A profile only when the CA lists it (draft-ietf-acme-profiles §3), and not
+ * again after invalidProfile. */
+static bool sends_profile(const acme_order_t *o)
+{
+    return o->params.profile != NULL && !o->profile_refused &&
+           acme_directory_offers_profile(&o->directory, o->params.profile);
+}
+#endif
+
+/* One optional string member: ,"key":"value". */
+#if ACME_ENABLE_ARI || ACME_ENABLE_PROFILES
+static void put_member(acme_json_writer_t *w, const char *key_text, const char *value)
+{
+    acme_jw_put_text(w, key_text);
+    acme_jw_put_string(w, value, strlen(value));
+}
+#endif
+
 /* The members of the newOrder payload. */
 static void new_order_members(const acme_order_t *o, acme_json_writer_t *w)
 {
@@ -132,6 +161,16 @@ static void new_order_members(const acme_order_t *o, acme_json_writer_t *w)
         acme_jw_put_text(w, "}");
     }
     acme_jw_put_text(w, "]");
+#if ACME_ENABLE_ARI
+    if (sends_replaces(o)) {
+        put_member(w, ",\"replaces\":", o->params.cert_id);
+    }
+#endif
+#if ACME_ENABLE_PROFILES
+    if (sends_profile(o)) {
+        put_member(w, ",\"profile\":", o->params.profile);
+    }
+#endif
 }
 
 /* ---- polling ------------------------------------------------------------------ */
@@ -268,9 +307,20 @@ static acme_status_t follow_order(acme_order_t *o, const acme_order_object_t *or
     }
 }
 
-/* The directory is in o->directory: check EAB, then account or order. */
+/* The directory is in o->directory: check EAB, then account or order (or,
+ * for the ARI check, renewalInfo). */
 static acme_status_t directory_known(acme_order_t *o)
 {
+#if ACME_ENABLE_ARI
+    if (o->params.ari_only) {
+        if (o->directory.renewal_info[0] == '\0') {
+            return fail_detail(o, ACME_ERR_UNSUPPORTED,
+                               ACME_TEXT("the CA offers no renewalInfo (ARI)"));
+        }
+        o->phase = ACME_PHASE_RENEWAL_INFO;
+        return ACME_WOULD_BLOCK;
+    }
+#endif
     if (o->directory.external_account_required && o->params.eab_kid == NULL &&
         o->account_url[0] == '\0') {
         return fail_detail(o, ACME_ERR_UNSUPPORTED,
@@ -339,6 +389,11 @@ static acme_status_t on_order(acme_order_t *o, const acme_http_response_t *resp)
             o->authz[i].served = false;
         }
     }
+#if ACME_ENABLE_PROFILES
+    if (order.profile[0] != '\0') {
+        memcpy(o->profile, order.profile, sizeof(o->profile));
+    }
+#endif
     return follow_order(o, &order);
 }
 
@@ -448,6 +503,26 @@ static acme_status_t on_error_response(acme_order_t *o, const acme_http_response
     if (o->phase == ACME_PHASE_RESUME) {
         return new_order_instead(o);
     }
+#if ACME_ENABLE_ARI
+    if (o->phase == ACME_PHASE_NEW_ORDER && sends_replaces(o) &&
+        acme_problem_is(&o->problem, "alreadyReplaced")) {
+        /* The certificate was replaced by another order (RFC 9773 §5):
+         * order without "replaces", once. */
+        o->already_replaced = true;
+        clear_problem(o);
+        return ACME_WOULD_BLOCK;
+    }
+#endif
+#if ACME_ENABLE_PROFILES
+    if (o->phase == ACME_PHASE_NEW_ORDER && sends_profile(o) &&
+        acme_problem_is(&o->problem, "invalidProfile")) {
+        /* The CA listed the profile but will not issue it for this order:
+         * its default profile, once. */
+        o->profile_refused = true;
+        clear_problem(o);
+        return ACME_WOULD_BLOCK;
+    }
+#endif
     if (o->phase == ACME_PHASE_NEW_ORDER && !o->account_recreated &&
         acme_problem_is(&o->problem, "accountDoesNotExist")) {
         /* The CA forgot the stored account (or it belongs to another CA):
@@ -467,8 +542,19 @@ acme_status_t acme_order_start(acme_order_t *o, const acme_order_params_t *param
 {
     if (o == NULL || params == NULL || params->directory_url == NULL || params->names == NULL ||
         params->name_count == 0 || params->name_count > ACME_MAX_IDENTIFIERS ||
-        params->csr_der == NULL || params->csr_len == 0 ||
         strlen(params->directory_url) > ACME_URL_MAX) {
+        return ACME_ERR_INVALID_ARG;
+    }
+#if ACME_ENABLE_ARI
+    /* The ARI check sends no CSR; it needs the certID instead. */
+    bool ari_only = params->ari_only;
+    if (ari_only && params->cert_id == NULL) {
+        return ACME_ERR_INVALID_ARG;
+    }
+#else
+    bool ari_only = false;
+#endif
+    if (!ari_only && (params->csr_der == NULL || params->csr_len == 0)) {
         return ACME_ERR_INVALID_ARG;
     }
     for (size_t i = 0; i < params->name_count; i++) {
@@ -546,6 +632,25 @@ acme_action_t acme_order_next(acme_order_t *o, uint64_t now_ms)
         req->url = o->order_url;
         as_get = true;
         break;
+#if ACME_ENABLE_ARI
+    case ACME_PHASE_RENEWAL_INFO:
+        /* renewalInfo "/" certID (RFC 9773 §4.1), built where the payload
+         * would go: an unauthenticated GET sends none. */
+        req->method = ACME_REQ_GET;
+        acme_jw_init(&w, o->payload, sizeof(o->payload));
+        acme_jw_put_text(&w, o->directory.renewal_info);
+        acme_jw_put_text(&w, "/");
+        acme_jw_put_text(&w, o->params.cert_id);
+        if (acme_jw_finish(&w, &req->payload_len) != ACME_OK) {
+            fail_detail(o, ACME_ERR_BUFFER_TOO_SMALL, ACME_TEXT("renewalInfo URL too long"));
+            act.kind = ACME_ACTION_FAILED;
+            return act;
+        }
+        req->url = o->payload;
+        req->payload_len = 0;
+        as_get = true;
+        break;
+#endif
     case ACME_PHASE_POLL_READY:
     case ACME_PHASE_POLL_VALID:
         if (o->now < o->wait_until) {
@@ -621,6 +726,14 @@ acme_status_t acme_order_on_response(acme_order_t *o, const acme_http_response_t
     if (phase == ACME_PHASE_CHALLENGE) {
         return on_challenge(o, resp);
     }
+#if ACME_ENABLE_ARI
+    if (phase == ACME_PHASE_RENEWAL_INFO) {
+        /* The driver reads the window from the response at hand. */
+        o->phase = ACME_PHASE_DONE;
+        o->status = ACME_OK;
+        return ACME_OK;
+    }
+#endif
     if (phase == ACME_PHASE_CERTIFICATE) {
         if (resp->body_len == 0) {
             return fail_detail(o, ACME_ERR_MALFORMED, ACME_TEXT("empty certificate download"));

@@ -52,7 +52,7 @@ acme_renew_plan_t acme_renew_schedule(const acme_renew_facts_t *f, uint32_t rand
 int64_t acme_ari_next_poll(int64_t now_s, int64_t retry_after_s, int64_t not_after_s, bool replaced)
 {
     if (replaced || now_s >= not_after_s) {
-        return 0;
+        return ACME_ARI_NEVER;
     }
     int64_t wait = ARI_POLL_DEFAULT_S;
     if (retry_after_s >= 0) {
@@ -61,4 +61,24 @@ int64_t acme_ari_next_poll(int64_t now_s, int64_t retry_after_s, int64_t not_aft
                                                 : retry_after_s;
     }
     return now_s + wait;
+}
+
+acme_next_step_t acme_renew_next(const acme_renew_facts_t *f, int64_t ari_next_check_s,
+                                 int64_t now_s, uint32_t random)
+{
+    acme_renew_plan_t plan = acme_renew_schedule(f, random);
+    acme_next_step_t next = {ACME_NEXT_ISSUE, plan.basis, now_s, plan.at_s};
+    if (plan.at_s <= now_s) {
+        return next;
+    }
+    /* An expired certificate was due above; past its expiry no check is
+     * planned (RFC 9773 §4.3), nor after replacement (ACME_ARI_NEVER). */
+    int64_t check = ari_next_check_s < f->not_after_s ? ari_next_check_s : ACME_ARI_NEVER;
+    if (check <= now_s) {
+        next.action = ACME_NEXT_ARI_CHECK;
+        return next;
+    }
+    next.action = ACME_NEXT_WAIT;
+    next.at_s = check < plan.at_s ? check : plan.at_s;
+    return next;
 }

@@ -98,6 +98,10 @@ static acme_status_t check_config(const acme_agent_config_t *cfg, const acme_por
     if (cfg->contact != NULL && strlen(cfg->contact) > ACME_CONTACT_MAX) {
         return ACME_ERR_CONFIG;
     }
+    if (cfg->profile != NULL && (!ACME_ENABLE_PROFILES || cfg->profile[0] == '\0' ||
+                                 strlen(cfg->profile) > ACME_PROFILE_MAX)) {
+        return ACME_ERR_CONFIG;
+    }
     if (cfg->dns_server != NULL &&
         (!ACME_ENABLE_DNS_CLIENT || port->udp == NULL || cfg->dns_port == 0)) {
         return ACME_ERR_CONFIG;
@@ -200,6 +204,11 @@ static void release_run_objects(acme_agent_t *a)
 
 static acme_status_t finish_run(acme_agent_t *a, acme_status_t status)
 {
+#if ACME_ENABLE_ARI
+    if (a->ari_only && a->state == AGENT_ISSUING) {
+        status = acme_ag_ari_finish(a, status); /* reads the answer still held */
+    }
+#endif
     if (status != ACME_OK && a->problem.detail[0] == '\0' && a->problem.type[0] == '\0') {
         a->problem = a->order.problem;
     }
@@ -214,7 +223,13 @@ static acme_status_t finish_run(acme_agent_t *a, acme_status_t status)
     a->stats.arena_peak = acme_arena_peak(&a->arena);
     a->state = AGENT_FINISHED;
     a->last_status = status;
-    if (status != ACME_OK && !a->discover_only) {
+#if ACME_ENABLE_ARI
+    /* An ARI check is no issuance: no failure counted, no event for one. */
+    bool issuing = !a->discover_only && !a->ari_only;
+#else
+    bool issuing = !a->discover_only;
+#endif
+    if (status != ACME_OK && issuing) {
         /* Counted in flash, so that backoff survives a reboot; a refused
          * start (the caller's mistake: -2..-9, status.h) is no attempt. */
         if (status <= ACME_ERR_NO_MEMORY) {
@@ -260,6 +275,10 @@ static acme_status_t begin_run(acme_agent_t *a, uint64_t now_ms, bool discover_o
     a->store.commits = 0;
     a->discover_only = discover_only;
     a->discovered = false;
+#if ACME_ENABLE_ARI
+    a->ari_only = false;
+    a->cert_id[0] = '\0';
+#endif
     a->ca_issuer[0] = '\0';
     a->state = AGENT_DISCOVERING; /* running: refuse a second start */
 #if ACME_ENABLE_DNS_CLIENT
@@ -300,6 +319,12 @@ acme_status_t acme_agent_start_issue(acme_agent_t *a, uint64_t now_ms)
     if (st == ACME_OK) {
         st = prepare_csr(a);
     }
+#if ACME_ENABLE_ARI
+    if (st == ACME_OK) {
+        acme_ca_info_t ca;
+        (void)acme_ag_ari_prepare(a, &ca); /* nothing to replace: a first issuance */
+    }
+#endif
     if (st == ACME_OK && a->cfg->http01_port != 0) {
         st =
             acme_http01_server_start(&a->http01, a->port->net, a->port->net_ctx,
@@ -320,6 +345,20 @@ acme_status_t acme_agent_start_issue(acme_agent_t *a, uint64_t now_ms)
     }
     return st == ACME_OK ? ACME_WOULD_BLOCK : finish_run(a, st);
 }
+
+#if ACME_ENABLE_ARI
+acme_status_t acme_agent_start_ari(acme_agent_t *a, uint64_t now_ms)
+{
+    acme_status_t st = begin_run(a, now_ms, false);
+    if (st == ACME_OK) {
+        st = acme_ag_ari_begin(a);
+    }
+    if (st != ACME_OK) {
+        return start_failed(a, st);
+    }
+    return ACME_WOULD_BLOCK;
+}
+#endif
 
 #if ACME_ENABLE_DISCOVERY
 acme_status_t acme_agent_start_discover(acme_agent_t *a, uint64_t now_ms)
@@ -467,6 +506,17 @@ acme_status_t acme_agent_run(acme_agent_t *a)
     return run_until_done(a, acme_agent_start_issue(a, now));
 }
 
+#if ACME_ENABLE_ARI
+acme_status_t acme_agent_run_ari(acme_agent_t *a)
+{
+    if (a == NULL || a->port == NULL || a->port->wait == NULL) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    uint64_t now = a->port->clock->now_ms(a->port->clock_ctx);
+    return run_until_done(a, acme_agent_start_ari(a, now));
+}
+#endif
+
 #if ACME_ENABLE_DISCOVERY
 acme_status_t acme_agent_run_discover(acme_agent_t *a)
 {
@@ -577,24 +627,60 @@ void acme_agent_renewal_info(acme_agent_t *a, acme_renewal_info_t *info)
     acme_ag_state_renewal(a, info);
 }
 
-acme_status_t acme_agent_renewal_plan(acme_agent_t *a, acme_renew_plan_t *plan)
+/* The renewal facts of the stored state (no certificate: zeros), with the
+ * plan's random value and the next ARI check. The HTTP body and request
+ * buffers it reads through are idle between runs only. */
+static acme_status_t renewal_facts(acme_agent_t *a, acme_renew_facts_t *facts, uint32_t *random,
+                                   int64_t *ari_next_check_s)
 {
-    acme_cert_info_t info;
-    acme_status_t st = acme_agent_cert_info(a, &info);
+    if (a->state == AGENT_ISSUING || a->state == AGENT_DISCOVERING) {
+        return ACME_ERR_BAD_STATE;
+    }
+    acme_ag_cert_facts_t cert;
+    acme_status_t st = acme_ag_state_cert_facts(a, &cert);
     if (st != ACME_OK && st != ACME_ERR_NOT_FOUND) {
         return st;
     }
-    if (st != ACME_OK) {
-        memset(&info, 0, sizeof(info));
-    }
     acme_renewal_info_t r;
     acme_ag_state_renewal(a, &r);
-    acme_renew_facts_t facts = {info.not_before, info.not_after, r.ari_start_s,
-                                r.ari_end_s,     r.failures,     r.last_failure_s};
-    /* Stable for one certificate, different across a fleet. */
-    uint32_t random = acme_crc32(0, info.serial_hex, strlen(info.serial_hex));
-    *plan = acme_renew_schedule(&facts, random);
+    *facts = (acme_renew_facts_t){cert.not_before_s, cert.not_after_s, r.ari_start_s,
+                                  r.ari_end_s,       r.failures,        r.last_failure_s};
+    *random = cert.serial_crc;
+    *ari_next_check_s = ACME_ARI_NEVER;
+#if ACME_ENABLE_ARI
+    if (cert.cert_id[0] != '\0' && !r.replaced) {
+        *ari_next_check_s = r.ari_next_check_s;
+    }
+#endif
     return ACME_OK;
+}
+
+acme_status_t acme_agent_renewal_plan(acme_agent_t *a, acme_renew_plan_t *plan)
+{
+    acme_renew_facts_t facts;
+    uint32_t random = 0;
+    int64_t ari_next = 0;
+    acme_status_t st = renewal_facts(a, &facts, &random, &ari_next);
+    if (st == ACME_OK) {
+        *plan = acme_renew_schedule(&facts, random);
+    }
+    return st;
+}
+
+acme_status_t acme_agent_next(acme_agent_t *a, acme_next_step_t *next)
+{
+    int64_t now = acme_ag_wall_now(a);
+    if (now == ACME_TIME_UNKNOWN) {
+        return ACME_ERR_BAD_STATE; /* never schedule from an unknown clock */
+    }
+    acme_renew_facts_t facts;
+    uint32_t random = 0;
+    int64_t ari_next = 0;
+    acme_status_t st = renewal_facts(a, &facts, &random, &ari_next);
+    if (st == ACME_OK) {
+        *next = acme_renew_next(&facts, ari_next, now, random);
+    }
+    return st;
 }
 
 acme_status_t acme_agent_ari_cert_id(acme_agent_t *a, char *out, size_t cap)
@@ -603,25 +689,7 @@ acme_status_t acme_agent_ari_cert_id(acme_agent_t *a, char *out, size_t cap)
     if (a->state == AGENT_ISSUING || a->state == AGENT_DISCOVERING) {
         return ACME_ERR_BAD_STATE;
     }
-    size_t len = 0;
-    size_t pos = 0;
-    size_t der_len = 0;
-    acme_status_t st =
-        acme_store_read(&a->store, ACME_REC_CHAIN, a->http.body, sizeof(a->http.body), &len);
-    if (st == ACME_OK) {
-        st = acme_pem_next((const char *)a->http.body, len, &pos, "CERTIFICATE", a->tx,
-                           sizeof(a->tx), &der_len);
-    }
-    uint8_t key_id[ACME_ARI_KEY_ID_MAX];
-    uint8_t serial[ACME_ARI_SERIAL_MAX];
-    size_t key_id_len = 0;
-    size_t serial_len = 0;
-    if (st == ACME_OK) {
-        st = acme_cert_ari_ids(a->tx, der_len, key_id, &key_id_len, serial, &serial_len);
-    }
-    return st == ACME_OK
-               ? acme_ari_cert_id(key_id, key_id_len, serial, serial_len, out, cap, &len)
-               : st;
+    return acme_ag_state_cert_id(a, out, cap);
 }
 
 acme_status_t acme_agent_account_url(acme_agent_t *a, char *out, size_t cap)

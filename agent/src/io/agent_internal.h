@@ -5,12 +5,14 @@
  *                      badNonce, installing the certificate
  *   agent_discovery.c  driving discovery: CAA lookups, directory fetches,
  *                      fallback across CAs and cool-down
+ *   agent_ari.c        ARI: the certificate a renewal replaces, the ARI
+ *                      check run and what its answer leaves in the store
  *   agent_state.c      what the agent keeps in the store: account key, accounts
  *                      per CA, the installed chain with its key and CA, cool-downs
  *   agent_common.c     helpers all of them use (events, clock, problem details,
  *                      exchanges, the CA table)
- * Calls go down that list only: agent.c -> agent_discovery.c -> agent_order.c
- * -> agent_state.c -> agent_common.c.
+ * Calls go down that list only: agent.c -> agent_discovery.c -> agent_ari.c
+ * -> agent_order.c -> agent_state.c -> agent_common.c.
  *
  * Functions shared between these files carry the prefix acme_ag_: exported
  * from the library (every exported symbol starts with acme_), but not part
@@ -83,6 +85,21 @@ const acme_ca_entry_t *acme_ag_ca_entry(const acme_agent_t *a, const char *issue
                                         const char *directory_url);
 #endif
 
+/* ---- agent_ari.c -------------------------------------------------------------- */
+
+#if ACME_ENABLE_ARI
+/* The installed certificate's certID into a->cert_id (and its CA into ca,
+ * its directory's CRC into a->cert_ca_crc), so that an order at that CA
+ * names it in "replaces"; ACME_ERR_NOT_FOUND (cert_id "") when there is no
+ * certificate, it has no certID, or the CA said it was already replaced. */
+acme_status_t acme_ag_ari_prepare(acme_agent_t *a, acme_ca_info_t *ca);
+/* Start the ARI check of the installed certificate at its CA. */
+acme_status_t acme_ag_ari_begin(acme_agent_t *a);
+/* The ARI check ended with st: store the window and the next check. Returns
+ * the run's final status. */
+acme_status_t acme_ag_ari_finish(acme_agent_t *a, acme_status_t st);
+#endif
+
 /* ---- agent_order.c ------------------------------------------------------------ */
 
 /* Start the order engine against directory_url (prefetched: already
@@ -152,11 +169,28 @@ acme_status_t acme_ag_state_load_pending_key(acme_agent_t *a);
 void acme_ag_state_pending_order(acme_agent_t *a, const char *directory, char *order_url,
                                  size_t cap);
 /* Renewal bookkeeping (ACME_REC_RENEWAL): read (zeros when absent or not
- * ours), a failed run counted with its time and status, and the ARI
- * suggested window stored (the failure count kept). Install drops it. */
+ * ours), a failed run counted with its time and status, the result of an
+ * ARI check (the window when end > start, else the old one kept; the time
+ * of the next check), and alreadyReplaced seen. Each keeps the rest.
+ * Install drops the record. */
 void acme_ag_state_renewal(acme_agent_t *a, acme_renewal_info_t *r);
 void acme_ag_state_note_failure(acme_agent_t *a, acme_status_t status);
-void acme_ag_state_set_ari_window(acme_agent_t *a, int64_t start_s, int64_t end_s);
+void acme_ag_state_set_ari(acme_agent_t *a, int64_t start_s, int64_t end_s, int64_t next_check_s);
+void acme_ag_state_note_replaced(acme_agent_t *a);
+/* The installed certificate, read through the idle HTTP body and request
+ * buffers (so never while an exchange is in flight): its RFC 9773 certID
+ * (ACME_ERR_NOT_FOUND without a certificate or an AKI), and what the
+ * renewal plan needs (ACME_ERR_NOT_FOUND when none is installed). */
+typedef struct acme_ag_cert_facts {
+    int64_t not_before_s;
+    int64_t not_after_s;
+    uint32_t serial_crc; /* the plan's random value */
+#if ACME_ENABLE_ARI
+    char cert_id[ACME_ARI_CERT_ID_MAX]; /* "" when it has no certID */
+#endif
+} acme_ag_cert_facts_t;
+acme_status_t acme_ag_state_cert_id(acme_agent_t *a, char *out, size_t cap);
+acme_status_t acme_ag_state_cert_facts(acme_agent_t *a, acme_ag_cert_facts_t *f);
 /* Cool-downs: load at init, add after a CA failure (persisted when the
  * wall clock is known), query. */
 void acme_ag_state_load_cooldowns(acme_agent_t *a);

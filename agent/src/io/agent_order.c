@@ -8,6 +8,7 @@
 
 #include "acme/codec/acme_request.h"
 #include "acme/codec/cert_chain.h"
+#include "acme/codec/crc32.h"
 #include "acme/codec/jwk.h"
 #include "acme/codec/pem.h"
 #include "compiler.h"
@@ -75,6 +76,18 @@ acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
         .eab_key_len = 0,
 #endif
         .account_jwk = a->jwk,
+#if ACME_ENABLE_ARI
+        /* A renewal at the CA that issued the certificate replaces it. */
+        .cert_id = a->cert_id[0] != '\0' &&
+                           acme_crc32(0, a->ca_directory, strlen(a->ca_directory)) ==
+                               a->cert_ca_crc
+                       ? a->cert_id
+                       : NULL,
+        .ari_only = false,
+#endif
+#if ACME_ENABLE_PROFILES
+        .profile = a->cfg->profile,
+#endif
     };
     st = acme_order_start(&a->order, &params, a->now_ms);
     /* The engine copied the account URL and the directory; nothing points
@@ -184,7 +197,8 @@ static const char *request_name(const acme_agent_t *a, uint8_t which)
     case ACME_PHASE_FINALIZE:
         return "finalize";
     case ACME_PHASE_CERTIFICATE:
-        return "certificate download";
+        return "certificate download";    case ACME_PHASE_RENEWAL_INFO:
+        return "renewalInfo";
     default:
         return "ACME";
     }
@@ -262,7 +276,35 @@ void acme_ag_order_exchange_done(acme_agent_t *a, uint8_t which, acme_status_t s
         return;
     }
     uint8_t phase = a->order.phase;
+#if ACME_ENABLE_ARI
+    bool was_replaced = a->order.already_replaced;
+    if (phase == ACME_PHASE_RENEWAL_INFO) {
+        /* The engine clamps Retry-After for order polling; ARI paces its
+         * checks on its own range (acme_ari_next_poll). */
+        int64_t wall = acme_ag_wall_now(a);
+        a->ari_retry_after_s = resp->retry_after_s >= 0 ? resp->retry_after_s
+                               : resp->retry_after_epoch >= 0 && wall != ACME_TIME_UNKNOWN
+                                   ? (resp->retry_after_epoch > wall ? resp->retry_after_epoch - wall
+                                                                     : 0)
+                                   : -1;
+    }
+#endif
+#if ACME_ENABLE_PROFILES
+    bool profile_was_refused = a->order.profile_refused;
+#endif
     acme_order_on_response(&a->order, resp, a->now_ms, acme_ag_wall_now(a));
+#if ACME_ENABLE_ARI
+    if (a->order.already_replaced && !was_replaced) {
+        /* Kept, so that no later run names it again or checks its ARI. */
+        ACME_LOGW(a->port, "the CA says the certificate was already replaced: ordering anew");
+        acme_ag_state_note_replaced(a);
+    }
+#endif
+#if ACME_ENABLE_PROFILES
+    if (a->order.profile_refused && !profile_was_refused) {
+        ACME_LOGW(a->port, "the CA refused profile %s: ordering its default", a->cfg->profile);
+    }
+#endif
     if (phase == ACME_PHASE_NEW_ORDER && a->order.order_url[0] != '\0' &&
         a->order.phase != ACME_PHASE_FAILED) {
         /* The CA created the order: keep it with its key, so that a
@@ -362,6 +404,11 @@ acme_status_t acme_ag_order_step(acme_agent_t *a, uint64_t *wait_until, bool *wa
         return ACME_WOULD_BLOCK;
     }
     case ACME_ACTION_DONE:
+#if ACME_ENABLE_ARI
+        if (a->ari_only) {
+            return ACME_OK; /* the answer is read when the run finishes */
+        }
+#endif
         return install_certificate(a);
     default:
         return a->order.status != ACME_OK ? a->order.status : ACME_ERR_BAD_STATE;

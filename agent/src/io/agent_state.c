@@ -9,15 +9,19 @@
  *   chain + key + CA   after the chain passed every check, in one commit
  *                      that also drops the order in progress and the
  *                      failure count
- *   renewal            after a failed run: failures, last failure; the ARI
- *                      window when one is fetched
+ *   renewal            after a failed run: failures, last failure; after
+ *                      an ARI check: the window and when to check next;
+ *                      alreadyReplaced seen
  *   cool-downs         when a discovered CA failed (with wall-clock ends)
  *
  * Records are variable-length; text fields are NUL-separated.
  */
 #include <string.h>
 
+#include "acme/codec/ari.h"
 #include "acme/codec/cert_chain.h"
+#include "acme/codec/crc32.h"
+#include "acme/codec/pem.h"
 #include "compiler.h"
 #include "crypto/seal.h"
 #include "io/agent_internal.h"
@@ -275,7 +279,12 @@ acme_status_t acme_ag_state_save_account(acme_agent_t *a, const char *issuer, co
 
 acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t len)
 {
+#if ACME_ENABLE_PROFILES
+    const char *fields[4] = {a->ca_issuer, a->ca_directory, a->order.directory.terms_of_service,
+                             a->order.profile};
+#else
     const char *fields[3] = {a->ca_issuer, a->ca_directory, a->order.directory.terms_of_service};
+#endif
     /* Types only for the key and the text: commit_key_and_text fills in
      * their data and len. */
     acme_store_change_t changes[6];
@@ -286,7 +295,8 @@ acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t l
     changes[4] = (acme_store_change_t){ACME_REC_PENDING_ORDER, NULL, 0};
     changes[5] = (acme_store_change_t){ACME_REC_RENEWAL, NULL, 0};
     return commit_key_and_text(a, a->crypto->device_key, changes,
-                               sizeof(changes) / sizeof(changes[0]), fields, 3);
+                               sizeof(changes) / sizeof(changes[0]), fields,
+                               sizeof(fields) / sizeof(fields[0]));
 }
 
 /* ---- the order in progress --------------------------------------------------------- */
@@ -323,10 +333,12 @@ void acme_ag_state_pending_order(acme_agent_t *a, const char *directory, char *o
 
 /* ---- renewal bookkeeping ----------------------------------------------------------- */
 
-/* Record: eight u32 little-endian words: failures, last status, last failure
- * time (low, high), ARI window start (low, high), end (low, high); times in
- * seconds. Read as words, so that the 64-bit times cost no 64-bit code. */
-#define RENEWAL_WORDS 8u
+/* Record: eleven u32 little-endian words: failures, last status, last
+ * failure time (low, high), ARI window start (low, high), end (low, high),
+ * next ARI check (low, high), flags; times in seconds. Read as words, so
+ * that the 64-bit times cost no 64-bit code. */
+#define RENEWAL_WORDS 11u
+#define RENEWAL_FLAG_REPLACED 1u
 
 static void read_renewal(acme_agent_t *a, uint32_t w[RENEWAL_WORDS])
 {
@@ -373,6 +385,8 @@ void acme_ag_state_renewal(acme_agent_t *a, acme_renewal_info_t *r)
     r->last_failure_s = time_of(w + 2);
     r->ari_start_s = time_of(w + 4);
     r->ari_end_s = time_of(w + 6);
+    r->ari_next_check_s = time_of(w + 8);
+    r->replaced = (w[10] & RENEWAL_FLAG_REPLACED) != 0;
 }
 
 void acme_ag_state_note_failure(acme_agent_t *a, acme_status_t status)
@@ -386,29 +400,100 @@ void acme_ag_state_note_failure(acme_agent_t *a, acme_status_t status)
     write_renewal(a, w);
 }
 
-void acme_ag_state_set_ari_window(acme_agent_t *a, int64_t start_s, int64_t end_s)
+void acme_ag_state_set_ari(acme_agent_t *a, int64_t start_s, int64_t end_s, int64_t next_check_s)
 {
     uint32_t w[RENEWAL_WORDS];
     read_renewal(a, w);
-    put_time(w + 4, start_s);
-    put_time(w + 6, end_s);
+    if (end_s > start_s) {
+        put_time(w + 4, start_s);
+        put_time(w + 6, end_s);
+    }
+    put_time(w + 8, next_check_s);
     write_renewal(a, w);
+}
+
+void acme_ag_state_note_replaced(acme_agent_t *a)
+{
+    uint32_t w[RENEWAL_WORDS];
+    read_renewal(a, w);
+    w[10] |= RENEWAL_FLAG_REPLACED;
+    write_renewal(a, w);
+}
+
+/* The RFC 9773 certID of the leaf of the chain in a->http.body[0..len). */
+static acme_status_t leaf_cert_id(acme_agent_t *a, size_t len, char *out, size_t cap)
+{
+    size_t pos = 0;
+    size_t der_len = 0;
+    uint8_t key_id[ACME_ARI_KEY_ID_MAX];
+    uint8_t serial[ACME_ARI_SERIAL_MAX];
+    size_t key_id_len = 0;
+    size_t serial_len = 0;
+    acme_status_t st = acme_pem_next((const char *)a->http.body, len, &pos, "CERTIFICATE", a->tx,
+                                     sizeof(a->tx), &der_len);
+    if (st == ACME_OK) {
+        st = acme_cert_ari_ids(a->tx, der_len, key_id, &key_id_len, serial, &serial_len);
+    }
+    return st == ACME_OK
+               ? acme_ari_cert_id(key_id, key_id_len, serial, serial_len, out, cap, &len)
+               : st;
+}
+
+/* The installed chain into the idle HTTP body buffer. */
+static acme_status_t read_chain(acme_agent_t *a, size_t *len)
+{
+    return acme_store_read(&a->store, ACME_REC_CHAIN, a->http.body, sizeof(a->http.body), len);
+}
+
+acme_status_t acme_ag_state_cert_id(acme_agent_t *a, char *out, size_t cap)
+{
+    size_t len = 0;
+    acme_status_t st = read_chain(a, &len);
+    return st == ACME_OK ? leaf_cert_id(a, len, out, cap) : st;
+}
+
+acme_status_t acme_ag_state_cert_facts(acme_agent_t *a, acme_ag_cert_facts_t *f)
+{
+    acme_cert_info_t info;
+    size_t len = 0;
+    memset(f, 0, sizeof(*f));
+    acme_status_t st = read_chain(a, &len);
+    if (st == ACME_OK) {
+        st = acme_cert_chain_info((const char *)a->http.body, len, a->tx, sizeof(a->tx), &info);
+    }
+    if (st != ACME_OK) {
+        return st;
+    }
+    f->not_before_s = info.not_before;
+    f->not_after_s = info.not_after;
+    /* Stable for one certificate, different across a fleet. */
+    f->serial_crc = acme_crc32(0, info.serial_hex, strlen(info.serial_hex));
+#if ACME_ENABLE_ARI
+    /* A certificate without an AKI has no certID: no ARI for it. */
+    if (leaf_cert_id(a, len, f->cert_id, sizeof(f->cert_id)) != ACME_OK) {
+        f->cert_id[0] = '\0';
+    }
+#endif
+    return ACME_OK;
 }
 
 acme_status_t acme_ag_state_read_ca_info(acme_agent_t *a, acme_ca_info_t *out)
 {
-    char buf[ACME_CAA_ISSUER_MAX + 2 * ACME_URL_MAX + 3];
+    char buf[ACME_CAA_ISSUER_MAX + 2 * ACME_URL_MAX + ACME_PROFILE_MAX + 4];
     size_t len = 0;
     memset(out, 0, sizeof(*out));
     acme_status_t st = acme_store_read(&a->store, ACME_REC_CA_INFO, buf, sizeof(buf) - 1, &len);
     if (st != ACME_OK) {
         return st;
     }
-    const char *f[3] = {"", "", ""};
-    split_fields(buf, len, f, 3);
+    const char *f[4] = {"", "", "", ""};
+    split_fields(buf, len, f, 4);
     copy_out(out->issuer, sizeof(out->issuer), f[0]);
     copy_out(out->directory, sizeof(out->directory), f[1]);
     copy_out(out->terms_of_service, sizeof(out->terms_of_service), f[2]);
+#if ACME_ENABLE_PROFILES
+    copy_out(out->profile, sizeof(out->profile), f[3]);
+#endif
     return ACME_OK;
 }
 

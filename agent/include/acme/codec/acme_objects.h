@@ -46,11 +46,26 @@ typedef struct acme_directory {
     char new_account[ACME_URL_MAX + 1];
     char new_order[ACME_URL_MAX + 1];
     char terms_of_service[ACME_URL_MAX + 1]; /* meta.termsOfService, may be "" */
+#if ACME_ENABLE_ARI
+    char renewal_info[ACME_URL_MAX + 1]; /* RFC 9773 renewalInfo; "" when none */
+#endif
+#if ACME_ENABLE_PROFILES
+    /* The names of meta.profiles, each NUL-terminated, then an empty one. */
+    char profiles[ACME_PROFILES_LIST_MAX];
+#endif
 } acme_directory_t;
 
 /* newNonce, newAccount and newOrder are required. A terms-of-service URL
- * longer than the field is dropped (it is informational), not an error. */
+ * longer than the field is dropped (it is informational), not an error; so
+ * is a renewalInfo URL (the CA is then used without ARI) and a profile name
+ * longer than ACME_PROFILE_MAX or beyond ACME_PROFILES_LIST_MAX (it is then
+ * not offered). */
 acme_status_t acme_directory_read(const uint8_t *json, size_t len, acme_directory_t *out);
+
+#if ACME_ENABLE_PROFILES
+/* True when the directory lists the profile `name` in meta.profiles. */
+bool acme_directory_offers_profile(const acme_directory_t *dir, const char *name);
+#endif
 
 /* The account's status ("valid", "deactivated", "revoked"). */
 acme_status_t acme_account_read(const uint8_t *json, size_t len, acme_object_status_t *status);
@@ -60,6 +75,9 @@ typedef struct acme_order_object {
     size_t authz_count;
     char finalize[ACME_URL_MAX + 1];
     char certificate[ACME_URL_MAX + 1]; /* "" until valid */
+#if ACME_ENABLE_PROFILES
+    char profile[ACME_PROFILE_MAX + 1]; /* the CA's "profile"; "" when none */
+#endif
     char authorizations[ACME_MAX_IDENTIFIERS][ACME_URL_MAX + 1];
 } acme_order_object_t;
 

@@ -19,6 +19,19 @@
  * and carries on from its status (pending: authorizations; ready: finalize;
  * processing: poll; valid: download). When the CA no longer has it (an
  * error answer) or it is invalid, a new order is created instead, once.
+ *
+ * Renewal (ACME_ENABLE_ARI): params.cert_id names the installed
+ * certificate. newOrder then carries "replaces" when the directory offers
+ * renewalInfo (RFC 9773 §5); a 409 alreadyReplaced drops it and the order
+ * is sent again without it, once (already_replaced tells the driver). With
+ * params.ari_only the run is the ARI check instead: GET directory, GET
+ * renewalInfo/<cert_id>, DONE with that answer as the last response (no
+ * account, nothing signed).
+ *
+ * Profiles (ACME_ENABLE_PROFILES): params.profile is sent in newOrder only
+ * when the directory lists it; an invalidProfile answer drops it and the
+ * order is sent again without it, once. o->profile is the CA's choice as
+ * its order object names it.
  */
 #ifndef ACME_ENGINE_ORDER_H
 #define ACME_ENGINE_ORDER_H
@@ -59,6 +72,7 @@ typedef enum acme_order_phase {
     ACME_PHASE_CERTIFICATE,
     ACME_PHASE_AUTHZ_ERROR, /* order went invalid: fetch authzs for the reason */
     ACME_PHASE_RESUME,      /* POST-as-GET the order created before a restart */
+    ACME_PHASE_RENEWAL_INFO, /* GET renewalInfo/<certID> (params.ari_only) */
     ACME_PHASE_DONE,
     ACME_PHASE_FAILED
 } acme_order_phase_t;
@@ -109,6 +123,13 @@ typedef struct acme_order_params {
     const uint8_t *eab_key;
     size_t eab_key_len;
     const char *account_jwk;
+#if ACME_ENABLE_ARI
+    const char *cert_id; /* RFC 9773 certID of the certificate replaced, or NULL */
+    bool ari_only;       /* fetch cert_id's renewalInfo instead of ordering */
+#endif
+#if ACME_ENABLE_PROFILES
+    const char *profile; /* preferred profile, or NULL */
+#endif
 } acme_order_params_t;
 
 typedef struct acme_order_authz {
@@ -124,6 +145,12 @@ typedef struct acme_order {
     acme_status_t status; /* final status once DONE or FAILED */
     bool account_is_new;    /* created by this run */
     bool account_recreated; /* stored account was unknown to the server */
+#if ACME_ENABLE_ARI
+    bool already_replaced; /* the CA said alreadyReplaced: "replaces" is dropped */
+#endif
+#if ACME_ENABLE_PROFILES
+    bool profile_refused; /* the CA said invalidProfile: the profile is dropped */
+#endif
     size_t authz_count;
     size_t authz_index;
 
@@ -153,6 +180,9 @@ typedef struct acme_order {
     char finalize_url[ACME_URL_MAX + 1];
     char certificate_url[ACME_URL_MAX + 1];
     char challenge_url[ACME_URL_MAX + 1];
+#if ACME_ENABLE_PROFILES
+    char profile[ACME_PROFILE_MAX + 1]; /* the order's profile as the CA names it */
+#endif
     acme_order_authz_t authz[ACME_MAX_IDENTIFIERS];
     acme_directory_t directory;
     acme_problem_t problem;
@@ -161,7 +191,7 @@ typedef struct acme_order {
 
 /* Start a new issuance at now_ms. ACME_ERR_INVALID_ARG for unusable params
  * (no names, too many, one that is not a host name, a wildcard — http-01
- * cannot validate those). */
+ * cannot validate those; no CSR; ari_only without cert_id). */
 acme_status_t acme_order_start(acme_order_t *o, const acme_order_params_t *params, uint64_t now_ms);
 
 /* What to do now. SEND: o->request is valid until the next call. */
