@@ -90,5 +90,6 @@ int cmd_export(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_provision(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_manage(int argc, char **argv); /* revoke, deactivate */
 
 #endif /* ACME_CLI_H */

@@ -1,14 +1,16 @@
 /*
- * The stored state opened read-only (no directory, no names): what export
- * and status need. Large members make it a static object in the command.
+ * The stored state opened read-only (no directory, no names): what export,
+ * status, revoke and deactivate need. Large members make it a static object in the command.
  */
 #ifndef ACME_CLI_STATE_H
 #define ACME_CLI_STATE_H
 
 #include "cli.h"
 
-/* Reading keys and certificates needs far less arena than an issuance. */
-#define CLI_STATE_ARENA (32u * 1024u)
+/* Reading keys and certificates needs far less arena than an issuance;
+ * revoke and deactivate open the state this way too, and their TLS
+ * handshake needs about as much as an issuance's. */
+#define CLI_STATE_ARENA (64u * 1024u)
 
 typedef struct cli_state {
     acme_posix_port_t pp;

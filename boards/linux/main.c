@@ -17,6 +17,8 @@ static void usage(FILE *out)
           "  status   print the stored certificate and the provisioned config as JSON\n"
           "  provision write a factory provisioning blob into the state\n"
           "  run      issue for the provisioned config when no certificate is held\n"
+          "  revoke   revoke the stored certificate at its CA (with a reason code)\n"
+          "  deactivate deactivate the stored account at the certificate's CA\n"
           "\n"
           "'acme-agent <command> --help' describes each command.\n"
           "Exit status: 0 on success, 2 on failure (one line on stderr says why).\n",
@@ -51,6 +53,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0) {
         return cmd_run(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "revoke") == 0 || strcmp(cmd, "deactivate") == 0) {
+        return cmd_manage(argc - 1, argv + 1);
     }
     usage(stderr);
     return cli_fail("unknown command '%s'", cmd);

@@ -301,6 +301,47 @@ scenario_sealed_keys() {
     ((after == before)) || fail "the sealed account was not reused ($before -> $after)"
 }
 
+# Revocation and deactivation, confirmed by the server: Pebble's management API reports the
+# certificate Revoked with the reason given; a bad reason is refused before anything is sent;
+# status then plans no renewal of the revoked certificate (the next run issues anew); and
+# deactivation drops the stored account, after which there is nothing to revoke with.
+scenario_revoke() {
+    local d=$work/revoke serial before
+    mkdir -p "$d"
+    issue_ok revoke_issue "$d/state" --directory "$PEBBLE_DIR_URL" --domain revoke.demo.test ||
+        return 1
+    export_ok revoke_export "$d/state" "$d/out" || return 1
+    serial=$(cert_serial "$d/out/fullchain.pem")
+    before=$(pebble_request_count)
+    run_agent revoke_bad revoke --state "$d/state" --trust "$PEBBLE_TRUST" --reason 7
+    ((rc == 2)) || fail "revoke --reason 7 exited $rc, expected 2" || return 1
+    (($(pebble_request_count) == before)) || fail "revoke --reason 7 sent requests" || return 1
+    run_agent revoke revoke --state "$d/state" --trust "$PEBBLE_TRUST" --reason 4
+    ((rc == 0)) || { agent_said revoke; fail "revoke exited $rc"; return 1; }
+    _pebble_mgmt_get PEBBLE "/cert-status-by-serial/$serial" "$d/cert_status.json" ||
+        fail "Pebble does not know serial $serial" || return 1
+    python3 - "$d/cert_status.json" <<'PYEOF' || return 1
+import json, sys
+st = json.load(open(sys.argv[1]))
+if st.get("Status") != "Revoked" or st.get("Reason") != 4:
+    sys.exit("    Pebble says %s reason %r, expected Revoked reason 4" % (st.get("Status"), st.get("Reason")))
+PYEOF
+    run_agent revoke_status status --state "$d/state"
+    python3 - "$work/revoke_status.out" <<'PYEOF' || return 1
+import json, sys
+st = json.load(open(sys.argv[1]))
+if st.get("renewal", {}).get("next") is not None:
+    sys.exit("    status plans %r for a revoked certificate" % st["renewal"]["next"])
+PYEOF
+    run_agent deactivate deactivate --state "$d/state" --trust "$PEBBLE_TRUST"
+    ((rc == 0)) || { agent_said deactivate; fail "deactivate exited $rc"; return 1; }
+    grep -q "account deactivated" "$work/deactivate.out" || fail "deactivate said nothing" ||
+        return 1
+    run_agent revoke_again revoke --state "$d/state" --trust "$PEBBLE_TRUST"
+    ((rc == 2)) && grep -q "no account" "$work/revoke_again.err" ||
+        fail "revoke after deactivation: exit $rc, $(tail -n 1 "$work/revoke_again.err")"
+}
+
 scenario_rsa2048() {
     local d=$work/rsa2048
     mkdir -p "$d"
@@ -474,7 +515,7 @@ scenario_nonce_reject() {
 # ---- main ----------------------------------------------------------------------------------
 
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(two_names account_reuse resume_order sealed_keys rsa2048 dns_server wrong_trust
+((${#scenarios[@]})) || scenarios=(two_names account_reuse resume_order sealed_keys revoke rsa2048 dns_server wrong_trust
     server_dates unreachable nonce_reject)
 
 pebble_start "$work/pebble" || {

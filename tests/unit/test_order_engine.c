@@ -764,7 +764,7 @@ static void test_ari_check_flow(void **state)
     acme_order_params_t p = params(one_name, 1, NULL);
     p.csr_der = NULL;
     p.csr_len = 0;
-    p.ari_only = true;
+    p.op = ACME_OP_ARI_CHECK;
     assert_int_equal(acme_order_start(&order, &p, now), ACME_ERR_INVALID_ARG); /* no certID */
     p.cert_id = CERT_ID;
     assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
@@ -799,6 +799,100 @@ static void test_ari_check_flow(void **state)
                                                   "malformed\"}"),
                                             now, ACME_TIME_UNKNOWN),
                      ACME_ERR_SERVER_PROBLEM);
+}
+#endif
+
+#if ACME_ENABLE_ACCOUNT_ADMIN
+static const char admin_directory[] =
+    "{\"newNonce\":\"https://ca.test/nonce\",\"newAccount\":\"https://ca.test/acct\","
+    "\"newOrder\":\"https://ca.test/order\",\"revokeCert\":\"https://ca.test/revoke\"}";
+
+/* Revocation: the certificate in base64url with the reason (none for 0),
+ * with the stored account; alreadyRevoked is done; reason 7 is refused. */
+static void test_revoke(void **state)
+{
+    (void)state;
+    static const uint8_t der[] = {0x30, 0x03, 0x02, 0x01, 0xFF};
+    acme_order_params_t p = params(one_name, 1, "https://ca.test/acct/7");
+    p.op = ACME_OP_REVOKE;
+    p.csr_der = NULL;
+    p.csr_len = 0;
+    p.cert_der = der;
+    p.cert_der_len = sizeof(der);
+    p.revoke_reason = 7;
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_ERR_INVALID_ARG);
+    for (uint8_t reason = 0; reason <= 10; reason += 5) {
+        memset(&order, 0, sizeof(order));
+        p.revoke_reason = reason;
+        assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+        expect_send(DIR_URL);
+        feed(200, NULL, admin_directory);
+        const acme_request_t *r = expect_send("https://ca.test/revoke");
+        assert_int_equal(r->method, ACME_REQ_POST);
+        assert_false(r->sign_with_jwk);
+        char want[96];
+        snprintf(want, sizeof(want), "{\"certificate\":\"MAMCAf8\"%s%.0u}",
+                 reason != 0 ? ",\"reason\":" : "", (unsigned)reason);
+        assert_string_equal(r->payload, want);
+        assert_int_equal(acme_order_on_response(&order, reply(200, NULL, ""), now,
+                                                ACME_TIME_UNKNOWN),
+                         ACME_OK);
+    }
+    memset(&order, 0, sizeof(order));
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+    expect_send(DIR_URL);
+    feed(200, NULL, admin_directory);
+    expect_send("https://ca.test/revoke");
+    assert_int_equal(acme_order_on_response(&order,
+                                            reply(400, NULL,
+                                                  "{\"type\":\"urn:ietf:params:acme:error:"
+                                                  "alreadyRevoked\"}"),
+                                            now, ACME_TIME_UNKNOWN),
+                     ACME_OK);
+    /* No account, or a CA without revokeCert: refused before any POST. */
+    memset(&order, 0, sizeof(order));
+    p.account_url = NULL;
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+    expect_send(DIR_URL);
+    assert_int_equal(acme_order_on_response(&order, reply(200, NULL, admin_directory), now,
+                                            ACME_TIME_UNKNOWN),
+                     ACME_ERR_NOT_FOUND);
+    memset(&order, 0, sizeof(order));
+    p.account_url = "https://ca.test/acct/7";
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+    expect_send(DIR_URL);
+    assert_int_equal(acme_order_on_response(&order, reply(200, NULL, directory), now,
+                                            ACME_TIME_UNKNOWN),
+                     ACME_ERR_UNSUPPORTED);
+}
+
+/* Deactivation: {"status":"deactivated"} to the account URL; only an
+ * account that says deactivated is done. */
+static void test_deactivate(void **state)
+{
+    (void)state;
+    acme_order_params_t p = params(one_name, 1, "https://ca.test/acct/7");
+    p.op = ACME_OP_DEACTIVATE;
+    p.csr_der = NULL;
+    p.csr_len = 0;
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+    expect_send(DIR_URL);
+    feed(200, NULL, admin_directory);
+    const acme_request_t *r = expect_send("https://ca.test/acct/7");
+    assert_string_equal(r->payload, "{\"status\":\"deactivated\"}");
+    assert_int_equal(acme_order_on_response(&order, reply(200, NULL, "{\"status\":\"valid\"}"),
+                                            now, ACME_TIME_UNKNOWN),
+                     ACME_ERR_SERVER_PROBLEM);
+    memset(&order, 0, sizeof(order));
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+    expect_send(DIR_URL);
+    feed(200, NULL, admin_directory);
+    expect_send("https://ca.test/acct/7");
+    assert_int_equal(acme_order_on_response(&order,
+                                            reply(200, NULL, "{\"status\":\"deactivated\"}"),
+                                            now, ACME_TIME_UNKNOWN),
+                     ACME_OK);
+    assert_int_equal(acme_order_next(&order, now).kind, ACME_ACTION_DONE);
 }
 #endif
 
@@ -877,6 +971,10 @@ int main(void)
 #endif
 #if ACME_ENABLE_PROFILES
         cmocka_unit_test_setup(test_profiles, setup),
+#endif
+#if ACME_ENABLE_ACCOUNT_ADMIN
+        cmocka_unit_test_setup(test_revoke, setup),
+        cmocka_unit_test_setup(test_deactivate, setup),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

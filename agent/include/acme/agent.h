@@ -58,10 +58,12 @@ typedef enum acme_event_type {
     ACME_EVENT_CA_FAILED,           /* a discovered CA failed (even if another then
                                        succeeds); status: why;
                                        detail: "<issuer> failed: <reason>" */
-    ACME_EVENT_ARI_UPDATED          /* an ARI check stored the CA's renewal window;
+    ACME_EVENT_ARI_UPDATED,         /* an ARI check stored the CA's renewal window;
                                        detail: its explanationURL (an https URL
                                        to show an operator: the CA says why, e.g.
                                        an incident), or "" */
+    ACME_EVENT_CERT_REVOKED,        /* the CA confirmed the revocation */
+    ACME_EVENT_ACCOUNT_DEACTIVATED  /* the CA deactivated the account; detail: its URL */
 } acme_event_type_t;
 
 typedef struct acme_event {
@@ -176,8 +178,8 @@ typedef struct acme_agent {
     uint8_t badnonce_left;
     bool discover_only; /* resolve candidates, issue nothing */
     bool discovered;    /* this run chooses its CA by discovery */
+    uint8_t run_op;     /* acme_order_op_t: what this run does */
 #if ACME_ENABLE_ARI
-    bool ari_only;              /* this run is an ARI check */
     uint32_t cert_ca_crc;       /* CRC-32 of the installed certificate's CA directory */
     int64_t ari_retry_after_s;  /* of the renewalInfo answer; -1: none */
 #endif
@@ -299,6 +301,7 @@ typedef struct acme_renewal_info {
     int64_t ari_end_s;
     int64_t ari_next_check_s; /* 0: not checked yet; ACME_ARI_NEVER: no more checks */
     bool replaced;            /* the CA said alreadyReplaced for this certificate */
+    bool revoked;             /* revoked on request: renewal treats it as none */
 } acme_renewal_info_t;
 
 void acme_agent_renewal_info(acme_agent_t *agent, acme_renewal_info_t *info);
@@ -342,6 +345,24 @@ acme_status_t acme_agent_next(acme_agent_t *agent, acme_next_step_t *next);
 acme_status_t acme_agent_start_ari(acme_agent_t *agent, uint64_t now_ms);
 /* Blocking helper for the ARI check (like acme_agent_run). */
 acme_status_t acme_agent_run_ari(acme_agent_t *agent);
+#endif
+
+#if ACME_ENABLE_ACCOUNT_ADMIN
+/* Revoke the installed certificate at the CA that issued it, with the
+ * account stored there (RFC 8555 §7.6) and an RFC 5280 reason code (0
+ * unspecified, 1 keyCompromise, 4 superseded, 5 cessationOfOperation, ...;
+ * 7 and > 10 are ACME_ERR_INVALID_ARG). alreadyRevoked counts as done.
+ * Afterwards acme_agent_next() treats the certificate as none (issue now);
+ * it stays readable until a new one replaces it. ACME_ERR_NOT_FOUND
+ * without a certificate or an account at its CA. Poll like an issuance. */
+acme_status_t acme_agent_start_revoke(acme_agent_t *agent, uint64_t now_ms, uint8_t reason);
+/* Deactivate the account at the installed certificate's CA (or, with none
+ * installed, at cfg.directory_url) (RFC 8555 §7.3.6); the stored account
+ * and its key are then dropped, so a later issuance registers anew. */
+acme_status_t acme_agent_start_deactivate(acme_agent_t *agent, uint64_t now_ms);
+/* Blocking helpers (like acme_agent_run). */
+acme_status_t acme_agent_run_revoke(acme_agent_t *agent, uint8_t reason);
+acme_status_t acme_agent_run_deactivate(acme_agent_t *agent);
 #endif
 
 /* The flash store, for wear and space reports (acme_store_block_erases,

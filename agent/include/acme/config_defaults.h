@@ -57,6 +57,12 @@
 #ifndef ACME_ENABLE_ARI
 #define ACME_ENABLE_ARI 1
 #endif
+/* Account and certificate management: revoking the installed certificate
+ * (with a reason code) and deactivating the account (RFC 8555 §7.6,
+ * §7.3.6). */
+#ifndef ACME_ENABLE_ACCOUNT_ADMIN
+#define ACME_ENABLE_ACCOUNT_ADMIN 1
+#endif
 /* ACME profiles (draft-ietf-acme-profiles): cfg.profile is asked for when
  * the CA's directory lists it, and the profile the CA chose is recorded
  * with the certificate. */

@@ -312,12 +312,24 @@ static acme_status_t follow_order(acme_order_t *o, const acme_order_object_t *or
 static acme_status_t directory_known(acme_order_t *o)
 {
 #if ACME_ENABLE_ARI
-    if (o->params.ari_only) {
+    if (o->params.op == ACME_OP_ARI_CHECK) {
         if (o->directory.renewal_info[0] == '\0') {
             return fail_detail(o, ACME_ERR_UNSUPPORTED,
                                ACME_TEXT("the CA offers no renewalInfo (ARI)"));
         }
         o->phase = ACME_PHASE_RENEWAL_INFO;
+        return ACME_WOULD_BLOCK;
+    }
+#endif
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    if (o->params.op == ACME_OP_REVOKE || o->params.op == ACME_OP_DEACTIVATE) {
+        if (o->account_url[0] == '\0') {
+            return fail_detail(o, ACME_ERR_NOT_FOUND, ACME_TEXT("no account at this CA"));
+        }
+        if (o->params.op == ACME_OP_REVOKE && o->directory.revoke_cert[0] == '\0') {
+            return fail_detail(o, ACME_ERR_UNSUPPORTED, ACME_TEXT("the CA offers no revokeCert"));
+        }
+        o->phase = o->params.op == ACME_OP_REVOKE ? ACME_PHASE_REVOKE : ACME_PHASE_DEACTIVATE;
         return ACME_WOULD_BLOCK;
     }
 #endif
@@ -503,6 +515,13 @@ static acme_status_t on_error_response(acme_order_t *o, const acme_http_response
     if (o->phase == ACME_PHASE_RESUME) {
         return new_order_instead(o);
     }
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    if (o->phase == ACME_PHASE_REVOKE && acme_problem_is(&o->problem, "alreadyRevoked")) {
+        o->phase = ACME_PHASE_DONE; /* what was asked for holds */
+        o->status = ACME_OK;
+        return ACME_OK;
+    }
+#endif
 #if ACME_ENABLE_ARI
     if (o->phase == ACME_PHASE_NEW_ORDER && sends_replaces(o) &&
         acme_problem_is(&o->problem, "alreadyReplaced")) {
@@ -540,24 +559,44 @@ static acme_status_t on_error_response(acme_order_t *o, const acme_http_response
 
 acme_status_t acme_order_start(acme_order_t *o, const acme_order_params_t *params, uint64_t now_ms)
 {
-    if (o == NULL || params == NULL || params->directory_url == NULL || params->names == NULL ||
-        params->name_count == 0 || params->name_count > ACME_MAX_IDENTIFIERS ||
+    if (o == NULL || params == NULL || params->directory_url == NULL ||
         strlen(params->directory_url) > ACME_URL_MAX) {
         return ACME_ERR_INVALID_ARG;
     }
+    /* Names matter to an issuance only. */
+    if (params->op == ACME_OP_ISSUE &&
+        (params->names == NULL || params->name_count == 0 ||
+         params->name_count > ACME_MAX_IDENTIFIERS)) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    /* Each run needs its own input: a CSR, a certID, a certificate. */
+    switch (params->op) {
+    case ACME_OP_ISSUE:
+        if (params->csr_der == NULL || params->csr_len == 0) {
+            return ACME_ERR_INVALID_ARG;
+        }
+        break;
 #if ACME_ENABLE_ARI
-    /* The ARI check sends no CSR; it needs the certID instead. */
-    bool ari_only = params->ari_only;
-    if (ari_only && params->cert_id == NULL) {
-        return ACME_ERR_INVALID_ARG;
-    }
-#else
-    bool ari_only = false;
+    case ACME_OP_ARI_CHECK:
+        if (params->cert_id == NULL) {
+            return ACME_ERR_INVALID_ARG;
+        }
+        break;
 #endif
-    if (!ari_only && (params->csr_der == NULL || params->csr_len == 0)) {
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    case ACME_OP_REVOKE:
+        if (params->cert_der == NULL || params->cert_der_len == 0 || params->revoke_reason == 7 ||
+            params->revoke_reason > 10) {
+            return ACME_ERR_INVALID_ARG;
+        }
+        break;
+    case ACME_OP_DEACTIVATE:
+        break;
+#endif
+    default:
         return ACME_ERR_INVALID_ARG;
     }
-    for (size_t i = 0; i < params->name_count; i++) {
+    for (size_t i = 0; params->names != NULL && i < params->name_count; i++) {
         /* A host name; a wildcard is one, but http-01 cannot validate it. */
         const char *name = params->names[i];
         if (acme_dns_name_length(name) == 0 || name[0] == '*') {
@@ -632,6 +671,28 @@ acme_action_t acme_order_next(acme_order_t *o, uint64_t now_ms)
         req->url = o->order_url;
         as_get = true;
         break;
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    case ACME_PHASE_REVOKE:
+        /* RFC 8555 §7.6; reason 0 (unspecified) is left out, as the RFC
+         * asks of clients. */
+        acme_jw_put_text(&w, "\"certificate\":");
+        acme_jw_put_base64url(&w, o->params.cert_der, o->params.cert_der_len);
+        if (o->params.revoke_reason != 0) {
+            /* 1..10 (checked at start): one digit, or "10" as written. */
+            char reason[] = ",\"reason\":10";
+            if (o->params.revoke_reason < 10) {
+                reason[10] = (char)('0' + o->params.revoke_reason);
+                reason[11] = '\0';
+            }
+            acme_jw_put_text(&w, reason);
+        }
+        req->url = o->directory.revoke_cert;
+        break;
+    case ACME_PHASE_DEACTIVATE:
+        acme_jw_put_text(&w, "\"status\":\"deactivated\"");
+        req->url = o->account_url;
+        break;
+#endif
 #if ACME_ENABLE_ARI
     case ACME_PHASE_RENEWAL_INFO:
         /* renewalInfo "/" certID (RFC 9773 §4.1), built where the payload
@@ -726,9 +787,23 @@ acme_status_t acme_order_on_response(acme_order_t *o, const acme_http_response_t
     if (phase == ACME_PHASE_CHALLENGE) {
         return on_challenge(o, resp);
     }
-#if ACME_ENABLE_ARI
-    if (phase == ACME_PHASE_RENEWAL_INFO) {
-        /* The driver reads the window from the response at hand. */
+#if ACME_ENABLE_ARI || ACME_ENABLE_ACCOUNT_ADMIN
+    /* The ARI check's answer is read by the driver; revocation answers
+     * with an empty body. */
+    if (phase == ACME_PHASE_RENEWAL_INFO || phase == ACME_PHASE_REVOKE) {
+        o->phase = ACME_PHASE_DONE;
+        o->status = ACME_OK;
+        return ACME_OK;
+    }
+#endif
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    if (phase == ACME_PHASE_DEACTIVATE) {
+        acme_object_status_t status = ACME_OBJ_UNKNOWN;
+        acme_status_t st = acme_account_read(resp->body, resp->body_len, &status);
+        if (st != ACME_OK || status != ACME_OBJ_DEACTIVATED) {
+            return fail_detail(o, st != ACME_OK ? st : ACME_ERR_SERVER_PROBLEM,
+                               ACME_TEXT("the account is not deactivated"));
+        }
         o->phase = ACME_PHASE_DONE;
         o->status = ACME_OK;
         return ACME_OK;

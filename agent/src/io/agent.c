@@ -205,8 +205,13 @@ static void release_run_objects(acme_agent_t *a)
 static acme_status_t finish_run(acme_agent_t *a, acme_status_t status)
 {
 #if ACME_ENABLE_ARI
-    if (a->ari_only && a->state == AGENT_ISSUING) {
+    if (a->run_op == ACME_OP_ARI_CHECK && a->state == AGENT_ISSUING) {
         status = acme_ag_ari_finish(a, status); /* reads the answer still held */
+    }
+#endif
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    if (a->run_op >= ACME_OP_REVOKE && a->state == AGENT_ISSUING) {
+        status = acme_ag_admin_finish(a, status);
     }
 #endif
     if (status != ACME_OK && a->problem.detail[0] == '\0' && a->problem.type[0] == '\0') {
@@ -223,12 +228,8 @@ static acme_status_t finish_run(acme_agent_t *a, acme_status_t status)
     a->stats.arena_peak = acme_arena_peak(&a->arena);
     a->state = AGENT_FINISHED;
     a->last_status = status;
-#if ACME_ENABLE_ARI
-    /* An ARI check is no issuance: no failure counted, no event for one. */
-    bool issuing = !a->discover_only && !a->ari_only;
-#else
-    bool issuing = !a->discover_only;
-#endif
+    /* Only an issuance counts failures (and has an event for one). */
+    bool issuing = !a->discover_only && a->run_op == ACME_OP_ISSUE;
     if (status != ACME_OK && issuing) {
         /* Counted in flash, so that backoff survives a reboot; a refused
          * start (the caller's mistake: -2..-9, status.h) is no attempt. */
@@ -256,8 +257,11 @@ static acme_status_t http01_lookup_cb(void *ctx, const char *path, size_t path_l
     return acme_agent_http01_lookup(ctx, path, path_len, out, cap, len);
 }
 
-/* Common start of a run: counters, TLS trust. */
-static acme_status_t begin_run(acme_agent_t *a, uint64_t now_ms, bool discover_only)
+/* Common start of a run: counters, TLS trust. Management runs work on the
+ * stored state alone: an agent opened read-only (no names) may start one
+ * when it has trust anchors. */
+static acme_status_t begin_run_for(acme_agent_t *a, uint64_t now_ms, bool discover_only,
+                                   bool needs_names)
 {
     if (a == NULL || a->crypto == NULL) {
         return ACME_ERR_INVALID_ARG;
@@ -265,7 +269,7 @@ static acme_status_t begin_run(acme_agent_t *a, uint64_t now_ms, bool discover_o
     if (a->state == AGENT_ISSUING || a->state == AGENT_DISCOVERING) {
         return ACME_ERR_BAD_STATE;
     }
-    if (a->cfg->name_count == 0) {
+    if ((needs_names && a->cfg->name_count == 0) || a->cfg->trust_pem == NULL) {
         return ACME_ERR_CONFIG; /* opened read-only */
     }
     acme_ag_clear_problem(a);
@@ -275,8 +279,8 @@ static acme_status_t begin_run(acme_agent_t *a, uint64_t now_ms, bool discover_o
     a->store.commits = 0;
     a->discover_only = discover_only;
     a->discovered = false;
+    a->run_op = ACME_OP_ISSUE;
 #if ACME_ENABLE_ARI
-    a->ari_only = false;
     a->cert_id[0] = '\0';
 #endif
     a->ca_issuer[0] = '\0';
@@ -295,6 +299,11 @@ static acme_status_t begin_run(acme_agent_t *a, uint64_t now_ms, bool discover_o
     }
     a->http.tls_cfg = a->crypto->tls;
     return ACME_OK;
+}
+
+static acme_status_t begin_run(acme_agent_t *a, uint64_t now_ms, bool discover_only)
+{
+    return begin_run_for(a, now_ms, discover_only, true);
 }
 
 /* A run that was refused before it started (bad state, read-only agent)
@@ -358,6 +367,28 @@ acme_status_t acme_agent_start_ari(acme_agent_t *a, uint64_t now_ms)
     }
     return ACME_WOULD_BLOCK;
 }
+#endif
+
+#if ACME_ENABLE_ACCOUNT_ADMIN
+static acme_status_t start_admin(acme_agent_t *a, uint64_t now_ms, uint8_t op, uint8_t reason)
+{
+    acme_status_t st = begin_run_for(a, now_ms, false, false);
+    if (st == ACME_OK) {
+        st = acme_ag_admin_begin(a, op, reason);
+    }
+    return st == ACME_OK ? ACME_WOULD_BLOCK : start_failed(a, st);
+}
+
+acme_status_t acme_agent_start_revoke(acme_agent_t *a, uint64_t now_ms, uint8_t reason)
+{
+    return start_admin(a, now_ms, ACME_OP_REVOKE, reason);
+}
+
+acme_status_t acme_agent_start_deactivate(acme_agent_t *a, uint64_t now_ms)
+{
+    return start_admin(a, now_ms, ACME_OP_DEACTIVATE, 0);
+}
+
 #endif
 
 #if ACME_ENABLE_DISCOVERY
@@ -517,6 +548,26 @@ acme_status_t acme_agent_run_ari(acme_agent_t *a)
 }
 #endif
 
+#if ACME_ENABLE_ACCOUNT_ADMIN
+acme_status_t acme_agent_run_revoke(acme_agent_t *a, uint8_t reason)
+{
+    if (a == NULL || a->port == NULL || a->port->wait == NULL) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    uint64_t now = a->port->clock->now_ms(a->port->clock_ctx);
+    return run_until_done(a, acme_agent_start_revoke(a, now, reason));
+}
+
+acme_status_t acme_agent_run_deactivate(acme_agent_t *a)
+{
+    if (a == NULL || a->port == NULL || a->port->wait == NULL) {
+        return ACME_ERR_INVALID_ARG;
+    }
+    uint64_t now = a->port->clock->now_ms(a->port->clock_ctx);
+    return run_until_done(a, acme_agent_start_deactivate(a, now));
+}
+#endif
+
 #if ACME_ENABLE_DISCOVERY
 acme_status_t acme_agent_run_discover(acme_agent_t *a)
 {
@@ -643,6 +694,9 @@ static acme_status_t renewal_facts(acme_agent_t *a, acme_renew_facts_t *facts, u
     }
     acme_renewal_info_t r;
     acme_ag_state_renewal(a, &r);
+    if (r.revoked) {
+        memset(&cert, 0, sizeof(cert)); /* revoked on request: as if none */
+    }
     *facts = (acme_renew_facts_t){cert.not_before_s, cert.not_after_s, r.ari_start_s,
                                   r.ari_end_s,       r.failures,        r.last_failure_s};
     *random = cert.serial_crc;

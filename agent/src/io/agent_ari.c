@@ -1,6 +1,6 @@
 /*
  * ARI (RFC 9773) in the agent: which certificate a renewal replaces, the
- * ARI check run (the order engine's ari_only flow against the CA that issued
+ * ARI check run (the order engine's ACME_OP_ARI_CHECK flow against the CA that issued
  * the installed certificate), and what its answer leaves in the store.
  */
 #include <string.h>
@@ -35,7 +35,7 @@ acme_status_t acme_ag_ari_prepare(acme_agent_t *a, acme_ca_info_t *ca)
 acme_status_t acme_ag_ari_begin(acme_agent_t *a)
 {
     acme_ca_info_t ca;
-    a->ari_only = true; /* even a refused check is no failed issuance */
+    a->run_op = ACME_OP_ARI_CHECK; /* even a refused check is no failed issuance */
     a->ari_retry_after_s = -1;
     acme_status_t st = acme_ag_ari_prepare(a, &ca);
     if (st != ACME_OK) {
@@ -50,7 +50,7 @@ acme_status_t acme_ag_ari_begin(acme_agent_t *a)
     params.names = a->cfg->names;
     params.name_count = a->cfg->name_count;
     params.cert_id = a->cert_id;
-    params.ari_only = true;
+    params.op = ACME_OP_ARI_CHECK;
     st = acme_order_start(&a->order, &params, a->now_ms);
     if (st == ACME_OK) {
         a->state = AGENT_ISSUING;

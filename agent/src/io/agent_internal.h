@@ -7,12 +7,13 @@
  *                      fallback across CAs and cool-down
  *   agent_ari.c        ARI: the certificate a renewal replaces, the ARI
  *                      check run and what its answer leaves in the store
+ *   agent_admin.c      management runs: revocation, account deactivation
  *   agent_state.c      what the agent keeps in the store: account key, accounts
  *                      per CA, the installed chain with its key and CA, cool-downs
  *   agent_common.c     helpers all of them use (events, clock, problem details,
  *                      exchanges, the CA table)
  * Calls go down that list only: agent.c -> agent_discovery.c -> agent_ari.c
- * -> agent_order.c -> agent_state.c -> agent_common.c.
+ * -> agent_admin.c -> agent_order.c -> agent_state.c -> agent_common.c.
  *
  * Functions shared between these files carry the prefix acme_ag_: exported
  * from the library (every exported symbol starts with acme_), but not part
@@ -100,12 +101,29 @@ acme_status_t acme_ag_ari_begin(acme_agent_t *a);
 acme_status_t acme_ag_ari_finish(acme_agent_t *a, acme_status_t st);
 #endif
 
+/* ---- agent_admin.c ------------------------------------------------------------ */
+
+#if ACME_ENABLE_ACCOUNT_ADMIN
+/* Start revoking the installed certificate, or deactivating the account at
+ * its CA (without one: at the configured directory). */
+acme_status_t acme_ag_admin_begin(acme_agent_t *a, uint8_t op, uint8_t reason);
+/* The management run ended with st: keep what it changed. */
+acme_status_t acme_ag_admin_finish(acme_agent_t *a, acme_status_t st);
+#endif
+
 /* ---- agent_order.c ------------------------------------------------------------ */
 
 /* Start the order engine against directory_url (prefetched: already
  * fetched by discovery, or NULL). */
 acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
                                   const acme_directory_t *prefetched);
+#if ACME_ENABLE_ACCOUNT_ADMIN
+/* Start a management run (ACME_OP_REVOKE, ACME_OP_DEACTIVATE) with the
+ * account stored for directory_url; ACME_ERR_NOT_FOUND when there is none. */
+acme_status_t acme_ag_order_begin_admin(acme_agent_t *a, const char *directory_url, uint8_t op,
+                                        const uint8_t *cert_der, size_t cert_der_len,
+                                        uint8_t reason);
+#endif
 /* One engine action. ACME_WOULD_BLOCK to go on (*waiting set with
  * *wait_until when the engine waits); anything else ends the order. */
 acme_status_t acme_ag_order_step(acme_agent_t *a, uint64_t *wait_until, bool *waiting);
@@ -177,6 +195,12 @@ void acme_ag_state_renewal(acme_agent_t *a, acme_renewal_info_t *r);
 void acme_ag_state_note_failure(acme_agent_t *a, acme_status_t status);
 void acme_ag_state_set_ari(acme_agent_t *a, int64_t start_s, int64_t end_s, int64_t next_check_s);
 void acme_ag_state_note_replaced(acme_agent_t *a);
+/* The installed certificate was revoked: renewal then treats it as none. */
+void acme_ag_state_note_revoked(acme_agent_t *a);
+/* Drop the account (URL and key) stored for directory, in one commit. */
+acme_status_t acme_ag_state_forget_account(acme_agent_t *a, const char *directory);
+/* The installed leaf certificate as DER into out[0..cap). */
+acme_status_t acme_ag_state_leaf_der(acme_agent_t *a, uint8_t *out, size_t cap, size_t *len);
 /* The installed certificate, read through the idle HTTP body and request
  * buffers (so never while an exchange is in flight): its RFC 9773 certID
  * (ACME_ERR_NOT_FOUND without a certificate or an AKI), and what the

@@ -83,7 +83,6 @@ acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
                                a->cert_ca_crc
                        ? a->cert_id
                        : NULL,
-        .ari_only = false,
 #endif
 #if ACME_ENABLE_PROFILES
         .profile = a->cfg->profile,
@@ -103,6 +102,47 @@ acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
     }
     return st;
 }
+
+#if ACME_ENABLE_ACCOUNT_ADMIN
+acme_status_t acme_ag_order_begin_admin(acme_agent_t *a, const char *directory_url, uint8_t op,
+                                        const uint8_t *cert_der, size_t cert_der_len,
+                                        uint8_t reason)
+{
+    size_t n = strlen(directory_url);
+    if (n > ACME_URL_MAX) {
+        return ACME_ERR_CONFIG;
+    }
+    memmove(a->ca_directory, directory_url, n + 1);
+    char account_url[ACME_URL_MAX + 1];
+    acme_status_t st = prepare_account(a, account_url, sizeof(account_url));
+    if (st == ACME_OK && account_url[0] == '\0') {
+        /* Nothing to manage, and no account is made for it. */
+        acme_ag_set_problem_detail(a, ACME_TEXT("no account is stored for this CA"));
+        st = ACME_ERR_NOT_FOUND;
+    }
+    if (st != ACME_OK) {
+        return st;
+    }
+    acme_order_params_t params;
+    memset(&params, 0, sizeof(params));
+    params.directory_url = a->ca_directory;
+    params.names = a->cfg->names;
+    params.name_count = a->cfg->name_count;
+    params.account_url = account_url;
+    params.account_jwk = a->jwk;
+    params.op = op;
+    params.cert_der = cert_der;
+    params.cert_der_len = cert_der_len;
+    params.revoke_reason = reason;
+    st = acme_order_start(&a->order, &params, a->now_ms);
+    a->order.params.account_url = NULL; /* copied; the local goes now */
+    a->nonce[0] = '\0';
+    if (st == ACME_OK) {
+        a->state = AGENT_ISSUING;
+    }
+    return st;
+}
+#endif
 
 /* Send the engine's current request (or, for a POST without a nonce in hand,
  * HEAD newNonce first). */
@@ -404,11 +444,9 @@ acme_status_t acme_ag_order_step(acme_agent_t *a, uint64_t *wait_until, bool *wa
         return ACME_WOULD_BLOCK;
     }
     case ACME_ACTION_DONE:
-#if ACME_ENABLE_ARI
-        if (a->ari_only) {
-            return ACME_OK; /* the answer is read when the run finishes */
+        if (a->run_op != ACME_OP_ISSUE) {
+            return ACME_OK; /* the run's finish reads what it needs */
         }
-#endif
         return install_certificate(a);
     default:
         return a->order.status != ACME_OK ? a->order.status : ACME_ERR_BAD_STATE;

@@ -339,6 +339,7 @@ void acme_ag_state_pending_order(acme_agent_t *a, const char *directory, char *o
  * that the 64-bit times cost no 64-bit code. */
 #define RENEWAL_WORDS 11u
 #define RENEWAL_FLAG_REPLACED 1u
+#define RENEWAL_FLAG_REVOKED 2u
 
 static void read_renewal(acme_agent_t *a, uint32_t w[RENEWAL_WORDS])
 {
@@ -387,6 +388,7 @@ void acme_ag_state_renewal(acme_agent_t *a, acme_renewal_info_t *r)
     r->ari_end_s = time_of(w + 6);
     r->ari_next_check_s = time_of(w + 8);
     r->replaced = (w[10] & RENEWAL_FLAG_REPLACED) != 0;
+    r->revoked = (w[10] & RENEWAL_FLAG_REVOKED) != 0;
 }
 
 void acme_ag_state_note_failure(acme_agent_t *a, acme_status_t status)
@@ -412,13 +414,38 @@ void acme_ag_state_set_ari(acme_agent_t *a, int64_t start_s, int64_t end_s, int6
     write_renewal(a, w);
 }
 
-void acme_ag_state_note_replaced(acme_agent_t *a)
+static void set_flag(acme_agent_t *a, uint32_t flag)
 {
     uint32_t w[RENEWAL_WORDS];
     read_renewal(a, w);
-    w[10] |= RENEWAL_FLAG_REPLACED;
+    w[10] |= flag;
     write_renewal(a, w);
 }
+
+void acme_ag_state_note_replaced(acme_agent_t *a)
+{
+    set_flag(a, RENEWAL_FLAG_REPLACED);
+}
+
+#if ACME_ENABLE_ACCOUNT_ADMIN
+void acme_ag_state_note_revoked(acme_agent_t *a)
+{
+    set_flag(a, RENEWAL_FLAG_REVOKED);
+}
+
+acme_status_t acme_ag_state_forget_account(acme_agent_t *a, const char *directory)
+{
+    size_t slot = account_slot(a, ACME_AG_ACCOUNT_DIRECTORY, directory, NULL, 0);
+    if (slot == ACME_STORE_ACCOUNTS_MAX) {
+        return ACME_ERR_NOT_FOUND;
+    }
+    acme_store_change_t drop[2] = {
+        {(uint16_t)(ACME_REC_ACCOUNT_FIRST + slot), NULL, 0},
+        {(uint16_t)(ACME_REC_ACCOUNT_KEY_FIRST + slot), NULL, 0},
+    };
+    return acme_store_commit(&a->store, drop, 2);
+}
+#endif
 
 /* The RFC 9773 certID of the leaf of the chain in a->http.body[0..len). */
 static acme_status_t leaf_cert_id(acme_agent_t *a, size_t len, char *out, size_t cap)
@@ -444,6 +471,18 @@ static acme_status_t read_chain(acme_agent_t *a, size_t *len)
 {
     return acme_store_read(&a->store, ACME_REC_CHAIN, a->http.body, sizeof(a->http.body), len);
 }
+
+#if ACME_ENABLE_ACCOUNT_ADMIN
+acme_status_t acme_ag_state_leaf_der(acme_agent_t *a, uint8_t *out, size_t cap, size_t *der_len)
+{
+    size_t len = 0;
+    size_t pos = 0;
+    acme_status_t st = read_chain(a, &len);
+    return st == ACME_OK ? acme_pem_next((const char *)a->http.body, len, &pos, "CERTIFICATE", out,
+                                         cap, der_len)
+                         : st;
+}
+#endif
 
 acme_status_t acme_ag_state_cert_id(acme_agent_t *a, char *out, size_t cap)
 {

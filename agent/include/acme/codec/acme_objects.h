@@ -49,6 +49,9 @@ typedef struct acme_directory {
 #if ACME_ENABLE_ARI
     char renewal_info[ACME_URL_MAX + 1]; /* RFC 9773 renewalInfo; "" when none */
 #endif
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    char revoke_cert[ACME_URL_MAX + 1]; /* "" when the CA offers none */
+#endif
 #if ACME_ENABLE_PROFILES
     /* The names of meta.profiles, each NUL-terminated, then an empty one. */
     char profiles[ACME_PROFILES_LIST_MAX];

@@ -24,9 +24,14 @@
  * certificate. newOrder then carries "replaces" when the directory offers
  * renewalInfo (RFC 9773 §5); a 409 alreadyReplaced drops it and the order
  * is sent again without it, once (already_replaced tells the driver). With
- * params.ari_only the run is the ARI check instead: GET directory, GET
- * renewalInfo/<cert_id>, DONE with that answer as the last response (no
- * account, nothing signed).
+ * params.op ACME_OP_ARI_CHECK the run is the ARI check instead: GET
+ * directory, GET renewalInfo/<cert_id>, DONE with that answer as the last
+ * response (no account, nothing signed).
+ *
+ * Management (ACME_ENABLE_ACCOUNT_ADMIN), with the stored account:
+ * ACME_OP_REVOKE posts revokeCert {certificate, reason} (RFC 8555 §7.6;
+ * alreadyRevoked counts as done), ACME_OP_DEACTIVATE posts
+ * {"status":"deactivated"} to the account (§7.3.6).
  *
  * Profiles (ACME_ENABLE_PROFILES): params.profile is sent in newOrder only
  * when the directory lists it; an invalidProfile answer drops it and the
@@ -72,10 +77,21 @@ typedef enum acme_order_phase {
     ACME_PHASE_CERTIFICATE,
     ACME_PHASE_AUTHZ_ERROR, /* order went invalid: fetch authzs for the reason */
     ACME_PHASE_RESUME,      /* POST-as-GET the order created before a restart */
-    ACME_PHASE_RENEWAL_INFO, /* GET renewalInfo/<certID> (params.ari_only) */
+    ACME_PHASE_RENEWAL_INFO, /* GET renewalInfo/<certID> (ACME_OP_ARI_CHECK) */
+    ACME_PHASE_REVOKE,       /* POST revokeCert (ACME_OP_REVOKE) */
+    ACME_PHASE_DEACTIVATE,   /* POST the account {"status":"deactivated"} */
     ACME_PHASE_DONE,
     ACME_PHASE_FAILED
 } acme_order_phase_t;
+
+/* What a run does. Only issuance needs a CSR; the others reuse the flow's
+ * directory fetch, nonces and signing. */
+typedef enum acme_order_op {
+    ACME_OP_ISSUE = 0,
+    ACME_OP_ARI_CHECK,  /* GET renewalInfo/<cert_id> (ACME_ENABLE_ARI) */
+    ACME_OP_REVOKE,     /* revoke cert_der with revoke_reason (ACME_ENABLE_ACCOUNT_ADMIN) */
+    ACME_OP_DEACTIVATE  /* deactivate the stored account (ACME_ENABLE_ACCOUNT_ADMIN) */
+} acme_order_op_t;
 
 typedef enum acme_action_kind {
     ACME_ACTION_SEND = 1,     /* send order->request, then call on_response */
@@ -123,9 +139,14 @@ typedef struct acme_order_params {
     const uint8_t *eab_key;
     size_t eab_key_len;
     const char *account_jwk;
+    uint8_t op; /* acme_order_op_t; 0: issue */
 #if ACME_ENABLE_ARI
     const char *cert_id; /* RFC 9773 certID of the certificate replaced, or NULL */
-    bool ari_only;       /* fetch cert_id's renewalInfo instead of ordering */
+#endif
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    const uint8_t *cert_der; /* ACME_OP_REVOKE: the certificate, DER */
+    size_t cert_der_len;
+    uint8_t revoke_reason; /* RFC 5280 CRLReason: 0..10 but 7 */
 #endif
 #if ACME_ENABLE_PROFILES
     const char *profile; /* preferred profile, or NULL */
@@ -191,7 +212,9 @@ typedef struct acme_order {
 
 /* Start a new issuance at now_ms. ACME_ERR_INVALID_ARG for unusable params
  * (no names, too many, one that is not a host name, a wildcard — http-01
- * cannot validate those; no CSR; ari_only without cert_id). */
+ * cannot validate those; an issuance without a CSR, an ARI check without
+ * cert_id, a revocation without the certificate or with reason 7 or > 10,
+ * an operation not compiled in). */
 acme_status_t acme_order_start(acme_order_t *o, const acme_order_params_t *params, uint64_t now_ms);
 
 /* What to do now. SEND: o->request is valid until the next call. */
