@@ -28,6 +28,8 @@ static void issue_usage(FILE *out)
         "  --trust PEMFILE     CA certificate(s) that the ACME server's TLS chains to\n"
         "  --key-type TYPE     device key: p256 (default) or rsa2048\n"
         "  --contact URI       account contact, e.g. mailto:ops@example.com\n"
+        "  --profile NAME      ask for this ACME profile (e.g. shortlived) when the CA\n"
+        "                      lists it; else the CA's default\n"
         "  --dns-server IP:PORT  resolve the ACME server through this DNS server\n",
         out);
     fputs(cli_net_usage, out);
@@ -81,6 +83,11 @@ int cmd_issue(int argc, char **argv)
             }
         } else if (strcmp(a, "--contact") == 0) {
             cfg.contact = v;
+        } else if (strcmp(a, "--profile") == 0) {
+            if (v[0] == '\0' || strlen(v) > ACME_PROFILE_MAX) {
+                return cli_fail("--profile: a name of 1..%u characters", (unsigned)ACME_PROFILE_MAX);
+            }
+            cfg.profile = v;
         } else {
             return cli_fail("issue: unknown option '%s' (see --help)", a);
         }

@@ -163,6 +163,15 @@ int cmd_status(int argc, char **argv)
         } else {
             acme_jw_null(&w);
         }
+#if ACME_ENABLE_PROFILES
+        /* The profile the CA says it issued under (null: it named none). */
+        acme_jw_key(&w, "profile");
+        if (ca.profile[0] != '\0') {
+            acme_jw_string(&w, ca.profile);
+        } else {
+            acme_jw_null(&w);
+        }
+#endif
         acme_jw_object_end(&w);
     } else {
         acme_jw_null(&w);
