@@ -340,12 +340,10 @@ static void test_renewal_bookkeeping(void **state)
 /* The renewal plan of the installed certificate: none, then the lifetime
  * rule, then the CA's ARI window; stable across calls (the random value
  * comes from the serial). */
-static void test_renewal_plan(void **state)
+/* Install the P-256 fixture chain (valid 2024..2099, with an AKI) and
+ * reboot. */
+static void install_fixture_chain(void)
 {
-    (void)state;
-    acme_renew_plan_t plan;
-    assert_int_equal(acme_agent_renewal_plan(&agent, &plan), ACME_OK);
-    assert_int_equal(plan.basis, ACME_RENEW_NO_CERT);
     static char chain[8192];
     char path[512];
     snprintf(path, sizeof(path), "%s/cert/chain-p256.pem", ACME_TEST_DATA_DIR);
@@ -355,6 +353,15 @@ static void test_renewal_plan(void **state)
         acme_key_generate(&agent.crypto->device_key, ACME_KEY_P256, agent.crypto->drbg), ACME_OK);
     assert_int_equal(acme_ag_state_install(&agent, chain, len), ACME_OK);
     boot();
+}
+
+static void test_renewal_plan(void **state)
+{
+    (void)state;
+    acme_renew_plan_t plan;
+    assert_int_equal(acme_agent_renewal_plan(&agent, &plan), ACME_OK);
+    assert_int_equal(plan.basis, ACME_RENEW_NO_CERT);
+    install_fixture_chain();
     acme_cert_info_t info;
     assert_int_equal(acme_agent_cert_info(&agent, &info), ACME_OK);
     assert_int_equal(acme_agent_renewal_plan(&agent, &plan), ACME_OK);
@@ -382,15 +389,7 @@ static void test_next_step(void **state)
     assert_int_equal(acme_agent_next(&agent, &next), ACME_OK);
     assert_int_equal(next.action, ACME_NEXT_ISSUE);
     assert_int_equal(next.basis, ACME_RENEW_NO_CERT);
-    static char chain[8192];
-    char path[512];
-    snprintf(path, sizeof(path), "%s/cert/chain-p256.pem", ACME_TEST_DATA_DIR);
-    size_t len = fixture_read_file(path, chain, sizeof(chain));
-    assert_true(len != (size_t)-1);
-    assert_int_equal(
-        acme_key_generate(&agent.crypto->device_key, ACME_KEY_P256, agent.crypto->drbg), ACME_OK);
-    assert_int_equal(acme_ag_state_install(&agent, chain, len), ACME_OK);
-    boot();
+    install_fixture_chain();
 #if ACME_ENABLE_ARI
     /* The fixture has an AKI, so a certID: never checked means check now. */
     assert_int_equal(acme_agent_next(&agent, &next), ACME_OK);

@@ -8,14 +8,21 @@
 #include "acme/config_defaults.h"
 #include "acme/port.h"
 
+int64_t acme_retry_after_s(const acme_http_response_t *resp, int64_t wall_s)
+{
+    if (resp->retry_after_s >= 0) {
+        return resp->retry_after_s;
+    }
+    if (resp->retry_after_epoch >= 0 && wall_s != ACME_TIME_UNKNOWN) {
+        return resp->retry_after_epoch > wall_s ? resp->retry_after_epoch - wall_s : 0;
+    }
+    return -1;
+}
+
 uint32_t acme_retry_after_ms(const acme_http_response_t *resp, int64_t wall_s)
 {
-    int64_t s;
-    if (resp->retry_after_s >= 0) {
-        s = resp->retry_after_s;
-    } else if (resp->retry_after_epoch >= 0 && wall_s != ACME_TIME_UNKNOWN) {
-        s = resp->retry_after_epoch - wall_s;
-    } else {
+    int64_t s = acme_retry_after_s(resp, wall_s);
+    if (s < 0) {
         return 0;
     }
     /* Clamped in seconds first (the header may carry any number), then in

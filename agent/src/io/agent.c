@@ -528,54 +528,51 @@ static acme_status_t run_until_done(acme_agent_t *a, acme_status_t st)
     return st;
 }
 
+/* The blocking helpers start a run at the port's time and poll it to the
+ * end; they need the port's wait seam. */
+static bool can_block(const acme_agent_t *a)
+{
+    return a != NULL && a->port != NULL && a->port->wait != NULL;
+}
+
+static uint64_t port_now(const acme_agent_t *a)
+{
+    return a->port->clock->now_ms(a->port->clock_ctx);
+}
+
 acme_status_t acme_agent_run(acme_agent_t *a)
 {
-    if (a == NULL || a->port == NULL || a->port->wait == NULL) {
-        return ACME_ERR_INVALID_ARG;
-    }
-    uint64_t now = a->port->clock->now_ms(a->port->clock_ctx);
-    return run_until_done(a, acme_agent_start_issue(a, now));
+    return can_block(a) ? run_until_done(a, acme_agent_start_issue(a, port_now(a)))
+                        : ACME_ERR_INVALID_ARG;
 }
 
 #if ACME_ENABLE_ARI
 acme_status_t acme_agent_run_ari(acme_agent_t *a)
 {
-    if (a == NULL || a->port == NULL || a->port->wait == NULL) {
-        return ACME_ERR_INVALID_ARG;
-    }
-    uint64_t now = a->port->clock->now_ms(a->port->clock_ctx);
-    return run_until_done(a, acme_agent_start_ari(a, now));
+    return can_block(a) ? run_until_done(a, acme_agent_start_ari(a, port_now(a)))
+                        : ACME_ERR_INVALID_ARG;
 }
 #endif
 
 #if ACME_ENABLE_ACCOUNT_ADMIN
 acme_status_t acme_agent_run_revoke(acme_agent_t *a, uint8_t reason)
 {
-    if (a == NULL || a->port == NULL || a->port->wait == NULL) {
-        return ACME_ERR_INVALID_ARG;
-    }
-    uint64_t now = a->port->clock->now_ms(a->port->clock_ctx);
-    return run_until_done(a, acme_agent_start_revoke(a, now, reason));
+    return can_block(a) ? run_until_done(a, acme_agent_start_revoke(a, port_now(a), reason))
+                        : ACME_ERR_INVALID_ARG;
 }
 
 acme_status_t acme_agent_run_deactivate(acme_agent_t *a)
 {
-    if (a == NULL || a->port == NULL || a->port->wait == NULL) {
-        return ACME_ERR_INVALID_ARG;
-    }
-    uint64_t now = a->port->clock->now_ms(a->port->clock_ctx);
-    return run_until_done(a, acme_agent_start_deactivate(a, now));
+    return can_block(a) ? run_until_done(a, acme_agent_start_deactivate(a, port_now(a)))
+                        : ACME_ERR_INVALID_ARG;
 }
 #endif
 
 #if ACME_ENABLE_DISCOVERY
 acme_status_t acme_agent_run_discover(acme_agent_t *a)
 {
-    if (a == NULL || a->port == NULL || a->port->wait == NULL) {
-        return ACME_ERR_INVALID_ARG;
-    }
-    uint64_t now = a->port->clock->now_ms(a->port->clock_ctx);
-    return run_until_done(a, acme_agent_start_discover(a, now));
+    return can_block(a) ? run_until_done(a, acme_agent_start_discover(a, port_now(a)))
+                        : ACME_ERR_INVALID_ARG;
 }
 #endif
 

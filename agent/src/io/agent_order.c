@@ -11,6 +11,7 @@
 #include "acme/codec/crc32.h"
 #include "acme/codec/jwk.h"
 #include "acme/codec/pem.h"
+#include "acme/engine/poll_delay.h"
 #include "compiler.h"
 #include "io/agent_internal.h"
 
@@ -321,12 +322,7 @@ void acme_ag_order_exchange_done(acme_agent_t *a, uint8_t which, acme_status_t s
     if (phase == ACME_PHASE_RENEWAL_INFO) {
         /* The engine clamps Retry-After for order polling; ARI paces its
          * checks on its own range (acme_ari_next_poll). */
-        int64_t wall = acme_ag_wall_now(a);
-        a->ari_retry_after_s = resp->retry_after_s >= 0 ? resp->retry_after_s
-                               : resp->retry_after_epoch >= 0 && wall != ACME_TIME_UNKNOWN
-                                   ? (resp->retry_after_epoch > wall ? resp->retry_after_epoch - wall
-                                                                     : 0)
-                                   : -1;
+        a->ari_retry_after_s = acme_retry_after_s(resp, acme_ag_wall_now(a));
     }
 #endif
 #if ACME_ENABLE_PROFILES

@@ -21,6 +21,11 @@ extern "C" {
  * clamps to the minimum. */
 uint32_t acme_retry_after_ms(const acme_http_response_t *resp, int64_t wall_s);
 
+/* The response's Retry-After in seconds from now, unclamped (a date in the
+ * past is 0), or -1 when it has none usable (an HTTP-date needs wall_s).
+ * ARI paces its checks from it on its own range (renewal.h). */
+int64_t acme_retry_after_s(const acme_http_response_t *resp, int64_t wall_s);
+
 /* The backoff delay to use now; advances *next_ms (x2, capped). A zero
  * *next_ms starts the sequence at ACME_POLL_FIRST_MS. */
 uint32_t acme_backoff_step(uint32_t *next_ms);
