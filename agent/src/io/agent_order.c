@@ -68,6 +68,7 @@ acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
         .eab_kid = ca != NULL ? ca->eab_kid : NULL,
         .eab_key = ca != NULL ? ca->eab_key : NULL,
         .eab_key_len = ca != NULL ? ca->eab_key_len : 0,
+        .eab_alg = ca != NULL ? ca->eab_alg : 0,
 #else
         /* Named although zero: stores, not a memset call. */
         .eab_kid = NULL,
