@@ -8,6 +8,7 @@
 
 #include "acme/codec/acme_request.h"
 #include "acme/codec/cert_chain.h"
+#include "acme/codec/eab_text.h"
 #include "acme/codec/jwk.h"
 #include "acme/codec/pem.h"
 #include "compiler.h"
@@ -332,6 +333,14 @@ static acme_status_t save_account_url(acme_agent_t *a)
     acme_status_t st = acme_ag_state_save_account(a, a->ca_issuer, a->ca_directory, url);
     if (st == ACME_OK && a->order.account_is_new) {
         ACME_LOGI(a->port, "account %s", url);
+#if ACME_ENABLE_EAB
+        /* Which EAB credentials it took (a kid may be single-use): the kid
+         * and MAC, never the key. */
+        if (a->order.params.eab_kid != NULL) {
+            ACME_LOGI(a->port, "account bound with EAB kid %s, %s", a->order.params.eab_kid,
+                      acme_eab_alg_name(a->order.params.eab_alg));
+        }
+#endif
         acme_ag_emit(a, ACME_EVENT_ACCOUNT_CREATED, ACME_OK, url);
     }
     return st;
