@@ -47,7 +47,9 @@
 #define MBEDTLS_CTR_DRBG_C
 #define MBEDTLS_MD_C
 #define MBEDTLS_SHA256_C
-#define MBEDTLS_SHA512_C /* SHA-384: ECDSA P-384 chains, GCM-SHA384 suites */
+/* SHA-384 and SHA-512: ECDSA P-384 chains, GCM-SHA384 suites, EAB's HS384
+ * and HS512 (on whether or not EAB is: TLS needs it anyway). */
+#define MBEDTLS_SHA512_C
 
 /* ---- Public-key crypto ----------------------------------------------- */
 #define MBEDTLS_BIGNUM_C

@@ -1,7 +1,7 @@
 /*
  * Options that configure the agent the same way for issue and discover:
  * --domain, --trust, --dns-server, and the CA table (--ca-directory
- * ISSUER=URL and --eab ISSUER=KID:KEY build acme_ca_entry_t entries, one per
+ * ISSUER=URL and --eab ISSUER=KID:KEY[:ALG] build acme_ca_entry_t entries, one per
  * issuer; --default-directory, --ca-cooldown, --seed fill the discovery
  * settings).
  */

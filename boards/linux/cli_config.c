@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "acme/codec/eab_text.h"
 #include "acme/codec/ip_addr.h"
 
 acme_status_t cli_config_read(cli_config_t *c, acme_posix_flash_view_t *view)
@@ -21,18 +22,6 @@ void cli_config_why(const acme_provision_error_t *err, char *out, size_t cap)
     snprintf(out, cap, "%s (tag 0x%02x%s%s, field %u, byte %zu)",
              acme_provision_error_text(err->reason), err->tag, member[0] != '\0' ? " " : "", member,
              (unsigned)err->field, err->offset);
-}
-
-static const char *mac_name(uint8_t alg)
-{
-    switch (alg) {
-    case ACME_PROVISION_MAC_HS384:
-        return "HS384";
-    case ACME_PROVISION_MAC_HS512:
-        return "HS512";
-    default:
-        return "HS256";
-    }
 }
 
 int cli_config_to_agent(cli_config_t *c, acme_agent_config_t *cfg)
@@ -50,11 +39,6 @@ int cli_config_to_agent(cli_config_t *c, acme_agent_config_t *cfg)
                         "orders DNS names only: provision a blob without identities.ip",
                         (unsigned)p->ip_count, p->ip_count == 1 ? "" : "s", ip,
                         p->ip_count > 1 ? ", ..." : "");
-    }
-    if (st != ACME_OK && why.tag == ACME_PROVISION_TAG_CA) {
-        return cli_fail("config: cas[%zu].eab.alg (tag 0x07, field 0x05): %s; the agent "
-                        "signs external account binding with HS256 only",
-                        why.index, mac_name(p->cas[why.index].eab_alg));
     }
     if (st == ACME_ERR_CONFIG) {
         return cli_fail("config: trust_anchors (tag 0x05): none provisioned; the ACME server's "
@@ -93,7 +77,9 @@ static void json_cas(const acme_provision_t *p, acme_json_writer_t *w)
             acme_jw_key(w, "kid");
             acme_jw_string(w, ca->eab_kid);
             acme_jw_key(w, "alg");
-            acme_jw_string(w, mac_name(ca->eab_alg));
+            /* The decoder admits only the algorithms there are names for. */
+            const char *alg = acme_eab_alg_name(ca->eab_alg);
+            acme_jw_string(w, alg != NULL ? alg : "?");
             acme_jw_object_end(w);
         } else {
             acme_jw_null(w);

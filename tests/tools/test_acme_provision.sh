@@ -2,7 +2,9 @@
 # acme-provision end to end: builds blobs from the committed specs
 # (tests/data/provision/), decodes them back and checks every field, checks
 # that each kind of bad spec value is refused with a message naming its JSON
-# field (and never the EAB key), that usage errors exit 2, that --image puts
+# field (and never the EAB key), that every EAB key spelling (base64url,
+# base64, hex; acme/codec/eab_text.h) and MAC lands in the blob as bytes,
+# that usage errors exit 2, that --image puts
 # the blob at the offset with 0xFF around it, and that corrupt blobs are
 # refused on --decode. Needs python3 for the JSON and byte checks.
 #
@@ -154,7 +156,15 @@ variant("kid", setter(["cas", 0, "eab", "kid"], "has space"))
 variant("key_short", setter(["cas", 0, "eab", "hmac_key"], "c2VjcmV0"))
 variant("key_chars", setter(["cas", 0, "eab", "hmac_key"], "secret*key*that*is*long*enough"))
 variant("key_missing", deleter(["cas", 1, "eab", "hmac_key"]))
+variant("key_empty", setter(["cas", 0, "eab", "hmac_key"], ""))
+variant("key_long", setter(["cas", 0, "eab", "hmac_key"], "hex:" + "ab" * 65))
+variant("key_huge", setter(["cas", 0, "eab", "hmac_key"], "Q" * 400))
+variant("key_std_bare", setter(["cas", 0, "eab", "hmac_key"], "secret+key/that+is+long+enough="))
+variant("key_hex_bare", setter(["cas", 1, "eab", "hmac_key"], "666163746f72792d" * 4))
+variant("key_hex_odd", setter(["cas", 0, "eab", "hmac_key"], "hex:" + "666" * 11))
+variant("key_b64_url", setter(["cas", 0, "eab", "hmac_key"], "base64:secret-key_that-is-long-enough"))
 variant("alg", setter(["cas", 0, "eab", "alg"], "HS1024"))
+variant("alg_case", setter(["cas", 0, "eab", "alg"], "hs384"))
 variant("cas_many", lambda s: s["cas"].extend([{"issuer": "x.test"}, {"issuer": "y.test"}]))
 variant("permille", setter(["renewal", "renew_at_remaining_permille"], 1000))
 variant("permille_frac", setter(["renewal", "renew_at_remaining_permille"], 33.3))
@@ -176,7 +186,7 @@ reject() { # variant, text the message must contain
     fi
     grep -qF -- "$field" "$T/err.txt" || fail "$name: message does not name '$field': $(cat "$T/err.txt")"
     [ "$(wc -l < "$T/err.txt")" -eq 1 ] || fail "$name: more than one line: $(cat "$T/err.txt")"
-    if grep -qE "ZmFjdG9yeS10ZXN0|666163746f72792d|secret\*key" "$T/err.txt"; then
+    if grep -qE "ZmFjdG9yeS10ZXN0|666163746f72792d|secret.key|abababab|QQQQQQQQ" "$T/err.txt"; then
         fail "$name: the message shows the EAB key"
     fi
     [ ! -e "$T/x.blob" ] || fail "$name: a blob was written"
@@ -204,7 +214,15 @@ reject kid "cas[0].eab.kid"
 reject key_short "cas[0].eab.hmac_key"
 reject key_chars "cas[0].eab.hmac_key"
 reject key_missing "cas[1].eab"
+reject key_empty "cas[0].eab.hmac_key: the key is empty"
+reject key_long "cas[0].eab.hmac_key: decodes to 65 bytes; an EAB key must be 16..64 bytes"
+reject key_huge "cas[0].eab.hmac_key: the key decodes to more than"
+reject key_std_bare "write it as \"base64:KEY\""
+reject key_hex_bare "cas[1].eab.hmac_key: the key is only hex digits"
+reject key_hex_odd "cas[0].eab.hmac_key: the key is not hex"
+reject key_b64_url "cas[0].eab.hmac_key: the key is not standard base64"
 reject alg "cas[0].eab.alg"
+reject alg_case "cas[0].eab.alg"
 reject cas_many "ACME_PROVISION_CAS_MAX"
 reject permille "renewal.renew_at_remaining_permille"
 reject permille_frac "renew_at_remaining_permille: numbers in the spec are whole"
@@ -231,28 +249,45 @@ std = base64.b64encode(key).decode()
 url = base64.urlsafe_b64encode(key).decode()
 assert "+" in std and "/" in std
 ambiguous = bytes.fromhex("00112233445566778899aabbccddeeff")
-for name, text, raw in [
-        ("std", std, key), ("std_nopad", std.rstrip("="), key),
-        ("url_pad", url, key), ("url", url.rstrip("="), key),
-        ("prefix_b64", "base64:" + std, key), ("prefix_url", "base64url:" + url.rstrip("="), key),
-        ("prefix_hex", "hex:" + key.hex().upper(), key),
-        # 32 hex digits are also valid base64url (24 bytes): hex wins
-        ("ambiguous", ambiguous.hex(), ambiguous),
+# (name, hmac_key text, raw key bytes, alg or None, the blob's alg byte or None)
+for name, text, raw, alg, alg_byte in [
+        ("url_pad", url, key, None, None), ("url", url.rstrip("="), key, None, None),
+        ("prefix_b64", "base64:" + std, key, "HS384", 2),
+        ("prefix_b64_nopad", "base64:" + std.rstrip("="), key, None, None),
+        ("prefix_url", "base64url:" + url.rstrip("="), key, "HS512", 3),
+        ("prefix_hex", "hex:" + key.hex().upper(), key, "HS256", 1),
+        # 32 hex digits are also valid base64url (24 bytes): the prefix says which
+        ("ambiguous_hex", "hex:" + ambiguous.hex(), ambiguous, None, None),
         ("ambiguous_url", "base64url:" + ambiguous.hex(),
-         base64.urlsafe_b64decode(ambiguous.hex()))]:
+         base64.urlsafe_b64decode(ambiguous.hex()), None, None)]:
     spec = json.loads(json.dumps(base))
     spec["cas"][0]["eab"]["hmac_key"] = text
+    spec["cas"][0]["eab"].pop("alg")
+    if alg is not None:
+        spec["cas"][0]["eab"]["alg"] = alg
     json.dump(spec, open(os.path.join(sys.argv[3], "key_" + name + ".json"), "w"))
     open(os.path.join(sys.argv[3], "key_" + name + ".raw"), "wb").write(raw)
+    open(os.path.join(sys.argv[3], "key_" + name + ".alg"), "w").write(
+        "" if alg is None else "%s %d" % (alg, alg_byte))
 EOF
-for v in std std_nopad url_pad url prefix_b64 prefix_url prefix_hex ambiguous ambiguous_url; do
+for v in url_pad url prefix_b64 prefix_b64_nopad prefix_url prefix_hex ambiguous_hex ambiguous_url; do
     "$TOOL" --spec "$T/key_$v.json" --out "$T/key.blob" > /dev/null || fail "key spelling $v refused"
+    "$TOOL" --decode "$T/key.blob" > "$T/key.json" || fail "key spelling $v: --decode"
     python3 -c '
-import sys
+import json, sys
 raw = open(sys.argv[1], "rb").read()
 blob = open(sys.argv[2], "rb").read()
+alg = open(sys.argv[3]).read().split()
+eab = json.load(open(sys.argv[4]))["cas"][0]["eab"]
 tlv = bytes([4, len(raw), 0]) + raw  # the EAB key field of the CA entry
-assert tlv in blob, sys.argv[1]' "$T/key_$v.raw" "$T/key.blob" || fail "key spelling $v: wrong bytes"
+assert tlv in blob, sys.argv[1]
+if alg:  # given: field 0x05, one byte; shown by name
+    assert bytes([5, 1, 0, int(alg[1])]) in blob, alg
+    assert eab["alg"] == alg[0] and "alg_given" not in eab, eab
+else:  # not given: no field, HS256 by default
+    assert eab["alg"] == "HS256" and eab["alg_given"] is False, eab' \
+        "$T/key_$v.raw" "$T/key.blob" "$T/key_$v.alg" "$T/key.json" ||
+        fail "key spelling $v: wrong bytes or alg"
     ok
 done
 

@@ -1,6 +1,6 @@
 /*
  * Tests for the mbedTLS crypto wrapper (crypto.h): SHA-256 (FIPS 180-2) and
- * HMAC-SHA-256 (RFC 4231) vectors, the DRBG over a deterministic entropy
+ * HMAC-SHA-256/384/512 (RFC 4231) vectors, the DRBG over a deterministic entropy
  * source, P-256 and RSA-2048 keys (generate, DER round trip, SPKI, the raw
  * public key and the JWK written from it), the soft signer (RFC 6979 A.2.5
  * vectors for ES256, verification for RS256), facts and the issued-
@@ -170,6 +170,58 @@ static void test_hmac_sha256_rfc4231(void **state)
     assert_hex(mac, 32, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 
     assert_int_equal(acme_hmac_sha256(key, 4, NULL, 3, mac), ACME_ERR_INVALID_ARG);
+}
+
+/* RFC 4231 test cases 1, 2 and 6 for the three MAC lengths (HS256, HS384,
+ * HS512 of EAB); case 6's 131-byte key is longer than SHA-512's 128-byte
+ * block too. */
+static void test_hmac_sha2_rfc4231(void **state)
+{
+    (void)state;
+    static const char *const want[3][3] = {
+        {"b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
+        {"afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59c"
+         "faea9ea9076ede7f4af152e8b2fa9cb6",
+         "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e"
+         "8e2240ca5e69e2c78b3239ecfab21649",
+         "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c6"
+         "0c2ef6ab4030fe8296248df163f44952"},
+        {"87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde"
+         "daa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854",
+         "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
+         "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737",
+         "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
+         "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598"},
+    };
+    static const char what[] = "what do ya want for nothing?";
+    static const char big[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+    uint8_t key1[20];
+    uint8_t key6[131];
+    memset(key1, 0x0b, sizeof(key1));
+    memset(key6, 0xaa, sizeof(key6));
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = 32u + 16u * i;
+        uint8_t mac[64 + 1];
+        mac[n] = 0x5A; /* nothing past the MAC's length is written */
+        assert_int_equal(acme_hmac_sha2(n, key1, sizeof(key1), "Hi There", 8, mac), ACME_OK);
+        assert_hex(mac, n, want[i][0]);
+        assert_int_equal(acme_hmac_sha2(n, (const uint8_t *)"Jefe", 4, what, strlen(what), mac),
+                         ACME_OK);
+        assert_hex(mac, n, want[i][1]);
+        assert_int_equal(acme_hmac_sha2(n, key6, sizeof(key6), big, strlen(big), mac), ACME_OK);
+        assert_hex(mac, n, want[i][2]);
+        assert_int_equal(mac[n], 0x5A);
+    }
+    uint8_t mac[64];
+    static const size_t bad_lengths[] = {0, 20, 28, 33, 63, 65};
+    for (size_t i = 0; i < sizeof(bad_lengths) / sizeof(bad_lengths[0]); i++) {
+        assert_int_equal(acme_hmac_sha2(bad_lengths[i], key1, sizeof(key1), "x", 1, mac),
+                         ACME_ERR_INVALID_ARG);
+    }
+    assert_int_equal(acme_hmac_sha2(48, NULL, 4, "x", 1, mac), ACME_ERR_INVALID_ARG);
+    assert_int_equal(acme_hmac_sha2(64, key1, 4, "x", 1, NULL), ACME_ERR_INVALID_ARG);
 }
 
 /* ---- DRBG ------------------------------------------------------------------------- */
@@ -871,6 +923,12 @@ static acme_status_t op_hmac(void)
     return acme_hmac_sha256((const uint8_t *)"k", 1, "data", 4, mac);
 }
 
+static acme_status_t op_hmac512(void)
+{
+    uint8_t mac[64];
+    return acme_hmac_sha2(64, (const uint8_t *)"k", 1, "data", 4, mac);
+}
+
 static void test_arena_exhaustion(void **state)
 {
     (void)state;
@@ -881,6 +939,7 @@ static void test_arena_exhaustion(void **state)
     (void)sweep(op_check_issued, "key parse + issued-certificate check");
     (void)sweep(op_cert_info, "certificate facts");
     (void)sweep(op_hmac, "HMAC-SHA256");
+    (void)sweep(op_hmac512, "HMAC-SHA512");
 
     /* RSA-2048 generation in the smallest arena fails cleanly. */
     assert_int_equal(fixture_arena_init(4096), 0);
@@ -899,6 +958,7 @@ int main(void)
     const struct CMUnitTest main_tests[] = {
         cmocka_unit_test_setup_teardown(test_sha256_fips180_vectors, arena_mark, arena_check),
         cmocka_unit_test_setup_teardown(test_hmac_sha256_rfc4231, arena_mark, arena_check),
+        cmocka_unit_test_setup_teardown(test_hmac_sha2_rfc4231, arena_mark, arena_check),
         cmocka_unit_test_setup_teardown(test_drbg_is_deterministic_per_seed, arena_mark,
                                         arena_check),
         cmocka_unit_test_setup_teardown(test_drbg_entropy_failure, arena_mark, arena_check),

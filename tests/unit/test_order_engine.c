@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "acme/engine/order.h"
+#include "crypto_fixture.h"
 
 #define DIR_URL "https://ca.test/dir"
 
@@ -666,6 +667,45 @@ static void test_eab_required_directory(void **state)
     assert_int_equal(st, ACME_ERR_UNSUPPORTED);
 }
 
+#if ACME_ENABLE_EAB
+/* EAB in newAccount with each MAC: the engine hands kid, key and algorithm
+ * to the codec (test_eab.c checks its output in depth); here the protected
+ * header names the algorithm the params asked for. */
+static void test_eab_alg_in_new_account(void **state)
+{
+    (void)state;
+    static const uint8_t key[32] = {1, 2, 3};
+    static const char jwk[] = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"x\",\"y\":\"y\"}";
+    /* base64url of {"alg":"HSnnn", (15 bytes: whole groups, so a prefix). */
+    static const struct {
+        uint8_t alg;
+        const char *header_start;
+    } cases[] = {
+        {ACME_EAB_DEFAULT, "\"protected\":\"eyJhbGciOiJIUzI1NiIs"},
+        {ACME_EAB_HS256, "\"protected\":\"eyJhbGciOiJIUzI1NiIs"},
+        {ACME_EAB_HS384, "\"protected\":\"eyJhbGciOiJIUzM4NCIs"},
+        {ACME_EAB_HS512, "\"protected\":\"eyJhbGciOiJIUzUxMiIs"},
+    };
+    assert_int_equal(fixture_arena_init(16u * 1024u), 0);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        setup(NULL);
+        acme_order_params_t p = params(one_name, 1, NULL);
+        p.eab_kid = "kid-1";
+        p.eab_key = key;
+        p.eab_key_len = sizeof(key);
+        p.eab_alg = cases[i].alg;
+        p.account_jwk = jwk;
+        assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+        expect_send(DIR_URL);
+        feed(200, NULL, directory);
+        const acme_request_t *r = expect_send("https://ca.test/acct");
+        assert_non_null(strstr(r->payload, ",\"externalAccountBinding\":{"));
+        assert_non_null(strstr(r->payload, cases[i].header_start));
+    }
+    assert_int_equal(fixture_arena_in_use(), 0);
+}
+#endif
+
 static void test_start_rejects_unusable_params(void **state)
 {
     (void)state;
@@ -962,6 +1002,9 @@ int main(void)
         cmocka_unit_test_setup(test_no_http01_challenge, setup),
         cmocka_unit_test_setup(test_foreign_identifier_and_bad_token, setup),
         cmocka_unit_test_setup(test_eab_required_directory, setup),
+#if ACME_ENABLE_EAB
+        cmocka_unit_test_setup(test_eab_alg_in_new_account, setup),
+#endif
         cmocka_unit_test_setup(test_start_rejects_unusable_params, setup),
         cmocka_unit_test_setup(test_transport_error_fails_the_order, setup),
 #if ACME_ENABLE_ARI

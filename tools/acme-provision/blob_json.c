@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "acme/codec/eab_text.h"
 #include "acme/codec/ip_addr.h"
 #include "crypto/crypto.h"
 #include "provision_tool.h"
@@ -103,7 +104,6 @@ static void put_trust(const acme_provision_t *p, bool *first)
 
 static void put_cas(const acme_provision_t *p, bool *first)
 {
-    static const char *const algs[] = {"HS256", "HS256", "HS384", "HS512"};
     put_member("  ", "cas", first);
     fputs("[", stdout);
     for (size_t i = 0; i < p->ca_count; i++) {
@@ -113,11 +113,12 @@ static void put_cas(const acme_provision_t *p, bool *first)
         put_text("      ", "issuer", ca->issuer, &inner);
         put_text("      ", "directory_url", ca->directory_url, &inner);
         if (ca->eab_key_len != 0) {
+            const char *alg = acme_eab_alg_name(ca->eab_alg); /* the decoder checked it */
             put_member("      ", "eab", &inner);
             fputs("{\"kid\": ", stdout);
             put_string(ca->eab_kid);
             printf(", \"hmac_key_length\": %u, \"alg\": \"%s\"%s}", ca->eab_key_len,
-                   algs[ca->eab_alg < 4u ? ca->eab_alg : 0],
+                   alg != NULL ? alg : "?",
                    ca->eab_alg == ACME_PROVISION_MAC_DEFAULT ? ", \"alg_given\": false" : "");
         }
         fputs("\n    }", stdout);

@@ -5,7 +5,6 @@
  *
  *   main.c         options, the three modes, exit status
  *   spec.c         JSON spec -> acme_provision_t, one message per bad field
- *   key_text.c     the EAB MAC key as hex, base64 or base64url text
  *   der_files.c    certificate files (PEM or DER) and the device key file
  *   blob_json.c    a decoded blob as JSON, secrets as their length only
  *   flash_image.c  the blob into an image file at an offset, 0xFF around it
@@ -75,13 +74,6 @@ bool tool_erase_range(int fd, uint64_t from, uint64_t to);
 bool tool_spec_load(const char *path, tool_spec_t *spec);
 /* Zeroise the secrets a spec holds (EAB keys, device key). */
 void tool_spec_clear(tool_spec_t *spec);
-
-/* ---- key_text.c ---- */
-
-/* Decode an EAB MAC key written as hex, base64 or base64url (see the
- * tool's --help for which wins). false with *why set when none fits. */
-bool tool_key_text_decode(const char *text, uint8_t *out, size_t cap, size_t *len,
-                          const char **why);
 
 /* ---- der_files.c ---- */
 

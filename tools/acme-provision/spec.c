@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "acme/codec/eab_text.h"
 #include "acme/codec/ip_addr.h"
 #include "cJSON.h"
 #include "provision_tool.h"
@@ -241,12 +242,21 @@ static bool load_eab(const cJSON *item, size_t index, acme_provision_ca_t *ca)
     if (!get_string(key, field, &text)) {
         return false;
     }
+    /* Room for more than the blob takes, so that a long key is told its
+     * length; the text's rules are the CLI's (acme/codec/eab_text.h). */
     uint8_t raw[256];
     size_t len = 0;
-    const char *why = "";
-    bool ok = tool_key_text_decode(text, raw, sizeof(raw), &len, &why);
+    acme_eab_key_error_t err = acme_eab_key_decode(text, strlen(text), raw, sizeof(raw), &len);
+    bool ok = err == ACME_EAB_KEY_OK;
     if (!ok) {
-        bad(field, "the key %s", why); /* never the key itself */
+        /* never the key itself */
+        if (err == ACME_EAB_KEY_TOO_LONG) {
+            bad(field, "the key decodes to more than %zu bytes; an EAB key must be %u..%u bytes",
+                sizeof(raw), (unsigned)ACME_PROVISION_EAB_KEY_MIN,
+                (unsigned)ACME_PROVISION_EAB_KEY_MAX);
+        } else {
+            bad(field, "the key %s", acme_eab_key_error_text(err));
+        }
     } else if (acme_provision_check_value(ACME_PROVISION_TAG_CA, ACME_PROVISION_CA_EAB_KEY, raw,
                                           len) != ACME_PROVISION_OK) {
         ok = bad(field, "decodes to %zu bytes; an EAB key must be %u..%u bytes", len,
@@ -260,15 +270,12 @@ static bool load_eab(const cJSON *item, size_t index, acme_provision_ca_t *ca)
         return false;
     }
     if (alg != NULL) {
-        static const char *const algs[] = {"HS256", "HS384", "HS512"};
         snprintf(field, sizeof(field), "cas[%zu].eab.alg", index);
         if (!get_string(alg, field, &text)) {
             return false;
         }
-        for (size_t i = 0; i < 3u && ca->eab_alg == 0; i++) {
-            ca->eab_alg = strcmp(text, algs[i]) == 0 ? (uint8_t)(ACME_PROVISION_MAC_HS256 + i) : 0;
-        }
-        if (ca->eab_alg == 0) {
+        /* The agent's numbering is the blob's (acme/types.h). */
+        if (!acme_eab_alg_parse(text, strlen(text), &ca->eab_alg)) {
             return bad(field, "\"%s\" is not one of \"HS256\", \"HS384\", \"HS512\"", shown(text));
         }
     }

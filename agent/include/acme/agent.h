@@ -86,6 +86,7 @@ typedef struct acme_ca_entry {
     const char *eab_kid;       /* NULL: no external account binding */
     const uint8_t *eab_key;    /* the MAC key, decoded */
     size_t eab_key_len;
+    uint8_t eab_alg; /* acme_eab_alg_t: the MAC the CA asked for; 0 is HS256 */
 } acme_ca_entry_t;
 
 typedef struct acme_agent_config {
@@ -228,7 +229,8 @@ typedef struct acme_agent {
  * mount the store. Nothing is sent. A config without directory_url and
  * names opens the stored state read-only (status, export): issuing then
  * fails with ACME_ERR_CONFIG. Errors: ACME_ERR_INVALID_ARG /
- * ACME_ERR_CONFIG (unusable config: no names, a wildcard, no trust PEM),
+ * ACME_ERR_CONFIG (unusable config: no names, a wildcard, no trust PEM, a
+ * CA entry with an EAB kid but no key or an eab_alg outside acme_eab_alg_t),
  * ACME_ERR_RNG, ACME_ERR_NO_MEMORY, ACME_ERR_FLASH. Trust PEM that holds no
  * usable certificate is only found when a run starts (ACME_ERR_CONFIG with
  * a problem detail), because parsing it takes the arena. */

@@ -22,6 +22,18 @@ typedef enum acme_key_type {
     ACME_KEY_RSA2048 = 2
 } acme_key_type_t;
 
+/* The MAC of external account binding (RFC 8555 §7.3.4; RFC 7518 §3.2
+ * names). 0 is HS256, so a zeroed acme_ca_entry_t signs the way CAs expect
+ * unless told otherwise. The values are those of the provisioning blob's
+ * CA field 0x05 (acme_provision_mac_t), so a provisioned CA maps onto a
+ * table entry without translation. */
+typedef enum acme_eab_alg {
+    ACME_EAB_DEFAULT = 0, /* HS256 */
+    ACME_EAB_HS256 = 1,
+    ACME_EAB_HS384 = 2,
+    ACME_EAB_HS512 = 3
+} acme_eab_alg_t;
+
 /* A problem document from the ACME server (RFC 8555 §6.7, RFC 7807), kept so
  * the caller can show what the CA said. Strings are truncated to their
  * buffers and always NUL-terminated. */

@@ -1,9 +1,11 @@
 /*
- * External account binding (RFC 8555 §7.3.4): the HS256 JWS over the
- * account's JWK that newAccount carries as "externalAccountBinding".
+ * External account binding (RFC 8555 §7.3.4): the HS256/HS384/HS512 JWS
+ * over the account's JWK that newAccount carries as
+ * "externalAccountBinding".
  *
  * Everything happens inside the caller's buffer, so the stack holds only a
- * JSON writer and the 32-byte MAC whatever the kid, URL or JWK size:
+ * JSON writer and the MAC (64 bytes at most) whatever the kid, URL or JWK
+ * size:
  *   1. the protected header JSON is written at the start of out (the JSON
  *      writer does the escaping), then moved flush against the end;
  *   2. it is base64url-encoded forwards into its final place, one 3-byte
@@ -12,7 +14,7 @@
  *      b64u(header) "." b64u(jwk) lies contiguous in out and is MACed there;
  *   4. b64u(jwk) is moved right to make room for `","payload":"`, and the
  *      signature member closes the object.
- * The MAC key is only ever passed to acme_hmac_sha256; no copy is made.
+ * The MAC key is only ever passed to acme_hmac_sha2; no copy is made.
  */
 #include "acme/codec/eab.h"
 
@@ -22,12 +24,14 @@
 #include <string.h>
 
 #include "acme/codec/base64.h"
+#include "acme/codec/eab_text.h"
 #include "acme/codec/json_writer.h"
 #include "acme/config_defaults.h"
 #include "crypto/crypto.h"
 
 #define LIT_LEN(s) (sizeof(s) - 1u)
-#define EAB_MAC_LEN 32u
+/* HS512's; HS256 and HS384 use the first 32 or 48 bytes. */
+#define EAB_MAC_MAX 64u
 
 static const char prefix_protected[] = "{\"protected\":\"";
 static const char prefix_payload[] = "\",\"payload\":\"";
@@ -66,14 +70,15 @@ static size_t encode_tail_forward(char *out, size_t cap, size_t at, size_t n)
 
 /* The protected header {"alg":"HS256","kid":..,"url":..} (members in
  * lexicographic order, like the other JWS headers we write) at out[0..). */
-static acme_status_t write_header_json(const char *kid, size_t kid_len, const char *url,
-                                       size_t url_len, char *out, size_t cap, size_t *len)
+static acme_status_t write_header_json(const char *alg, const char *kid, size_t kid_len,
+                                       const char *url, size_t url_len, char *out, size_t cap,
+                                       size_t *len)
 {
     acme_json_writer_t w;
     acme_jw_init(&w, out, cap);
     acme_jw_object_begin(&w);
     acme_jw_key(&w, "alg");
-    acme_jw_string(&w, "HS256");
+    acme_jw_string(&w, alg);
     acme_jw_key(&w, "kid");
     acme_jw_string_n(&w, kid, kid_len);
     acme_jw_key(&w, "url");
@@ -83,11 +88,14 @@ static acme_status_t write_header_json(const char *kid, size_t kid_len, const ch
 }
 
 static acme_status_t write_eab(const char *kid, size_t kid_len, const uint8_t *mac_key,
-                               size_t key_len, const char *url, size_t url_len, const char *jwk,
-                               size_t jwk_len, char *out, size_t cap, size_t *len)
+                               size_t key_len, uint8_t alg, const char *url, size_t url_len,
+                               const char *jwk, size_t jwk_len, char *out, size_t cap, size_t *len)
 {
+    /* RFC 7518 §3.2: HS256, HS384, HS512 give 32, 48, 64 bytes. */
+    size_t mac_len = alg == ACME_EAB_HS384 ? 48u : alg == ACME_EAB_HS512 ? 64u : 32u;
     size_t header_len = 0;
-    acme_status_t st = write_header_json(kid, kid_len, url, url_len, out, cap, &header_len);
+    acme_status_t st = write_header_json(acme_eab_alg_name(alg), kid, kid_len, url, url_len, out,
+                                         cap, &header_len);
     if (st != ACME_OK) {
         return st;
     }
@@ -97,7 +105,7 @@ static acme_status_t write_eab(const char *kid, size_t kid_len, const uint8_t *m
     size_t header_b64 = ACME_BASE64URL_LEN(header_len);
     size_t jwk_b64 = ACME_BASE64URL_LEN(jwk_len);
     size_t total = LIT_LEN(prefix_protected) + header_b64 + LIT_LEN(prefix_payload) + jwk_b64 +
-                   LIT_LEN(prefix_signature) + ACME_BASE64URL_LEN(EAB_MAC_LEN) + LIT_LEN(suffix);
+                   LIT_LEN(prefix_signature) + ACME_BASE64URL_LEN(mac_len) + LIT_LEN(suffix);
     if (total >= cap) {
         return ACME_ERR_BUFFER_TOO_SMALL; /* also no room for the NUL */
     }
@@ -117,8 +125,8 @@ static acme_status_t write_eab(const char *kid, size_t kid_len, const uint8_t *m
     }
     pos += written;
 
-    uint8_t mac[EAB_MAC_LEN];
-    st = acme_hmac_sha256(mac_key, key_len, out + input_at, pos - input_at, mac);
+    uint8_t mac[EAB_MAC_MAX];
+    st = acme_hmac_sha2(mac_len, mac_key, key_len, out + input_at, pos - input_at, mac);
     if (st != ACME_OK) {
         acme_zeroize(mac, sizeof(mac));
         return st;
@@ -131,7 +139,7 @@ static acme_status_t write_eab(const char *kid, size_t kid_len, const uint8_t *m
 
     memcpy(out + pos, prefix_signature, LIT_LEN(prefix_signature));
     pos += LIT_LEN(prefix_signature);
-    st = acme_base64url_encode(mac, sizeof(mac), out + pos, cap - pos, &written);
+    st = acme_base64url_encode(mac, mac_len, out + pos, cap - pos, &written);
     /* The MAC is public once written, but nothing derived from the key is
      * left behind on the stack either way. */
     acme_zeroize(mac, sizeof(mac));
@@ -146,7 +154,7 @@ static acme_status_t write_eab(const char *kid, size_t kid_len, const uint8_t *m
     return ACME_OK;
 }
 
-acme_status_t acme_eab_write(const char *kid, const uint8_t *mac_key, size_t key_len,
+acme_status_t acme_eab_write(const char *kid, const uint8_t *mac_key, size_t key_len, uint8_t alg,
                              const char *url, const char *jwk, size_t jwk_len, char *out,
                              size_t cap, size_t *len)
 {
@@ -157,7 +165,8 @@ acme_status_t acme_eab_write(const char *kid, const uint8_t *mac_key, size_t key
     size_t kid_len = bounded_len(kid, ACME_EAB_KID_MAX);
     size_t url_len = bounded_len(url, ACME_URL_MAX);
     if (kid_len == 0 || kid_len > ACME_EAB_KID_MAX || url_len == 0 || url_len > ACME_URL_MAX ||
-        key_len == 0 || key_len > ACME_EAB_KEY_MAX || jwk_len == 0 || jwk[0] != '{') {
+        key_len == 0 || key_len > ACME_EAB_KEY_MAX || alg > ACME_EAB_HS512 || jwk_len == 0 ||
+        jwk[0] != '{') {
         return ACME_ERR_INVALID_ARG;
     }
     *len = 0;
@@ -169,7 +178,7 @@ acme_status_t acme_eab_write(const char *kid, const uint8_t *mac_key, size_t key
         return ACME_ERR_BUFFER_TOO_SMALL;
     }
     acme_status_t st =
-        write_eab(kid, kid_len, mac_key, key_len, url, url_len, jwk, jwk_len, out, cap, len);
+        write_eab(kid, kid_len, mac_key, key_len, alg, url, url_len, jwk, jwk_len, out, cap, len);
     if (st != ACME_OK) {
         out[0] = '\0'; /* no half-written JWS that looks usable */
     }

@@ -53,9 +53,16 @@ void acme_sha256_update(acme_sha256_t *h, const void *data, size_t len);
 void acme_sha256_finish(acme_sha256_t *h, uint8_t digest[32]);
 void acme_sha256(const void *data, size_t len, uint8_t digest[32]);
 
-/* HMAC-SHA-256 (EAB, store integrity). */
+/* HMAC-SHA-256 (store integrity). */
 acme_status_t acme_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t len,
                                uint8_t mac[32]);
+/* HMAC with the SHA-2 function whose output is mac_len bytes: 32 SHA-256,
+ * 48 SHA-384, 64 SHA-512 (EAB's HS256/HS384/HS512, RFC 7518 §3.2); any
+ * other mac_len is ACME_ERR_INVALID_ARG. Keys longer than the hash's block
+ * are hashed first (RFC 2104). mbedTLS holds the padded key in the arena
+ * only for the call and zeroises it before it frees it. */
+acme_status_t acme_hmac_sha2(size_t mac_len, const uint8_t *key, size_t key_len, const void *data,
+                             size_t len, uint8_t *mac);
 
 /* ---- Deterministic random bit generator ------------------------------------ */
 

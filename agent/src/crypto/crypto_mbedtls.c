@@ -42,7 +42,10 @@
 #error "the ACME agent needs MBEDTLS_SHA256_C (JWS, thumbprints, CSR)"
 #endif
 #if !defined(MBEDTLS_MD_C)
-#error "the ACME agent needs MBEDTLS_MD_C (HMAC-SHA256 for EAB)"
+#error "the ACME agent needs MBEDTLS_MD_C (HMAC for EAB and the key seal)"
+#endif
+#if ACME_ENABLE_EAB && (!defined(MBEDTLS_SHA512_C) || defined(MBEDTLS_SHA512_NO_SHA384))
+#error "EAB signs with HS384 and HS512 too: MBEDTLS_SHA512_C without MBEDTLS_SHA512_NO_SHA384"
 #endif
 #if !defined(MBEDTLS_CTR_DRBG_C) || !defined(MBEDTLS_AES_C)
 #error "the ACME agent needs MBEDTLS_CTR_DRBG_C and MBEDTLS_AES_C"
@@ -193,15 +196,29 @@ void acme_sha256(const void *data, size_t len, uint8_t digest[32])
     (void)mbedtls_sha256_ret(data, len, digest, 0); /* software SHA-256 cannot fail */
 }
 
-acme_status_t acme_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t len,
-                               uint8_t mac[32])
+acme_status_t acme_hmac_sha2(size_t mac_len, const uint8_t *key, size_t key_len, const void *data,
+                             size_t len, uint8_t *mac)
 {
     if ((key == NULL && key_len != 0) || (data == NULL && len != 0) || mac == NULL) {
         return ACME_ERR_INVALID_ARG;
     }
-    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    /* SHA-384 is part of MBEDTLS_SHA512_C in 2.28 (checked above). */
+    mbedtls_md_type_t type = mac_len == 32u   ? MBEDTLS_MD_SHA256
+                             : mac_len == 48u ? MBEDTLS_MD_SHA384
+                             : mac_len == 64u ? MBEDTLS_MD_SHA512
+                                              : MBEDTLS_MD_NONE;
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(type);
+    if (md == NULL) {
+        return ACME_ERR_INVALID_ARG;
+    }
     int ret = mbedtls_md_hmac(md, key, key_len, data, len, mac);
     return acme_mbedtls_status(ret, ACME_ERR_CRYPTO);
+}
+
+acme_status_t acme_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t len,
+                               uint8_t mac[32])
+{
+    return acme_hmac_sha2(32u, key, key_len, data, len, mac);
 }
 
 /* ---- DRBG ------------------------------------------------------------------------ */

@@ -94,9 +94,9 @@ static acme_status_t new_account_members(acme_order_t *o, acme_json_writer_t *w)
 #if ACME_ENABLE_EAB
     if (o->params.eab_kid != NULL) {
         const char *jwk = o->params.account_jwk != NULL ? o->params.account_jwk : "";
-        acme_status_t st =
-            acme_eab_write(o->params.eab_kid, o->params.eab_key, o->params.eab_key_len,
-                           o->directory.new_account, jwk, strlen(jwk), eab, sizeof(eab), &eab_len);
+        acme_status_t st = acme_eab_write(
+            o->params.eab_kid, o->params.eab_key, o->params.eab_key_len, o->params.eab_alg,
+            o->directory.new_account, jwk, strlen(jwk), eab, sizeof(eab), &eab_len);
         if (st != ACME_OK) {
             return st;
         }

@@ -86,7 +86,8 @@ static acme_status_t check_config(const acme_agent_config_t *cfg, const acme_por
     for (size_t i = 0; i < cfg->ca_count; i++) {
         const acme_ca_entry_t *e = &cfg->cas[i];
         if ((e->directory_url != NULL && !valid_https_url(e->directory_url)) ||
-            (e->eab_kid != NULL && (e->eab_key == NULL || e->eab_key_len == 0))) {
+            (e->eab_kid != NULL &&
+             (e->eab_key == NULL || e->eab_key_len == 0 || e->eab_alg > ACME_EAB_HS512))) {
             return ACME_ERR_CONFIG;
         }
     }

@@ -9,6 +9,7 @@
 #include "acme/codec/acme_request.h"
 #include "acme/codec/cert_chain.h"
 #include "acme/codec/crc32.h"
+#include "acme/codec/eab_text.h"
 #include "acme/codec/jwk.h"
 #include "acme/codec/pem.h"
 #include "acme/engine/poll_delay.h"
@@ -70,6 +71,7 @@ acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
         .eab_kid = ca != NULL ? ca->eab_kid : NULL,
         .eab_key = ca != NULL ? ca->eab_key : NULL,
         .eab_key_len = ca != NULL ? ca->eab_key_len : 0,
+        .eab_alg = ca != NULL ? ca->eab_alg : 0,
 #else
         /* Named although zero: stores, not a memset call. */
         .eab_kid = NULL,
@@ -409,6 +411,14 @@ static acme_status_t save_account_url(acme_agent_t *a)
     acme_status_t st = acme_ag_state_save_account(a, a->ca_issuer, a->ca_directory, url);
     if (st == ACME_OK && a->order.account_is_new) {
         ACME_LOGI(a->port, "account %s", url);
+#if ACME_ENABLE_EAB
+        /* Which EAB credentials it took (a kid may be single-use): the kid
+         * and MAC, never the key. */
+        if (a->order.params.eab_kid != NULL) {
+            ACME_LOGI(a->port, "account bound with EAB kid %s, %s", a->order.params.eab_kid,
+                      acme_eab_alg_name(a->order.params.eab_alg));
+        }
+#endif
         acme_ag_emit(a, ACME_EVENT_ACCOUNT_CREATED, ACME_OK, url);
     }
     return st;

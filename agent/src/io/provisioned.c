@@ -55,9 +55,15 @@ static acme_status_t trust_to_pem(acme_provisioned_t *c, acme_agent_config_t *cf
     return ACME_OK;
 }
 
-/* The CA table, with EAB (the agent signs it with HS256 only). */
-static acme_status_t ca_table(acme_provisioned_t *c, acme_agent_config_t *cfg,
-                              acme_provisioned_refusal_t *why)
+/* The blob's MAC numbers are the agent's (acme/types.h says so): a
+ * provisioned CA's alg is copied, not translated. */
+#define SAME_MAC(x) ((int)ACME_PROVISION_MAC_##x == (int)ACME_EAB_##x)
+typedef char provisioned_mac_values_match
+    [SAME_MAC(DEFAULT) && SAME_MAC(HS256) && SAME_MAC(HS384) && SAME_MAC(HS512) ? 1 : -1];
+
+/* The CA table, with EAB: HS256, HS384 or HS512 (the decoder has refused
+ * any other algorithm byte). */
+static void ca_table(acme_provisioned_t *c, acme_agent_config_t *cfg)
 {
     acme_provision_t *p = &c->prov;
     memset(c->cas, 0, sizeof(c->cas));
@@ -69,16 +75,13 @@ static acme_status_t ca_table(acme_provisioned_t *c, acme_agent_config_t *cfg,
         if (ca->eab_key_len == 0) {
             continue;
         }
-        if (ca->eab_alg != ACME_PROVISION_MAC_DEFAULT && ca->eab_alg != ACME_PROVISION_MAC_HS256) {
-            return refuse(why, ACME_ERR_UNSUPPORTED, ACME_PROVISION_TAG_CA, i);
-        }
         e->eab_kid = ca->eab_kid;
         e->eab_key = ca->eab_key;
         e->eab_key_len = ca->eab_key_len;
+        e->eab_alg = ca->eab_alg;
     }
     cfg->cas = c->cas;
     cfg->ca_count = p->ca_count;
-    return ACME_OK;
 }
 
 acme_status_t acme_provisioned_to_config(acme_provisioned_t *c, acme_agent_config_t *cfg,
@@ -109,8 +112,8 @@ acme_status_t acme_provisioned_to_config(acme_provisioned_t *c, acme_agent_confi
     } else {
         cfg->directory_url = p->directory_url;
     }
-    acme_status_t st = ca_table(c, cfg, why);
-    return st == ACME_OK ? trust_to_pem(c, cfg, why) : st;
+    ca_table(c, cfg);
+    return trust_to_pem(c, cfg, why);
 }
 
 void acme_provisioned_clear(acme_provisioned_t *c)

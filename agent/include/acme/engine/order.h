@@ -46,6 +46,8 @@
 #include <stdint.h>
 
 #include "acme/codec/acme_objects.h"
+#include "acme/codec/base64.h"
+#include "acme/codec/eab.h"
 #include "acme/codec/http_response.h"
 #include "acme/config_defaults.h"
 #include "acme/status.h"
@@ -60,8 +62,15 @@ extern "C" {
 #ifndef ACME_PAYLOAD_MAX
 #define ACME_PAYLOAD_MAX (64u + ACME_MAX_IDENTIFIERS * (ACME_DNS_NAME_MAX + 40u) + 1400u)
 #endif
-/* Largest externalAccountBinding object inside newAccount. */
-#define ACME_EAB_JWS_MAX 768u
+/* Largest externalAccountBinding object inside newAccount (acme/codec/eab.h),
+ * with its NUL: the members' names and quotes (44); as base64url the header
+ * {"alg":"HS512","kid":..,"url":..} (33 + the longest kid and URL), the
+ * account's JWK (up to 159, acme_agent_t's buffer; P-256 is 126) and an
+ * HS512 MAC (64 bytes). A kid or URL with characters JSON must escape can
+ * still not fit: the engine then fails with ACME_ERR_BUFFER_TOO_SMALL. */
+#define ACME_EAB_JWS_MAX                                                                           \
+    (44u + ACME_BASE64URL_LEN(33u + ACME_EAB_KID_MAX + ACME_URL_MAX) + ACME_BASE64URL_LEN(159u) +  \
+     ACME_BASE64URL_LEN(64u) + 1u)
 
 typedef enum acme_order_phase {
     ACME_PHASE_IDLE = 0,
@@ -131,6 +140,11 @@ typedef struct acme_order_params {
     const uint8_t *csr_der;  /* the CSR sent at finalize */
     size_t csr_len;
     bool terms_agreed; /* termsOfServiceAgreed in newAccount */
+#if ACME_ENABLE_EAB
+    /* acme_eab_alg_t for eab_kid. Only with EAB: even a zero store costs
+     * code where every byte is budgeted. */
+    uint8_t eab_alg;
+#endif
     /* Already fetched (discovery does): the engine starts without GET. */
     const acme_directory_t *directory;
     /* External account binding for newAccount (RFC 8555 §7.3.4), or NULL

@@ -61,12 +61,12 @@ typedef struct acme_provisioned_refusal {
  * contact, key type, terms of service, the directory or discovery (the
  * directory then the fallback when no name has CAA), the CA table with EAB,
  * trust anchors as PEM. cfg's other members are left as they are (the
- * board's http-01 port, DNS server...). ACME_OK; or, with *why naming the
- * field: ACME_ERR_UNSUPPORTED for IP identifiers (tag 0x02) or an EAB MAC
- * other than HS256 (tag 0x07, CA index); ACME_ERR_CONFIG without a trust
- * anchor (tag 0x05); ACME_ERR_BUFFER_TOO_SMALL when the anchors do not fit
- * as PEM (tag 0x05, index). An injected device key (tag 0x0B) becomes
- * cfg->device_key_der (pointing into c->blob). */
+ * board's http-01 port, DNS server...). EAB keys keep their MAC (HS256,
+ * HS384 or HS512). ACME_OK; or, with *why naming the field:
+ * ACME_ERR_UNSUPPORTED for IP identifiers (tag 0x02); ACME_ERR_CONFIG
+ * without a trust anchor (tag 0x05); ACME_ERR_BUFFER_TOO_SMALL when the
+ * anchors do not fit as PEM (tag 0x05, index). An injected device key (tag
+ * 0x0B) becomes cfg->device_key_der (pointing into c->blob). */
 acme_status_t acme_provisioned_to_config(acme_provisioned_t *c, acme_agent_config_t *cfg,
                                          acme_provisioned_refusal_t *why);
 
