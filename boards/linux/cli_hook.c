@@ -20,7 +20,8 @@
  * environment is a few dozen entries; beyond this the hook is refused
  * rather than run with part of it. */
 #define HOOK_ENV_MAX 512
-/* After SIGTERM, how long the hook's group has before SIGKILL. */
+/* After SIGTERM, how long the shell has to exit before its group gets
+ * SIGKILL. */
 #define HOOK_KILL_GRACE_MS 2000u
 /* How often the wait looks at the child (a signal ends a nap early). */
 #define HOOK_NAP_MS 20
@@ -131,10 +132,12 @@ bool cli_hook_run(const char *cmd, const char *const *env, uint32_t timeout_s,
         r->stopped = cli_stop_signal() != 0;
         r->timed_out = !r->stopped;
         kill(-pid, SIGTERM);
-        if (!reap(pid, mono_ms() + HOOK_KILL_GRACE_MS, false, &wstatus)) {
-            kill(-pid, SIGKILL);
-            while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
-            }
+        bool reaped = reap(pid, mono_ms() + HOOK_KILL_GRACE_MS, false, &wstatus);
+        /* Then whatever is left of its group: the shell, or what it
+         * started and which outlived it (a child that ignores SIGTERM).
+         * Nothing waits for those: they are not ours to reap. */
+        kill(-pid, SIGKILL);
+        while (!reaped && waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
         }
     }
     r->ms = mono_ms() - start;

@@ -23,7 +23,8 @@ typedef struct cli_hook_result {
  * list) that replace or add to acme-agent's own environment. Its stdin is
  * /dev/null, its stdout and stderr go to acme-agent's stderr (the log). At
  * timeout_s, or when a stop signal arrives, its whole process group gets
- * SIGTERM, and SIGKILL 2 s later. True when it exited with status 0. */
+ * SIGTERM, and SIGKILL once the shell has exited (2 s at most). True when
+ * it exited with status 0 in time. */
 bool cli_hook_run(const char *cmd, const char *const *env, uint32_t timeout_s,
                   cli_hook_result_t *r);
 
