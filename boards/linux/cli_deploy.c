@@ -60,7 +60,7 @@ int cli_deploy_option(int argc, char **argv, int *i, cli_deploy_options_t *o)
     } else if (strcmp(a, "--deploy-hook") == 0) {
         o->hook = v;
     } else if (!parse_seconds(v, strcmp(a, "--hook-timeout") == 0 ? &o->hook_timeout_s
-                                                                   : &o->retry_s)) {
+                                                                  : &o->retry_s)) {
         cli_fail("%s: give 1..86400 seconds", a);
         return -1;
     }

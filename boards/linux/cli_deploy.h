@@ -24,10 +24,10 @@
 #define CLI_HOOK_RETRY_S 300u
 
 typedef struct cli_deploy_options {
-    const char *dir;            /* NULL: no deploying */
-    const char *hook;           /* NULL: export only */
-    uint32_t hook_timeout_s;    /* killed after this */
-    uint32_t retry_s;           /* a failed hook is tried again after this */
+    const char *dir;         /* NULL: no deploying */
+    const char *hook;        /* NULL: export only */
+    uint32_t hook_timeout_s; /* killed after this */
+    uint32_t retry_s;        /* a failed hook is tried again after this */
 } cli_deploy_options_t;
 
 /* Usage lines of the options. */

@@ -10,10 +10,7 @@
 
 #include "acme/agent.h"
 
-typedef enum cli_run_kind {
-    CLI_RUN_ISSUE = 1,
-    CLI_RUN_ARI
-} cli_run_kind_t;
+typedef enum cli_run_kind { CLI_RUN_ISSUE = 1, CLI_RUN_ARI } cli_run_kind_t;
 
 /* Longest wait on the port's sockets between two looks at the stop flag:
  * a stop (SIGTERM) ends a run within this, plus the time to close. The

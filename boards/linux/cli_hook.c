@@ -93,8 +93,7 @@ static bool reap(pid_t pid, uint64_t deadline, bool watch_stop, int *wstatus)
     }
 }
 
-bool cli_hook_run(const char *cmd, const char *const *env, uint32_t timeout_s,
-                  cli_hook_result_t *r)
+bool cli_hook_run(const char *cmd, const char *const *env, uint32_t timeout_s, cli_hook_result_t *r)
 {
     static const char *envp[HOOK_ENV_MAX + 1];
     memset(r, 0, sizeof(*r));

@@ -151,7 +151,9 @@ int cmd_ari(int argc, char **argv)
     acme_jw_init(&w, json, sizeof(json));
     acme_jw_object_begin(&w);
     acme_jw_key(&w, "result");
-    acme_jw_string(&w, st == ACME_OK ? "ok" : st == ACME_ERR_UNSUPPORTED ? "unsupported" : "failed");
+    acme_jw_string(&w, st == ACME_OK                ? "ok"
+                       : st == ACME_ERR_UNSUPPORTED ? "unsupported"
+                                                    : "failed");
     acme_jw_key(&w, "error");
     if (why[0] != '\0') {
         acme_jw_string(&w, why);

@@ -87,8 +87,8 @@ int cmd_renew(int argc, char **argv)
     } else if (acme_agent_cert_info(&s.agent, &info) == ACME_OK) {
         char until[32];
         cli_format_time(info.not_after, until, sizeof(until));
-        printf("certificate installed in %s: serial %s, valid until %s\n", o.state,
-               info.serial_hex, until);
+        printf("certificate installed in %s: serial %s, valid until %s\n", o.state, info.serial_hex,
+               until);
     }
     cli_deploy_t d;
     memset(&d, 0, sizeof(d));

@@ -20,13 +20,13 @@ static void status_usage(FILE *out)
           "\"erase_size\":...,\"live_bytes\":...,\"erase_counts\":[...]}} for the stored\n"
           "certificate, the provisioned config (null when none; EAB and device keys are\n"
           "never shown) and the flash wear (erase_counts: per erase block, null for a block\n"
-          "never used). \"renewal\" holds the failed runs since the certificate was\n"
-          "installed, the last failure, the planned renewal {\"at\",\"why\"} and the ARI\n"
-          "window; \"next\" what 'run' does next: {\"action\":\"issue|ari_check|wait\",\"at\":...,\n"
-          "\"why\":\"no certificate|ari window|lifetime|backoff\",\"renew_at\":...} (null when\n"
-          "the wall clock is unknown); \"ari\": {\"window\",\"next_check\",\"replaced\"}.\n"
-          "Without a certificate: {\"certificate\":null,\"config\",\"renewal\",\"next\"}\n"
-          "and exit 2.\n",
+          "never used). \"renewal\": the failed runs since the certificate was\n"
+          "installed, the last failure, the planned renewal {\"at\",\"why\"}, the ARI\n"
+          "window. \"next\": what 'run' does next, {\"action\":\"issue|ari_check|wait\",\n"
+          "\"at\":...,\"why\":\"no certificate|ari window|lifetime|backoff\",\n"
+          "\"renew_at\":...} (null when the wall clock is unknown). \"ari\":\n"
+          "{\"window\",\"next_check\",\"replaced\"}. Without a certificate:\n"
+          "{\"certificate\":null,\"config\",\"renewal\",\"next\"} and exit 2.\n",
           out);
 }
 
