@@ -79,8 +79,10 @@ static acme_status_t ask(daemon_t *d, acme_next_step_t *next, char *text, size_t
     return st;
 }
 
-static void do_issue(daemon_t *d, const acme_next_step_t *due, acme_next_step_t *next,
-                     bool *stopped)
+/* An issuance, logged with the agent's next step (in *next; the status of
+ * asking for it is returned). */
+static acme_status_t do_issue(daemon_t *d, const acme_next_step_t *due, acme_next_step_t *next,
+                              bool *stopped)
 {
     cli_session_t *s = d->s;
     char due_text[64];
@@ -93,7 +95,7 @@ static void do_issue(daemon_t *d, const acme_next_step_t *due, acme_next_step_t 
     }
     acme_status_t st = cli_drive(&s->agent, &s->port, CLI_RUN_ISSUE, stopped);
     if (*stopped) {
-        return;
+        return ACME_OK;
     }
     acme_agent_stats_t stats;
     acme_agent_stats(&s->agent, &stats);
@@ -104,8 +106,10 @@ static void do_issue(daemon_t *d, const acme_next_step_t *due, acme_next_step_t 
         char until[32] = "?";
         if (acme_agent_cert_info(&s->agent, &info) == ACME_OK) {
             cli_format_time(info.not_after, until, sizeof(until));
+        } else {
+            snprintf(info.serial_hex, sizeof(info.serial_hex), "?");
         }
-        ask(d, next, then, sizeof(then));
+        acme_status_t asked = ask(d, next, then, sizeof(then));
         cli_log("issue (%s): certificate installed, serial %s, valid until %s, %u requests in "
                 "%llu ms; next: %s",
                 due_text, info.serial_hex, until, stats.http_requests,
@@ -113,32 +117,34 @@ static void do_issue(daemon_t *d, const acme_next_step_t *due, acme_next_step_t 
         if (d->o->run.net.stats) {
             cli_print_stats(&stats);
         }
-        return;
+        return asked;
     }
     d->failed = true;
     char why[1024];
     cli_describe_failure(&s->agent, st, why, sizeof(why));
     acme_renewal_info_t r;
     acme_agent_renewal_info(&s->agent, &r);
-    ask(d, next, then, sizeof(then));
+    acme_status_t asked = ask(d, next, then, sizeof(then));
     cli_log("issue (%s) failed: %s; %u failed run%s in a row; next: %s", due_text, why,
             (unsigned)r.failures, r.failures == 1 ? "" : "s", then);
+    return asked;
 }
 
-static void do_ari(daemon_t *d, acme_next_step_t *next, bool *stopped)
+/* An ARI check, logged like an issuance. */
+static acme_status_t do_ari(daemon_t *d, acme_next_step_t *next, bool *stopped)
 {
 #if ACME_ENABLE_ARI
     cli_session_t *s = d->s;
     acme_status_t st = cli_drive(&s->agent, &s->port, CLI_RUN_ARI, stopped);
     if (*stopped) {
-        return;
+        return ACME_OK;
     }
     acme_renewal_info_t r;
     acme_agent_renewal_info(&s->agent, &r);
     char check[32];
     cli_log_when(r.ari_next_check_s, wall_now(), check, sizeof(check));
     char then[256];
-    ask(d, next, then, sizeof(then));
+    acme_status_t asked = ask(d, next, then, sizeof(then));
     if (st == ACME_OK) {
         char start[32];
         char end[32];
@@ -155,10 +161,12 @@ static void do_ari(daemon_t *d, acme_next_step_t *next, bool *stopped)
         cli_describe_failure(&s->agent, st, why, sizeof(why));
         cli_log("ARI check failed: %s; next check %s; next: %s", why, check, then);
     }
+    return asked;
 #else
     (void)d;
     (void)next;
     *stopped = false;
+    return ACME_ERR_UNSUPPORTED; /* never asked for: no ARI, no check is planned */
 #endif
 }
 
@@ -176,10 +184,10 @@ static bool act(daemon_t *d, int64_t *wake_at)
         acme_next_step_t due = next;
         if (next.action == ACME_NEXT_ISSUE && !issued) {
             issued = true;
-            do_issue(d, &due, &next, &stopped);
+            st = do_issue(d, &due, &next, &stopped);
         } else if (next.action == ACME_NEXT_ARI_CHECK && !checked) {
             checked = true;
-            do_ari(d, &next, &stopped);
+            st = do_ari(d, &next, &stopped);
         } else {
             *wake_at = wall_now() + CLI_DUE_AGAIN_S;
             char when[32];
@@ -191,7 +199,6 @@ static bool act(daemon_t *d, int64_t *wake_at)
         if (stopped) {
             return false;
         }
-        st = acme_agent_next(&d->s->agent, &next);
     }
     if (st != ACME_OK) {
         d->failed = true;
