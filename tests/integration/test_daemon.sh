@@ -482,6 +482,34 @@ EOF
     chmod +x "$1/hook.sh"
 }
 
+# check_copy DIR NAME... : DIR/fullchain.pem and DIR/privkey.pem as a hook saw them: the chain
+# verifies to Pebble's root (at the certificate's notBefore: by the time this runs, the
+# first 60-second certificate has expired), the SANs are the names, the key matches, and
+# Pebble logged issuing it. Like cert_check.sh's check_export, for certificates that expire.
+check_copy() {
+    local out=$1 sans want nb
+    shift
+    awk -v dir="$out" '/-----BEGIN CERTIFICATE-----/ { n++ }
+        n == 1 { print > (dir "/leaf.pem") } n > 1 { print > (dir "/chain.pem") }
+        END { exit !(n >= 2) }' "$out/fullchain.pem" ||
+        fail "$out/fullchain.pem must hold the leaf and at least one intermediate" || return 1
+    [[ -s $work/pebble-root.pem ]] || pebble_issuer_root "$work/pebble-root.pem" ||
+        fail "could not fetch Pebble's root" || return 1
+    nb=$(date -u -d "$(openssl x509 -in "$out/leaf.pem" -noout -startdate | cut -d= -f2)" +%s)
+    openssl verify -attime "$((nb + 1))" -CAfile "$work/pebble-root.pem" \
+        -untrusted "$out/chain.pem" "$out/leaf.pem" >"$out/verify.txt" 2>&1 ||
+        fail "$out: the chain does not verify: $(tail -n 2 "$out/verify.txt")" || return 1
+    sans=$(openssl x509 -in "$out/leaf.pem" -noout -ext subjectAltName | tail -n +2 |
+        tr ',' '\n' | sed 's/^ *//; s/ *$//' | sort | paste -sd' ')
+    want=$(printf 'DNS:%s\n' "$@" | sort | paste -sd' ')
+    [[ $sans == "$want" ]] || fail "$out: SANs '$sans', expected '$want'" || return 1
+    cmp -s <(openssl pkey -in "$out/privkey.pem" -pubout 2>/dev/null) \
+        <(openssl x509 -in "$out/leaf.pem" -noout -pubkey) ||
+        fail "$out: privkey.pem does not match the certificate" || return 1
+    pebble_issued_serials | grep -qx "$(cert_serial "$out/leaf.pem")" ||
+        fail "$out: not a certificate this Pebble issued" || return 1
+}
+
 scenario_renewals() {
     local d=$work/renewals pid t_start installed
     mkdir -p "$d"
@@ -527,7 +555,7 @@ scenario_renewals() {
             $key == "$d/deploy/privkey.pem" ]] ||
             fail "hook run $n: STATE=$st CERT=$cert KEY=$key" || return 1
         [[ $mode == 600 ]] || fail "hook run $n: privkey.pem mode $mode" || return 1
-        check_export "$d/runs/$n" daemon-a.demo.test daemon-b.demo.test || return 1
+        check_copy "$d/runs/$n" daemon-a.demo.test daemon-b.demo.test || return 1
         [[ $(cert_serial "$d/runs/$n/leaf.pem") == "$(sed 's/^0*//' <<<"$serial")" ]] ||
             fail "hook run $n: ACME_AGENT_SERIAL $serial, the files hold" \
                 "$(cert_serial "$d/runs/$n/leaf.pem")" || return 1
