@@ -18,7 +18,8 @@
 #                runs; a hook that overruns --hook-timeout is killed with its children
 #   backoff      the CA stopped: run --once fails (1 failure, next attempt 1 min later); run
 #                --once again (a restart) attempts nothing; renew forces an attempt (2
-#                failures, next 10 min later); the daemon started then waits for that too
+#                failures, next 10 min later); the daemon started then waits for that too,
+#                also after SIGHUP made it re-read the state
 #   renewals     the daemon with a deploy hook for 60-second certificates: the first within
 #                seconds, then at least 2 renewals at about half the lifetime, the hook once per
 #                certificate with the right environment and files, SIGTERM -> exit 0 at once
@@ -455,6 +456,14 @@ scenario_backoff() {
         fail "the daemon did not log its wait for the backoff"
         return 1
     }
+    # SIGHUP wakes it to read the state again: still in backoff, no attempt.
+    kill -HUP "$pid"
+    wait_for 5 grep -q "woken by SIGHUP" "$work/backoff_daemon.err" || {
+        stop_daemon "$pid"
+        agent_said backoff_daemon
+        fail "the daemon did not wake up on SIGHUP"
+        return 1
+    }
     stop_daemon "$pid"
     status_json backoff_s4 "$d/state"
     ((STOP_RC == 0)) && [[ $(json "$work/backoff_s4.json" 'st["renewal"]["failures"]') == 2 ]] ||
@@ -462,7 +471,7 @@ scenario_backoff() {
             "$(json "$work/backoff_s4.json" 'st["renewal"]["failures"]')" || return 1
     number "backoff: CA down: run --once -> 1 failure, next attempt +$((at1 - t1)) s;" \
         "run --once again -> no attempt (still 1); renew -> 2 failures, next +$((at - t2)) s;" \
-        "daemon waits ($STOP_MS ms to stop)"
+        "daemon waits, SIGHUP re-reads, still 2 ($STOP_MS ms to stop)"
 }
 
 # The hook keeps what it was given: its environment, the key's mode, and copies of the files.
