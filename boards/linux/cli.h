@@ -66,9 +66,18 @@ const char *cli_value(int argc, char **argv, int *i);
  * or an MTD device); the port's flash seam is then the store partition and
  * flash->config the config partition. The port's own log lines go to
  * stderr only when verbose (a failure is reported in one line: see
- * cli_fail_state). */
+ * cli_fail_state). ACME_ERR_BAD_STATE when another process has the state
+ * open (cli_state_busy). */
 acme_status_t cli_open_state(acme_posix_port_t *pp, acme_port_t *port, cli_flash_t *flash,
                              const char *path, bool verbose);
+
+/* True when another process has the state open (the port's flock):
+ * a daemon that is acting on it, or another command. */
+bool cli_state_busy(const char *path);
+
+/* The agent's arena, one per program (the arena is process-wide: see
+ * acme/io/arena.h): CLI_ARENA_SIZE bytes. */
+uint8_t *cli_arena(void);
 
 /* "cannot open state file PATH: <why>" for a cli_open_state failure;
  * returns CLI_EXIT_FAIL. */
@@ -91,5 +100,7 @@ int cmd_status(int argc, char **argv);
 int cmd_provision(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_manage(int argc, char **argv); /* revoke, deactivate */
+int cmd_renew(int argc, char **argv);
+int cmd_ari(int argc, char **argv);
 
 #endif /* ACME_CLI_H */

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,11 +105,36 @@ static acme_status_t state_geometry(const char *path, const acme_posix_flash_inf
     return ACME_OK;
 }
 
+uint8_t *cli_arena(void)
+{
+    static uint8_t arena[CLI_ARENA_SIZE];
+    return arena;
+}
+
+bool cli_state_busy(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        return false;
+    }
+    /* The port locks the state it opens (flock, exclusive): try the same
+     * lock and give it back at once. */
+    bool busy = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    close(fd); /* also drops the lock if it was taken */
+    return busy;
+}
+
 acme_status_t cli_open_state(acme_posix_port_t *pp, acme_port_t *port, cli_flash_t *flash,
                              const char *path, bool verbose)
 {
     g_state_why[0] = '\0';
     memset(flash, 0, sizeof(*flash));
+    if (cli_state_busy(path)) {
+        /* The port would only say "flash error". */
+        return state_refused(ACME_ERR_BAD_STATE,
+                             "in use by another acme-agent process (a daemon holds it only "
+                             "while it acts: try again in a moment)");
+    }
     acme_status_t st = acme_posix_port_init(pp, port);
     if (st != ACME_OK) {
         return st;

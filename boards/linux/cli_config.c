@@ -47,6 +47,17 @@ int cli_config_to_agent(cli_config_t *c, acme_agent_config_t *cfg)
     if (st != ACME_OK) {
         return cli_fail("config: trust_anchors[%zu]: cannot convert to PEM", why.index);
     }
+#if ACME_ENABLE_PROFILES
+    /* Asked for only when the CA's directory lists it (else its default). */
+    if (p->profile[0] != '\0') {
+        if (strlen(p->profile) > ACME_PROFILE_MAX) {
+            return cli_fail("config: profile (tag 0x0A): '%s' is longer than the %u characters "
+                            "the agent keeps",
+                            p->profile, (unsigned)ACME_PROFILE_MAX);
+        }
+        cfg->profile = p->profile;
+    }
+#endif
     return CLI_EXIT_OK;
 }
 
@@ -94,13 +105,17 @@ static void json_not_applied(const acme_provision_t *p, acme_json_writer_t *w)
 {
     acme_jw_key(w, "not_applied");
     acme_jw_object_begin(w);
+#if !ACME_ENABLE_PROFILES
     if (p->profile[0] != '\0') {
         acme_jw_key(w, "profile");
-        acme_jw_string(w, "applied by the renewal lifecycle (not yet)");
+        acme_jw_string(w, "this build has no ACME profiles (ACME_ENABLE_PROFILES)");
     }
+#endif
     if (ACME_PROVISION_HAS(p, ACME_PROVISION_TAG_RENEWAL)) {
+        /* The schedule is the agent's own (acme/engine/renewal.h). */
         acme_jw_key(w, "renewal");
-        acme_jw_string(w, "applied by the renewal lifecycle (not yet)");
+        acme_jw_string(w, "not applied: the agent renews on the ARI window, else at a third "
+                          "of the lifetime (half under 10 days), with its fixed backoff");
     }
     if (p->ip_count != 0) {
         acme_jw_key(w, "identities.ip");

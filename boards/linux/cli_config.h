@@ -38,9 +38,10 @@ void cli_config_why(const acme_provision_error_t *err, char *out, size_t cap);
 /* Fill cfg from the loaded config (c->status must be ACME_OK): names,
  * contact, key type, terms of service, the directory or discovery (with the
  * directory as the fallback when no name has CAA), the CA table with EAB
- * (HS256, HS384 or HS512), trust anchors converted to PEM. CLI_EXIT_OK, or
- * CLI_EXIT_FAIL after one line on stderr that names the field the agent
- * cannot act on (IP identifiers, no trust anchor). */
+ * (HS256, HS384 or HS512), trust anchors converted to PEM, the preferred
+ * profile. CLI_EXIT_OK, or CLI_EXIT_FAIL after one line on stderr that names
+ * the field the agent cannot act on (IP identifiers, no trust anchor, a
+ * profile name too long). */
 int cli_config_to_agent(cli_config_t *c, acme_agent_config_t *cfg);
 
 /* The config as a JSON object (no EAB key, no device key: only whether they

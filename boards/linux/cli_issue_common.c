@@ -1,5 +1,6 @@
 /*
- * One issuance on an open state, for issue and run.
+ * Network options, one issuance on an open state (issue), and the reports
+ * of a run (failure, statistics) for every command that runs the agent.
  */
 #include "cli_issue_common.h"
 
@@ -64,7 +65,7 @@ int cli_net_option(int argc, char **argv, int *i, cli_net_options_t *n, acme_age
 
 /* Every CA that fails is reported, even when another then succeeds (the
  * discovery draft says the user SHOULD be told). */
-static void on_event(void *ctx, const acme_event_t *ev)
+void cli_on_event(void *ctx, const acme_event_t *ev)
 {
     (void)ctx;
     if (ev->type == ACME_EVENT_CA_FAILED) {
@@ -79,30 +80,28 @@ static void on_event(void *ctx, const acme_event_t *ev)
     }
 }
 
-/* One line: what failed, what the CA said, and the low-level detail. */
-static int report_failure(acme_agent_t *agent, acme_status_t st)
+void cli_describe_failure(acme_agent_t *agent, acme_status_t st, char *line, size_t cap)
 {
     const acme_problem_t *p = acme_agent_problem(agent);
-    char line[1024];
-    int n = snprintf(line, sizeof(line), "issue failed: %s", acme_strerror(st));
-    if (p->type[0] != '\0' && n > 0 && (size_t)n < sizeof(line)) {
-        n += snprintf(line + n, sizeof(line) - (size_t)n, "; %s", p->type);
+    int n = snprintf(line, cap, "%s", acme_strerror(st));
+    if (p->type[0] != '\0' && n > 0 && (size_t)n < cap) {
+        n += snprintf(line + n, cap - (size_t)n, "; %s", p->type);
     }
-    if (p->detail[0] != '\0' && n > 0 && (size_t)n < sizeof(line)) {
-        n += snprintf(line + n, sizeof(line) - (size_t)n, ": %s", p->detail);
+    if (p->detail[0] != '\0' && n > 0 && (size_t)n < cap) {
+        n += snprintf(line + n, cap - (size_t)n, ": %s", p->detail);
     }
-    for (size_t i = 0; i < p->subproblem_count && n > 0 && (size_t)n < sizeof(line); i++) {
-        n += snprintf(line + n, sizeof(line) - (size_t)n, " [%s: %s]", p->subproblems[i].identifier,
+    for (size_t i = 0; i < p->subproblem_count && n > 0 && (size_t)n < cap; i++) {
+        n += snprintf(line + n, cap - (size_t)n, " [%s: %s]", p->subproblems[i].identifier,
                       p->subproblems[i].detail);
     }
-    if (p->http_status != 0 && n > 0 && (size_t)n < sizeof(line)) {
-        n += snprintf(line + n, sizeof(line) - (size_t)n, " (HTTP %u)", p->http_status);
+    if (p->http_status != 0 && n > 0 && (size_t)n < cap) {
+        n += snprintf(line + n, cap - (size_t)n, " (HTTP %u)", p->http_status);
     }
     int32_t tls_code = 0;
     uint32_t flags = 0;
     acme_agent_low_level(agent, &tls_code, &flags);
-    if ((tls_code != 0 || flags != 0) && n > 0 && (size_t)n < sizeof(line)) {
-        snprintf(line + n, sizeof(line) - (size_t)n, " (tls -0x%04x, verify flags 0x%x)",
+    if ((tls_code != 0 || flags != 0) && n > 0 && (size_t)n < cap) {
+        snprintf(line + n, cap - (size_t)n, " (tls -0x%04x, verify flags 0x%x)",
                  (unsigned)-tls_code, (unsigned)flags);
     }
     /* Server text may hold anything: keep the report on one line. */
@@ -111,10 +110,17 @@ static int report_failure(acme_agent_t *agent, acme_status_t st)
             *c = ' ';
         }
     }
-    return cli_fail("%s", line);
 }
 
-static void print_stats(const acme_agent_stats_t *s)
+/* One line: what failed, what the CA said, and the low-level detail. */
+static int report_failure(acme_agent_t *agent, acme_status_t st)
+{
+    char line[1024];
+    cli_describe_failure(agent, st, line, sizeof(line));
+    return cli_fail("issue failed: %s", line);
+}
+
+void cli_print_stats(const acme_agent_stats_t *s)
 {
     /* Everything the agent allocated must be back in the arena now. */
     size_t leaked = 0;
@@ -128,47 +134,19 @@ static void print_stats(const acme_agent_stats_t *s)
            s->http_requests, s->tls_handshakes, s->tcp_connects, s->dns_queries,
            s->badnonce_retries, s->store_commits, s->http01_served, s->caa_lookups, s->ca_failures,
            s->arena_peak, leaked, sizeof(acme_agent_t), (unsigned long long)s->issue_ms);
-}
-
-/* The certificate a state already holds, in one line. */
-static void print_held(const char *state, const acme_cert_info_t *info)
-{
-    char not_after[32];
-    cli_format_time(info->not_after, not_after, sizeof(not_after));
-    printf("certificate held in %s:", state);
-    for (size_t i = 0; i < info->name_count && i < ACME_MAX_IDENTIFIERS; i++) {
-        printf(" %s", info->names[i]);
-    }
-    printf(", serial %s, valid until %s; nothing to do (renewal: not yet)\n", info->serial_hex,
-           not_after);
+    fflush(stdout);
 }
 
 int cli_issue_on_state(acme_posix_port_t *pp, acme_port_t *port, const cli_flash_t *flash,
-                       const char *state, acme_agent_config_t *cfg, const cli_net_options_t *n,
-                       bool only_if_empty)
+                       const char *state, acme_agent_config_t *cfg, const cli_net_options_t *n)
 {
-    static uint8_t arena[CLI_ARENA_SIZE];
     static acme_agent_t agent;
-    cfg->on_event = on_event;
-    size_t arena_size = n->arena_size != 0 ? n->arena_size : sizeof(arena);
-    acme_status_t st = acme_agent_init(&agent, cfg, port, arena, arena_size);
+    cfg->on_event = cli_on_event;
+    size_t arena_size = n->arena_size != 0 ? n->arena_size : CLI_ARENA_SIZE;
+    acme_status_t st = acme_agent_init(&agent, cfg, port, cli_arena(), arena_size);
     if (st != ACME_OK) {
         acme_posix_port_deinit(pp);
         return cli_fail("cannot start the agent: %s", acme_strerror(st));
-    }
-    if (only_if_empty) {
-        static acme_cert_info_t info;
-        st = acme_agent_cert_info(&agent, &info);
-        if (st != ACME_ERR_NOT_FOUND) {
-            if (st == ACME_OK) {
-                print_held(state, &info);
-            }
-            acme_agent_deinit(&agent);
-            acme_posix_port_deinit(pp);
-            return st == ACME_OK
-                       ? CLI_EXIT_OK
-                       : cli_fail("cannot read the stored certificate: %s", acme_strerror(st));
-        }
     }
     st = acme_agent_run(&agent);
     int rc = CLI_EXIT_OK;
@@ -185,7 +163,7 @@ int cli_issue_on_state(acme_posix_port_t *pp, acme_port_t *port, const cli_flash
         unlink(state);
     }
     if (rc == CLI_EXIT_OK && n->stats) {
-        print_stats(&s);
+        cli_print_stats(&s);
     } else if (rc == CLI_EXIT_OK) {
         printf("certificate installed in %s\n", state);
     }

@@ -1,7 +1,8 @@
 /*
- * What issue and run share: the network options (--http01-port,
- * --http01-bind, --stats, --verbose, --arena-size), and one issuance with
- * the agent on an open state, reported in one line on failure.
+ * What issue, run, renew and ari share: the network options
+ * (--http01-port, --http01-bind, --stats, --verbose, --arena-size), one
+ * issuance with the agent on an open state (issue), and how a failure and
+ * the statistics are reported.
  */
 #ifndef ACME_CLI_ISSUE_COMMON_H
 #define ACME_CLI_ISSUE_COMMON_H
@@ -29,13 +30,21 @@ int cli_net_option(int argc, char **argv, int *i, cli_net_options_t *n, acme_age
 
 /* Start the agent on the state opened on pp/port with cfg and issue a
  * certificate; print "certificate installed in STATE" or the statistics
- * (--stats). With only_if_empty, a state that already holds a certificate
- * is left alone: it is described on stdout and nothing is sent. Closes the
- * port. When the state file did not exist before (flash->existed) and
- * nothing was stored, it is removed again. CLI_EXIT_OK or CLI_EXIT_FAIL
- * (one line on stderr). */
+ * (--stats). Closes the port. When the state file did not exist before
+ * (flash->existed) and nothing was stored, it is removed again.
+ * CLI_EXIT_OK or CLI_EXIT_FAIL (one line on stderr). */
 int cli_issue_on_state(acme_posix_port_t *pp, acme_port_t *port, const cli_flash_t *flash,
-                       const char *state, acme_agent_config_t *cfg, const cli_net_options_t *n,
-                       bool only_if_empty);
+                       const char *state, acme_agent_config_t *cfg, const cli_net_options_t *n);
+
+/* The agent's event callback of the CLI: a discovered CA that failed is
+ * reported on stderr ("acme-agent: warning: CA ..."). */
+void cli_on_event(void *ctx, const acme_event_t *ev);
+
+/* Why a run failed, in one line: the status, the CA's problem (type,
+ * detail, subproblems, HTTP status) and the TLS detail. */
+void cli_describe_failure(acme_agent_t *agent, acme_status_t st, char *line, size_t cap);
+
+/* The statistics of the last run as one JSON line on stdout (--stats). */
+void cli_print_stats(const acme_agent_stats_t *s);
 
 #endif /* ACME_CLI_ISSUE_COMMON_H */

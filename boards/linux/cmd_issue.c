@@ -112,7 +112,7 @@ int cmd_issue(int argc, char **argv)
     if (st != ACME_OK) {
         return cli_fail_state(state, st);
     }
-    int rc = cli_issue_on_state(&pp, &port, &flash, state, &cfg, &net, false);
+    int rc = cli_issue_on_state(&pp, &port, &flash, state, &cfg, &net);
     cli_agent_clear(&opts);
     return rc;
 }

@@ -1,98 +1,55 @@
 /*
- * acme-agent run: act on the provisioned config. With no certificate held,
- * issue one for the config's names from the config's CA; with one held,
- * say so and send nothing (renewal comes with the renewal lifecycle).
+ * acme-agent run: keep a certificate for the provisioned config, as a
+ * daemon (the loop is cli_daemon.c) or, with --once, in one pass for cron
+ * and systemd timers.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "acme/codec/ip_addr.h"
-#include "cli_config.h"
-#include "cli_issue_common.h"
+#include "cli_daemon.h"
 
 static void run_usage(FILE *out)
 {
-    fputs("usage: acme-agent run --state FILE [--http01-port N] [--http01-bind IP]\n"
-          "                      [--dns-server IP:PORT] [--ca-cooldown SECONDS] [--seed N]\n"
-          "                      [--stats] [--verbose] [--arena-size BYTES]\n"
+    fputs("usage: acme-agent run --state FILE [--once] [--deploy-dir DIR [--deploy-hook CMD]]\n"
+          "                      [--hook-timeout SECONDS] [--hook-retry SECONDS]\n"
+          "                      [--http01-port N] [--http01-bind IP] [--dns-server IP:PORT]\n"
+          "                      [--ca-cooldown SECONDS] [--seed N] [--stats] [--verbose]\n"
+          "                      [--arena-size BYTES]\n"
           "\n"
-          "Reads the config written by 'acme-agent provision' (names, contact, key type,\n"
-          "directory or CAA discovery, CAs with EAB, trust anchors, an injected device\n"
-          "key) and, when the state holds no certificate, issues one. When it holds one,\n"
-          "prints it and exits 0 without network traffic. See docs/factory.md for what\n"
-          "is not applied yet.\n"
+          "Keeps a certificate for the config written by 'acme-agent provision': issues one\n"
+          "when none is held, checks the CA's renewal window (ARI), renews on time (the\n"
+          "ARI window, else a third of the lifetime left, half under 10 days), backs off\n"
+          "after failures (1 min, 10 min, 100 min, then daily; kept in the state across\n"
+          "restarts), and deploys each new certificate. Runs until SIGTERM or SIGINT\n"
+          "(exit 0; an issuance in progress is resumed at the next start); SIGHUP wakes it\n"
+          "to re-read the state and the config now. One line per action on stderr.\n"
           "\n"
-          "  --state FILE        state file or /dev/mtdN, provisioned\n"
-          "  --dns-server IP:PORT  resolve names (and CAA) through this DNS server\n"
-          "  --ca-cooldown SECONDS  keep a failed CA out this long (default 3600)\n"
-          "  --seed N            tie-break seed for equal CAA priorities (tests)\n",
+          "  --once              do what is due now, then exit (cron, systemd timers):\n"
+          "                      exit 2 when an action it took failed\n",
           out);
+    fputs(cli_run_usage, out);
+    fputs(cli_deploy_usage, out);
     fputs(cli_net_usage, out);
-}
-
-static bool parse_u32(const char *v, uint32_t *out)
-{
-    char *end = NULL;
-    unsigned long n = strtoul(v, &end, 10);
-    if (*v == '\0' || *end != '\0' || n == 0 || n > 0xFFFFFFFFul) {
-        return false;
-    }
-    *out = (uint32_t)n;
-    return true;
-}
-
-/* Options of run itself; 1 handled, 0 not one, -1 error printed. */
-static int run_option(int argc, char **argv, int *i, const char **state, acme_ip_addr_t *dns,
-                      acme_agent_config_t *cfg)
-{
-    const char *a = argv[*i];
-    if (strcmp(a, "--state") != 0 && strcmp(a, "--dns-server") != 0 &&
-        strcmp(a, "--ca-cooldown") != 0 && strcmp(a, "--seed") != 0) {
-        return 0;
-    }
-    const char *v = cli_value(argc, argv, i);
-    if (v == NULL) {
-        return -1;
-    }
-    if (strcmp(a, "--state") == 0) {
-        *state = v;
-    } else if (strcmp(a, "--dns-server") == 0) {
-        if (acme_ip_parse_endpoint(v, strlen(v), 53, dns, &cfg->dns_port) != ACME_OK) {
-            cli_fail("--dns-server: '%s' is not IP:PORT", v);
-            return -1;
-        }
-        cfg->dns_server = dns;
-    } else if (strcmp(a, "--ca-cooldown") == 0) {
-        if (!parse_u32(v, &cfg->ca_cooldown_s)) {
-            cli_fail("--ca-cooldown: give a number of seconds > 0");
-            return -1;
-        }
-    } else if (!parse_u32(v, &cfg->discovery_seed)) {
-        cli_fail("--seed: give a number > 0");
-        return -1;
-    }
-    return 1;
 }
 
 int cmd_run(int argc, char **argv)
 {
-    static cli_config_t conf;
-    static acme_posix_port_t pp;
-    static cli_net_options_t net;
-    static acme_ip_addr_t dns;
-    const char *state = NULL;
-    acme_agent_config_t cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.http01_port = 80;
+    static cli_daemon_options_t o;
+    cli_run_options_init(&o.run);
+    cli_deploy_options_init(&o.deploy);
+    o.once = false;
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             run_usage(stdout);
             return CLI_EXIT_OK;
         }
-        int handled = run_option(argc, argv, &i, &state, &dns, &cfg);
+        if (strcmp(argv[i], "--once") == 0) {
+            o.once = true;
+            continue;
+        }
+        int handled = cli_run_option(argc, argv, &i, &o.run);
         if (handled == 0) {
-            handled = cli_net_option(argc, argv, &i, &net, &cfg);
+            handled = cli_deploy_option(argc, argv, &i, &o.deploy);
         }
         if (handled < 0) {
             return CLI_EXIT_FAIL;
@@ -101,44 +58,12 @@ int cmd_run(int argc, char **argv)
             return cli_fail("run: unknown option '%s' (see --help)", argv[i]);
         }
     }
-    if (state == NULL) {
+    if (o.run.state == NULL) {
         run_usage(stderr);
         return cli_fail("run needs --state");
     }
-    /* run never makes a state: it must have been provisioned. */
-    acme_posix_flash_info_t info;
-    if (acme_posix_flash_probe(state, &info) == ACME_OK && !info.exists) {
-        return cli_fail("run: %s does not exist; provision it first (acme-agent provision "
-                        "--state %s --blob BLOB)",
-                        state, state);
+    if (cli_deploy_check(&o.deploy) != CLI_EXIT_OK) {
+        return CLI_EXIT_FAIL;
     }
-    acme_port_t port;
-    cli_flash_t flash;
-    acme_status_t st = cli_open_state(&pp, &port, &flash, state, net.verbose);
-    if (st != ACME_OK) {
-        return cli_fail_state(state, st);
-    }
-    int rc = CLI_EXIT_FAIL;
-    st = cli_config_read(&conf, &flash.config);
-    if (st != ACME_OK) {
-        rc = cli_fail("run: cannot read the config partition of %s: %s", state, acme_strerror(st));
-    } else if (conf.status == ACME_ERR_NOT_FOUND) {
-        rc = cli_fail("run: %s holds no provisioned config (acme-agent provision --state %s "
-                      "--blob BLOB)",
-                      state, state);
-    } else if (conf.status != ACME_OK) {
-        char why[256];
-        cli_config_why(&conf.err, why, sizeof(why));
-        rc = cli_fail("run: the provisioned config in %s is unusable: %s", state, why);
-    } else {
-        rc = cli_config_to_agent(&conf, &cfg);
-    }
-    if (rc != CLI_EXIT_OK) {
-        acme_posix_port_deinit(&pp);
-        cli_config_clear(&conf);
-        return rc;
-    }
-    rc = cli_issue_on_state(&pp, &port, &flash, state, &cfg, &net, true);
-    cli_config_clear(&conf);
-    return rc;
+    return cli_daemon_run(&o);
 }

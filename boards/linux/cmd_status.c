@@ -7,6 +7,7 @@
 #include "acme/codec/ari.h"
 #include "acme/codec/json_writer.h"
 #include "cli_config.h"
+#include "cli_renewal_json.h"
 #include "cli_state.h"
 
 static void status_usage(FILE *out)
@@ -19,8 +20,93 @@ static void status_usage(FILE *out)
           "\"erase_size\":...,\"live_bytes\":...,\"erase_counts\":[...]}} for the stored\n"
           "certificate, the provisioned config (null when none; EAB and device keys are\n"
           "never shown) and the flash wear (erase_counts: per erase block, null for a block\n"
-          "never used). Without a certificate: the config (if any) and exit 2.\n",
+          "never used). \"renewal\": the failed runs since the certificate was\n"
+          "installed, the last failure, the planned renewal {\"at\",\"why\"}, the ARI\n"
+          "window. \"next\": what 'run' does next, {\"action\":\"issue|ari_check|wait\",\n"
+          "\"at\":...,\"why\":\"no certificate|ari window|lifetime|backoff\",\n"
+          "\"renew_at\":...} (null when the wall clock is unknown). \"ari\":\n"
+          "{\"window\",\"next_check\",\"replaced\"}. Without a certificate:\n"
+          "{\"certificate\":null,\"config\",\"renewal\",\"next\"} and exit 2.\n",
           out);
+}
+
+/* What the renewal bookkeeping says, read while the state is open. */
+typedef struct status_renewal {
+    acme_renewal_info_t info;
+    bool have_plan;
+    acme_renew_plan_t plan;
+    bool have_next;
+    acme_next_step_t next;
+} status_renewal_t;
+
+static void read_renewal(acme_agent_t *agent, status_renewal_t *r)
+{
+    acme_agent_renewal_info(agent, &r->info);
+    r->plan = (acme_renew_plan_t){0, 0};
+    r->have_plan = acme_agent_renewal_plan(agent, &r->plan) == ACME_OK;
+    r->have_next = acme_agent_next(agent, &r->next) == ACME_OK;
+}
+
+/* "renewal": {"failures","last_failure","next","ari_window"}; tests and
+ * scripts read these names. */
+static void json_renewal(acme_json_writer_t *w, const status_renewal_t *r)
+{
+    const acme_renewal_info_t *renewal = &r->info;
+    char when[32];
+    acme_jw_key(w, "renewal");
+    acme_jw_object_begin(w);
+    acme_jw_key(w, "failures");
+    acme_jw_int(w, renewal->failures);
+    acme_jw_key(w, "last_failure");
+    if (renewal->failures != 0) {
+        acme_jw_object_begin(w);
+        acme_jw_key(w, "status");
+        acme_jw_string(w, acme_status_name(renewal->last_status));
+        acme_jw_key(w, "at");
+        if (renewal->last_failure_s != 0) {
+            cli_format_time(renewal->last_failure_s, when, sizeof(when));
+            acme_jw_string(w, when);
+        } else {
+            acme_jw_null(w); /* the clock was unknown */
+        }
+        acme_jw_object_end(w);
+    } else {
+        acme_jw_null(w);
+    }
+    /* When the certificate is due and why (acme/engine/renewal.h). */
+    acme_jw_key(w, "next");
+    if (r->have_plan && r->plan.basis != ACME_RENEW_NO_CERT) {
+        cli_format_time(r->plan.at_s, when, sizeof(when));
+        acme_jw_object_begin(w);
+        acme_jw_key(w, "at");
+        acme_jw_string(w, when);
+        acme_jw_key(w, "why");
+        acme_jw_string(w, cli_renew_why(r->plan.basis));
+        acme_jw_object_end(w);
+    } else {
+        acme_jw_null(w);
+    }
+    acme_jw_key(w, "ari_window");
+    if (renewal->ari_end_s != 0) {
+        acme_jw_object_begin(w);
+        acme_jw_key(w, "start");
+        cli_format_time(renewal->ari_start_s, when, sizeof(when));
+        acme_jw_string(w, when);
+        acme_jw_key(w, "end");
+        cli_format_time(renewal->ari_end_s, when, sizeof(when));
+        acme_jw_string(w, when);
+        acme_jw_object_end(w);
+    } else {
+        acme_jw_null(w);
+    }
+    acme_jw_object_end(w);
+    /* What run does next (acme_agent_next), null with an unknown clock. */
+    acme_jw_key(w, "next");
+    if (r->have_next) {
+        cli_json_next(w, &r->next);
+    } else {
+        acme_jw_null(w);
+    }
 }
 
 int cmd_status(int argc, char **argv)
@@ -60,10 +146,8 @@ int cmd_status(int argc, char **argv)
     if (acme_agent_account_url(&st_obj.agent, account, sizeof(account)) != ACME_OK) {
         account[0] = '\0';
     }
-    acme_renewal_info_t renewal;
-    acme_agent_renewal_info(&st_obj.agent, &renewal);
-    acme_renew_plan_t plan = {0, 0};
-    bool have_plan = acme_agent_renewal_plan(&st_obj.agent, &plan) == ACME_OK;
+    static status_renewal_t renewal;
+    read_renewal(&st_obj.agent, &renewal);
     char cert_id[ACME_ARI_CERT_ID_MAX];
     if (acme_agent_ari_cert_id(&st_obj.agent, cert_id, sizeof(cert_id)) != ACME_OK) {
         cert_id[0] = '\0';
@@ -85,14 +169,16 @@ int cmd_status(int argc, char **argv)
         cli_config_clear(&conf);
         return cli_fail("status: cannot read the config partition: %s", acme_strerror(conf_st));
     }
-    if (st == ACME_ERR_NOT_FOUND && conf.status != ACME_ERR_NOT_FOUND) {
-        /* Provisioned, nothing issued yet: show the config, still exit 2. */
+    if (st == ACME_ERR_NOT_FOUND) {
+        /* Nothing issued yet: the config, the failed attempts and when the
+         * next one is due; still exit 2 (0 means a certificate is held). */
         acme_jw_init(&w, json, sizeof(json));
         acme_jw_object_begin(&w);
         acme_jw_key(&w, "certificate");
         acme_jw_null(&w);
         acme_jw_key(&w, "config");
         cli_config_json(&conf, &w);
+        json_renewal(&w, &renewal);
         acme_jw_object_end(&w);
         size_t n = 0;
         if (acme_jw_finish(&w, &n) == ACME_OK) {
@@ -180,58 +266,12 @@ int cmd_status(int argc, char **argv)
     acme_jw_key(&w, "config");
     cli_config_json(&conf, &w);
     cli_config_clear(&conf);
-    /* Failed runs since this certificate was installed (kept in flash). */
-    acme_jw_key(&w, "renewal");
+    /* Failed runs since this certificate was installed (kept in flash),
+     * the plan and the next action. */
+    json_renewal(&w, &renewal);
+    acme_jw_key(&w, "ari");
     acme_jw_object_begin(&w);
-    acme_jw_key(&w, "failures");
-    acme_jw_int(&w, renewal.failures);
-    acme_jw_key(&w, "last_failure");
-    if (renewal.failures != 0) {
-        char when[32];
-        acme_jw_object_begin(&w);
-        acme_jw_key(&w, "status");
-        acme_jw_string(&w, acme_status_name(renewal.last_status));
-        acme_jw_key(&w, "at");
-        if (renewal.last_failure_s != 0) {
-            cli_format_time(renewal.last_failure_s, when, sizeof(when));
-            acme_jw_string(&w, when);
-        } else {
-            acme_jw_null(&w); /* the clock was unknown */
-        }
-        acme_jw_object_end(&w);
-    } else {
-        acme_jw_null(&w);
-    }
-    /* When the certificate is due and why (acme/engine/renewal.h). */
-    acme_jw_key(&w, "next");
-    if (have_plan && plan.basis != ACME_RENEW_NO_CERT) {
-        static const char *const why[] = {"", "no certificate", "ari window", "lifetime",
-                                          "backoff"};
-        char when[32];
-        cli_format_time(plan.at_s, when, sizeof(when));
-        acme_jw_object_begin(&w);
-        acme_jw_key(&w, "at");
-        acme_jw_string(&w, when);
-        acme_jw_key(&w, "why");
-        acme_jw_string(&w, plan.basis <= ACME_RENEW_BACKOFF ? why[plan.basis] : "?");
-        acme_jw_object_end(&w);
-    } else {
-        acme_jw_null(&w);
-    }
-    acme_jw_key(&w, "ari_window");
-    if (renewal.ari_end_s != 0) {
-        char when[32];
-        acme_jw_object_begin(&w);
-        acme_jw_key(&w, "start");
-        cli_format_time(renewal.ari_start_s, when, sizeof(when));
-        acme_jw_string(&w, when);
-        acme_jw_key(&w, "end");
-        cli_format_time(renewal.ari_end_s, when, sizeof(when));
-        acme_jw_string(&w, when);
-        acme_jw_object_end(&w);
-    } else {
-        acme_jw_null(&w);
-    }
+    cli_json_ari_members(&w, &renewal.info);
     acme_jw_object_end(&w);
     acme_jw_key(&w, "store");
     acme_jw_object_begin(&w);

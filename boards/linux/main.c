@@ -14,11 +14,15 @@ static void usage(FILE *out)
           "  issue    get a certificate from an ACME server over http-01 and store it\n"
           "  discover find the CAs a domain's CAA records authorize, in the order tried\n"
           "  export   write fullchain.pem and privkey.pem from the state file\n"
-          "  status   print the stored certificate and the provisioned config as JSON\n"
+          "  status   print the stored certificate, the provisioned config and what the\n"
+          "           agent does next, as JSON\n"
           "  provision write a factory provisioning blob into the state\n"
-          "  run      issue for the provisioned config when no certificate is held\n"
+          "  run      keep a certificate for the provisioned config: the daemon (issue,\n"
+          "           check ARI, renew, back off, deploy); --once for one pass\n"
+          "  renew    issue for the provisioned config now, whatever the schedule\n"
           "  revoke   revoke the stored certificate at its CA (with a reason code)\n"
           "  deactivate deactivate the stored account at the certificate's CA\n"
+          "  ari      check the CA's renewal window (ARI) now and print it\n"
           "\n"
           "'acme-agent <command> --help' describes each command.\n"
           "Exit status: 0 on success, 2 on failure (one line on stderr says why).\n",
@@ -53,6 +57,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0) {
         return cmd_run(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "renew") == 0) {
+        return cmd_renew(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "ari") == 0) {
+        return cmd_ari(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "revoke") == 0 || strcmp(cmd, "deactivate") == 0) {
         return cmd_manage(argc - 1, argv + 1);

@@ -276,7 +276,7 @@ EOF
         fail "provision exited $rc"
         return 1
     }
-    run_agent factory_run run --state "$d/state" --http01-port "$PEBBLE_HTTP01_PORT" \
+    run_agent factory_run run --once --state "$d/state" --http01-port "$PEBBLE_HTTP01_PORT" \
         --http01-bind 127.0.0.1 --verbose
     ((rc == 0)) || {
         agent_said factory_run

@@ -11,7 +11,7 @@
 #   test_provision.sh ACME_AGENT_BINARY BUILD_DIR [SCENARIO ...]
 #
 # Scenarios (functions scenario_*), in this order unless named on the command line:
-#   factory_flow   spec -> blob -> provision -> run (issues) -> status -> run (no request at
+#   factory_flow   spec -> blob -> provision -> run --once (issues) -> status -> run --once (none at
 #                  Pebble, no new order) -> export + chain check; same blob again writes
 #                  nothing; --force re-provision keeps the store (keys, certificate) byte for byte
 #   bad_blobs      flipped byte (bad CRC), unknown version, key type out of range (CRC repaired),
@@ -174,7 +174,7 @@ if 'renewal' not in c.get('not_applied', {}): problems.append('renewal not marke
 
     local before_req before_orders after_req after_orders
     before_req=$(pebble_request_count PEBBLE)
-    run_agent "${tag}_run_1" run --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
+    run_agent "${tag}_run_1" run --once --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
         --http01-bind 127.0.0.1 --stats
     expect_rc "${tag}_run_1" 0 || return 1
     after_req=$(pebble_request_count PEBBLE)
@@ -192,7 +192,7 @@ if c.get('names') != $names_json: problems.append('config names %r' % c.get('nam
     # Second run: a certificate is held, nothing goes to the network.
     before_req=$(pebble_request_count PEBBLE)
     before_orders=$(pebble_issued_serials | wc -l)
-    run_agent "${tag}_run_2" run --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
+    run_agent "${tag}_run_2" run --once --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
         --http01-bind 127.0.0.1
     expect_rc "${tag}_run_2" 0 || return 1
     after_req=$(pebble_request_count PEBBLE)
@@ -339,7 +339,7 @@ scenario_refused_fields() {
     grep -q "identities.ip" "$work/ip_provision.err" ||
         fail "provision did not warn about identities.ip" || return 1
     before=$(pebble_request_count PEBBLE)
-    run_agent ip_run run --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
+    run_agent ip_run run --once --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
         --http01-bind 127.0.0.1
     after=$(pebble_request_count PEBBLE)
     expect_rc ip_run 2 || return 1
@@ -371,7 +371,7 @@ scenario_injected_key() {
         fail "acme-provision --device-key: $(cat "$work/injected_tool.out")" || return 1
     run_agent injected_provision provision --state "$STATE" --blob "$d/blob"
     expect_rc injected_provision 0 || return 1
-    run_agent injected_run run --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
+    run_agent injected_run run --once --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
         --http01-bind 127.0.0.1
     expect_rc injected_run 0 || return 1
     run_agent injected_export export --state "$STATE" --out "$d/out"
@@ -408,7 +408,7 @@ scenario_eab() {
     make_blob "$d/spec.json" "$d/blob" || return 1
     run_agent eab_provision provision --state "$STATE" --blob "$d/blob"
     expect_rc eab_provision 0 || return 1
-    run_agent eab_run run --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
+    run_agent eab_run run --once --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
         --http01-bind 127.0.0.1
     expect_rc eab_run 0 || return 1
     status_check eab_status 0 "
@@ -498,7 +498,7 @@ scenario_image() {
         fail "tool output: $(cat "$work/image_tool.out")" || return 1
     [[ $(stat -c %s "$STATE") == "$STATE_SIZE" ]] || fail "the tool resized the image" ||
         return 1
-    run_agent image_run run --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
+    run_agent image_run run --once --state "$STATE" --http01-port "$PEBBLE_HTTP01_PORT" \
         --http01-bind 127.0.0.1
     expect_rc image_run 0 || return 1
     status_check image_status 0 "

@@ -6,15 +6,18 @@
 # under the caller's `set -euo pipefail` as well as without.
 #
 # One Pebble (most tests):
-#   pebble_start WORKDIR [NAME=VALUE ...]   start challtestsrv and one Pebble; NAME=VALUE go
-#                                           into Pebble's env
+#   pebble_start WORKDIR [--validity SECONDS] [NAME=VALUE ...]
+#                                           start challtestsrv and one Pebble; NAME=VALUE go
+#                                           into Pebble's env; --validity: see pebble_start_ca
 # Several Pebbles, i.e. several CAs sharing one DNS, one test TLS root and one http-01 port:
 #   pebble_env_start WORKDIR                the shared part: test TLS root, challtestsrv, ports
-#   pebble_start_ca NAME WORKDIR [--eab KID=KEY ...] [NAME=VALUE ...]
+#   pebble_start_ca NAME WORKDIR [--eab KID=KEY ...] [--validity SECONDS] [NAME=VALUE ...]
 #                                           one more Pebble called NAME (upper case, e.g.
 #                                           CA_ONE); --eab makes it require external account
 #                                           binding with these MAC keys (base64url, as in
-#                                           Pebble's config)
+#                                           Pebble's config); --validity makes its certificates
+#                                           valid for SECONDS (certificateValidityPeriod;
+#                                           notAfter = notBefore + SECONDS - 1; default 5 years)
 #   pebble_stop_ca NAME                     stop that one Pebble (its port then refuses)
 # Both ways:
 #   pebble_stop                             stop exactly what was started here (idempotent)
@@ -302,12 +305,17 @@ pebble_env_start() {
 # ---- one Pebble --------------------------------------------------------------------------------
 
 # _pebble_write_config FILE PORT MGMT_PORT EAB_JSON ("" = EAB not required)
+#                      [VALIDITY_SECONDS ("" = Pebble's default)]
 _pebble_write_config() {
-    local eab_required=false eab_keys=""
+    local eab_required=false eab_keys="" validity=""
     if [[ -n $4 ]]; then
         eab_required=true
         eab_keys=",
     \"externalAccountMACKeys\": $4"
+    fi
+    if [[ -n ${5:-} ]]; then
+        validity=",
+    \"certificateValidityPeriod\": $5"
     fi
     cat >"$1" <<EOF
 {
@@ -319,14 +327,15 @@ _pebble_write_config() {
     "httpPort": $PEBBLE_HTTP01_PORT,
     "tlsPort": $PEBBLE_TLS_PORT,
     "ocspResponderURL": "",
-    "externalAccountBindingRequired": $eab_required$eab_keys
+    "externalAccountBindingRequired": $eab_required$eab_keys$validity
   }
 }
 EOF
 }
 
 pebble_start_ca() {
-    local usage="usage: pebble_start_ca NAME WORKDIR [--eab KID=KEY ...] [NAME=VALUE ...]"
+    local usage="usage: pebble_start_ca NAME WORKDIR [--eab KID=KEY ...] [--validity SECONDS]"
+    usage+=" [NAME=VALUE ...]"
     local name="${1:?$usage}" workdir="${2:?$usage}"
     shift 2
     [[ $name =~ ^[A-Z][A-Z0-9_]*$ ]] ||
@@ -336,7 +345,7 @@ pebble_start_ca() {
         return 1
     [[ -z ${_PEBBLE_CA_PIDS[$name]:-} ]] ||
         _pebble_die "pebble_start_ca: $name is already running" || return 1
-    local eab=() env_args=()
+    local eab=() env_args=() validity=""
     while (($#)); do
         case $1 in
         --eab)
@@ -345,12 +354,19 @@ pebble_start_ca() {
             eab+=("$2")
             shift 2
             ;;
+        --validity)
+            [[ ${2:-} =~ ^[1-9][0-9]*$ ]] ||
+                _pebble_die "pebble_start_ca: --validity needs a number of seconds" || return 1
+            validity=$2
+            shift 2
+            ;;
         [A-Za-z_]*=*)
             env_args+=("$1")
             shift
             ;;
         *)
-            _pebble_die "pebble_start_ca: '$1' is neither --eab KID=KEY nor NAME=VALUE"
+            _pebble_die "pebble_start_ca: '$1' is neither --eab KID=KEY, --validity SECONDS" \
+                "nor NAME=VALUE"
             return 1
             ;;
         esac
@@ -376,7 +392,7 @@ print(json.dumps(dict(a.split("=", 1) for a in sys.argv[1:])))' "${eab[@]}") || 
         export "${name}_DIR_URL=https://$PEBBLE_BIND_IP:$port/dir"
         export "${name}_DIR_URL_BY_NAME=https://$PEBBLE_HOSTNAME:$port/dir"
         export "${name}_MGMT_URL=https://$PEBBLE_BIND_IP:$mgmt"
-        _pebble_write_config "$cfg" "$port" "$mgmt" "$eab_json"
+        _pebble_write_config "$cfg" "$port" "$mgmt" "$eab_json" "$validity"
         env PEBBLE_VA_NOSLEEP=1 "${env_args[@]}" pebble -config "$cfg" \
             -dnsserver "$CHALLTESTSRV_DNS" >"$log" 2>&1 </dev/null &
         pid=$!
@@ -410,16 +426,20 @@ pebble_stop_ca() {
 # ---- the single-Pebble API ---------------------------------------------------------------------
 
 pebble_start() {
-    local workdir="${1:?usage: pebble_start WORKDIR [NAME=VALUE ...]}"
+    local workdir="${1:?usage: pebble_start WORKDIR [--validity SECONDS] [NAME=VALUE ...]}"
     shift
-    local arg
+    local arg validity=()
+    if [[ ${1:-} == --validity ]]; then
+        validity=(--validity "${2:-}")
+        shift 2 || _pebble_die "pebble_start: --validity needs a number of seconds" || return 1
+    fi
     for arg in "$@"; do
         [[ $arg == [A-Za-z_]*=* ]] || _pebble_die "pebble_start: '$arg' is not NAME=VALUE" ||
             return 1
     done
     ((${#_PEBBLE_PIDS[@]} == 0)) || _pebble_die "pebble_start: already running" || return 1
     pebble_env_start "$workdir" || return 1
-    pebble_start_ca PEBBLE "$workdir" "$@" || {
+    pebble_start_ca PEBBLE "$workdir" "${validity[@]}" "$@" || {
         pebble_stop
         return 1
     }
