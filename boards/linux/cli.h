@@ -99,7 +99,7 @@ int cmd_export(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_provision(int argc, char **argv);
 int cmd_run(int argc, char **argv);
-int cmd_manage(int argc, char **argv); /* revoke, deactivate */
+int cmd_manage(int argc, char **argv); /* revoke, deactivate, rollover */
 int cmd_renew(int argc, char **argv);
 int cmd_ari(int argc, char **argv);
 

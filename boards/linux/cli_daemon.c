@@ -53,7 +53,9 @@ static void describe_next(const acme_next_step_t *n, int64_t now, char *out, siz
     char renew[32];
     cli_log_when(n->at_s, now, at, sizeof(at));
     cli_log_when(n->renew_at_s, now, renew, sizeof(renew));
-    if (n->action == ACME_NEXT_ISSUE) {
+    if (n->action == ACME_NEXT_ROLLOVER) {
+        snprintf(out, cap, "finish the interrupted account key rollover now");
+    } else if (n->action == ACME_NEXT_ISSUE) {
         snprintf(out, cap, "issue now (%s)", cli_renew_why(n->basis));
     } else if (n->action == ACME_NEXT_ARI_CHECK) {
         snprintf(out, cap, "ARI check now; issue at %s (%s)", renew, cli_renew_why(n->basis));
@@ -170,6 +172,35 @@ static acme_status_t do_ari(daemon_t *d, acme_next_step_t *next, bool *stopped)
 #endif
 }
 
+/* Finishing a key rollover that a restart cut short (acme-agent rollover
+ * started it): nothing else can use the account before. */
+static acme_status_t do_rollover(daemon_t *d, acme_next_step_t *next, bool *stopped)
+{
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    cli_session_t *s = d->s;
+    acme_status_t st = cli_drive(&s->agent, &s->port, CLI_RUN_ROLLOVER, stopped);
+    if (*stopped) {
+        return ACME_OK;
+    }
+    char then[256];
+    acme_status_t asked = ask(d, next, then, sizeof(then));
+    if (st == ACME_OK) {
+        cli_log("key rollover finished: the account uses its new key; next: %s", then);
+    } else {
+        d->failed = true;
+        char why[1024];
+        cli_describe_failure(&s->agent, st, why, sizeof(why));
+        cli_log("key rollover failed: %s; next: %s", why, then);
+    }
+    return asked;
+#else
+    (void)d;
+    (void)next;
+    *stopped = false;
+    return ACME_ERR_UNSUPPORTED; /* never asked for without account admin */
+#endif
+}
+
 /* The actions due now, each at most once. *wake_at: when to come back.
  * False when a stop signal ended an action. */
 static bool act(daemon_t *d, int64_t *wake_at)
@@ -179,6 +210,7 @@ static bool act(daemon_t *d, int64_t *wake_at)
     acme_status_t st = acme_agent_next(&d->s->agent, &next);
     bool issued = false;
     bool checked = false;
+    bool rolled = false;
     while (st == ACME_OK && next.action != ACME_NEXT_WAIT) {
         bool stopped = false;
         acme_next_step_t due = next;
@@ -188,12 +220,18 @@ static bool act(daemon_t *d, int64_t *wake_at)
         } else if (next.action == ACME_NEXT_ARI_CHECK && !checked) {
             checked = true;
             st = do_ari(d, &next, &stopped);
+        } else if (next.action == ACME_NEXT_ROLLOVER && !rolled) {
+            rolled = true;
+            st = do_rollover(d, &next, &stopped);
         } else {
             *wake_at = wall_now() + CLI_DUE_AGAIN_S;
             char when[32];
             cli_format_time(*wake_at, when, sizeof(when));
             cli_log("%s is due again right after it ran; not before %s",
-                    next.action == ACME_NEXT_ISSUE ? "an issuance" : "an ARI check", when);
+                    next.action == ACME_NEXT_ISSUE      ? "an issuance"
+                    : next.action == ACME_NEXT_ARI_CHECK ? "an ARI check"
+                                                         : "the key rollover",
+                    when);
             return true;
         }
         if (stopped) {

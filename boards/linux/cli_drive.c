@@ -27,6 +27,11 @@ acme_status_t cli_drive(acme_agent_t *agent, const acme_port_t *port, cli_run_ki
         st = acme_agent_start_ari(agent, start);
     }
 #endif
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    if (kind == CLI_RUN_ROLLOVER) {
+        st = acme_agent_start_rollover(agent, start);
+    }
+#endif
     while (st == ACME_WOULD_BLOCK) {
         if (cli_stop_signal() != 0) {
             *stopped = true;

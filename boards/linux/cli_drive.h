@@ -1,7 +1,7 @@
 /*
- * Driving one agent run (an issuance or an ARI check) to its end, unless a
- * stop signal comes first: acme_agent_run() and acme_agent_run_ari() with
- * a way out.
+ * Driving one agent run (an issuance, an ARI check or a key rollover) to
+ * its end, unless a stop signal comes first: acme_agent_run() and its
+ * siblings with a way out.
  */
 #ifndef ACME_CLI_DRIVE_H
 #define ACME_CLI_DRIVE_H
@@ -10,7 +10,7 @@
 
 #include "acme/agent.h"
 
-typedef enum cli_run_kind { CLI_RUN_ISSUE = 1, CLI_RUN_ARI } cli_run_kind_t;
+typedef enum cli_run_kind { CLI_RUN_ISSUE = 1, CLI_RUN_ARI, CLI_RUN_ROLLOVER } cli_run_kind_t;
 
 /* Longest wait on the port's sockets between two looks at the stop flag:
  * a stop (SIGTERM) ends a run within this, plus the time to close. The

@@ -21,10 +21,10 @@ static void json_time(acme_json_writer_t *w, const char *key, int64_t t)
 
 void cli_json_next(acme_json_writer_t *w, const acme_next_step_t *next)
 {
-    static const char *const action[] = {"?", "issue", "ari_check", "wait"};
+    static const char *const action[] = {"?", "issue", "ari_check", "wait", "rollover"};
     acme_jw_object_begin(w);
     acme_jw_key(w, "action");
-    acme_jw_string(w, next->action <= ACME_NEXT_WAIT ? action[next->action] : "?");
+    acme_jw_string(w, next->action <= ACME_NEXT_ROLLOVER ? action[next->action] : "?");
     json_time(w, "at", next->at_s);
     acme_jw_key(w, "why");
     acme_jw_string(w, cli_renew_why(next->basis));

@@ -22,6 +22,7 @@ static void usage(FILE *out)
           "  renew    issue for the provisioned config now, whatever the schedule\n"
           "  revoke   revoke the stored certificate at its CA (with a reason code)\n"
           "  deactivate deactivate the stored account at the certificate's CA\n"
+          "  rollover roll the stored account over to a new key (keyChange)\n"
           "  ari      check the CA's renewal window (ARI) now and print it\n"
           "\n"
           "'acme-agent <command> --help' describes each command.\n"
@@ -64,7 +65,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "ari") == 0) {
         return cmd_ari(argc - 1, argv + 1);
     }
-    if (strcmp(cmd, "revoke") == 0 || strcmp(cmd, "deactivate") == 0) {
+    if (strcmp(cmd, "revoke") == 0 || strcmp(cmd, "deactivate") == 0 ||
+        strcmp(cmd, "rollover") == 0) {
         return cmd_manage(argc - 1, argv + 1);
     }
     usage(stderr);

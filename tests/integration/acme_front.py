@@ -41,6 +41,9 @@ answer every request 500 and say why on stderr, so a typo cannot pass silently):
   profiles          object NAME -> description: the directory's meta.profiles, and the only
                     profiles newOrder accepts (absent: no meta.profiles, and any "profile"
                     in a newOrder is invalidProfile)
+  refuse_profiles   list of names: listed in meta.profiles all the same, but a newOrder asking
+                    for one gets 400 invalidProfile (a CA that will not issue that profile for
+                    this account or these names)
   window            how GET /renewal-info answers for a known certificate (default "due"):
                       "due"                start now - 1 h, end now: every time a client picks
                                            in it is past, so it renews at once
@@ -53,6 +56,12 @@ answer every request 500 and say why on stderr, so a typo cannot pass silently):
   explanation_url   string: "explanationURL" in every window answer
   already_replaced  true (every "replaces" gets 409) or a list of certIDs that get 409
                     whatever the front has seen
+  cut               object PATH -> "before" | "after": a request to exactly that path gets no
+                    answer: the front closes the connection, before forwarding it upstream
+                    ("before": the CA never saw it) or after the upstream answered ("after":
+                    the CA acted, the client never hears). A power cut or lost link at the
+                    worst moment, e.g. {"/rollover-account-key": "after"}. Logged with
+                    status 0 and "cut".
 A malformed certID (not two base64url parts joined by ".") gets 400 malformed; a well-formed
 one the front has not seen in a download gets 404 malformed.
 
@@ -62,7 +71,7 @@ keys in this order: "time" (UTC, ms), "method", "path" (as requested, query incl
 "payload" for POSTs (the protected header's url; the payload as JSON, "" for POST-as-GET, the
 raw text if it is not JSON), "cert_id" (renewal-info: the one asked for; a certificate
 download: the one learned), "problem" (the type of an error the front made), "location",
-"detail". Diagnostics go to stderr.
+"detail", and for a cut request "upstream_status" (after) and "cut". Diagnostics go to stderr.
 
 Bounds: requests up to 64 KiB of body, upstream answers up to 1 MiB, 10 s per upstream
 exchange, 15 s idle client connections. Exits on SIGTERM/SIGINT and after --lifetime seconds
@@ -107,7 +116,7 @@ FORWARD_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "user-ag
 DROP_RESPONSE_HEADERS = ("connection", "keep-alive", "transfer-encoding", "content-length",
                          "proxy-connection", "upgrade", "trailer")
 SCRIPT_MEMBERS = ("renewal_info", "profiles", "window", "windows", "retry_after",
-                  "explanation_url", "already_replaced")
+                  "explanation_url", "already_replaced", "cut", "refuse_profiles")
 CERT_ID_RE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 # ---- codecs ------------------------------------------------------------------------------------
@@ -303,7 +312,17 @@ def load_script(path):
     if not (isinstance(replaced, bool) or
             (isinstance(replaced, list) and all(isinstance(x, str) for x in replaced))):
         raise BadScript("already_replaced must be true, false or a list of certIDs")
+    refused = script.get("refuse_profiles", [])
+    if not isinstance(refused, list) or any(not isinstance(x, str) for x in refused):
+        raise BadScript("refuse_profiles must be a list of profile names")
+    cut = script.get("cut", {})
+    if not isinstance(cut, dict) or any(v not in ("before", "after") for v in cut.values()):
+        raise BadScript('cut must map paths to "before" or "after"')
     return script
+
+
+class Cut(Exception):
+    """The script says: no answer to this request (see "cut")."""
 
 
 # ---- the server --------------------------------------------------------------------------------
@@ -465,7 +484,9 @@ class Front:
             if why:
                 return self.problem(host, 409, "alreadyReplaced",
                                     "certificate %s: %s" % (replaces, why))
-        if profile is not None and (not isinstance(profile, str) or profile not in profiles):
+        refused = script.get("refuse_profiles", [])
+        if profile is not None and (not isinstance(profile, str) or profile not in profiles or
+                                    profile in refused):
             return self.problem(host, 400, "invalidProfile", "profile %r is not one of %s"
                                 % (profile, sorted(profiles)))
         if replaces is not None:
@@ -554,6 +575,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         entry = {}
         try:
             answer = self.answer(method, host, entry)
+        except Cut as e:
+            self.server.log_request(method, self.path, Answer(0, cut=str(e)), entry)
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
         except (OSError, http.client.HTTPException, ValueError) as e:
             answer = front.problem(host, 502, "serverInternal", "acme_front: upstream: %s" % e,
                                    nonce=False)
@@ -602,6 +631,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return front.problem(host, 405, "malformed", "renewal-info takes GET only",
                                  nonce=False, extra=[("Allow", "GET, HEAD")])
 
+        cut = script.get("cut", {}).get(path)
+        if cut == "before":
+            raise Cut("before")
         new_order = method == "POST" and path == front.new_order_path
         if new_order:
             refusal = front.new_order_check(host, payload, script)
@@ -619,6 +651,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             entry["location"] = location
         if new_order:
             front.new_order_done(payload, status, location)
+        if cut == "after":
+            entry["upstream_status"] = status
+            raise Cut("after")
         data = self.rewrite(method, path, host, headers, data, script, entry)
         return Answer(status, data, [(k, v) for k, v in headers
                                      if k.lower() not in DROP_RESPONSE_HEADERS], by="upstream")

@@ -20,6 +20,10 @@
 #                --once again (a restart) attempts nothing; renew forces an attempt (2
 #                failures, next 10 min later); the daemon started then waits for that too,
 #                also after SIGHUP made it re-read the state
+#   rollover     a key rollover cut short (the CA unreachable: a trust anchor it does not
+#                chain to) leaves the new key stored; status says "rollover"; run --once
+#                finishes it first (keyChange at Pebble), keeps the account URL, and renew
+#                then works with the new key
 #   renewals     the daemon with a deploy hook for 60-second certificates: the first within
 #                seconds, then at least 2 renewals at about half the lifetime, the hook once per
 #                certificate with the right environment and files, SIGTERM -> exit 0 at once
@@ -597,8 +601,40 @@ scenario_renewals() {
 
 # ---- main ----------------------------------------------------------------------------------
 
+scenario_rollover() {
+    local d=$work/rollover acct before
+    mkdir -p "$d"
+    provision "$d/state" "$PEBBLE_DIR_URL" rollover.demo.test || return 1
+    run_agent roll_1 run --once --state "$d/state" "${NET[@]}"
+    expect_rc roll_1 0 || return 1
+    status_json roll_s1 "$d/state"
+    acct=$(json "$work/roll_s1.json" 'st["account"]')
+    # The new key is stored before anything is sent; the TLS check then fails.
+    run_agent roll_2 rollover --state "$d/state" --trust "$here/../data/cert/ca.cert.pem"
+    expect_rc roll_2 2 || return 1
+    status_json roll_s2 "$d/state"
+    [[ $(json "$work/roll_s2.json" 'st["next"]["action"]') == rollover ]] ||
+        fail "status next: $(json "$work/roll_s2.json" 'st["next"]')" || return 1
+    before=$(grep -c 'POST /rollover-account-key' "$PEBBLE_LOG")
+    run_agent roll_3 run --once --state "$d/state" "${NET[@]}"
+    expect_rc roll_3 0 || return 1
+    grep -q "key rollover finished" "$work/roll_3.err" ||
+        fail "run --once did not finish the rollover: $(cat "$work/roll_3.err")" || return 1
+    number "rollover: cut short: $(tail -n 1 "$work/roll_2.err")"
+    number "rollover: run --once: $(grep -m1 "key rollover" "$work/roll_3.err")"
+    (($(grep -c 'POST /rollover-account-key' "$PEBBLE_LOG") == before + 1)) ||
+        fail "Pebble did not get exactly one keyChange" || return 1
+    status_json roll_s3 "$d/state"
+    [[ $(json "$work/roll_s3.json" 'st["account"]') == "$acct" ]] ||
+        fail "the account changed: $(json "$work/roll_s3.json" 'st["account"]')" || return 1
+    [[ $(json "$work/roll_s3.json" 'st["next"]["action"]') != rollover ]] ||
+        fail "status still says rollover" || return 1
+    run_agent roll_4 renew --state "$d/state" "${NET[@]}"
+    expect_rc roll_4 0
+}
+
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(once_renew stop_resume hook_retry backoff renewals)
+((${#scenarios[@]})) || scenarios=(once_renew stop_resume hook_retry backoff rollover renewals)
 
 pebble_start "$work/pebble" --validity "$VALIDITY_S" || {
     echo "FAIL: could not start Pebble"

@@ -1,7 +1,8 @@
 /*
  * Power-loss harness: the device's persistence steps (factory provisioning
  * of the config partition, account creation, first issuance, certificate
- * replacement, resuming an order, re-provisioning in the field) on an
+ * replacement, resuming an order, re-provisioning in the field, an account
+ * key rollover confirmed or refused by the CA) on an
  * emulated NOR flash that loses power at operation N, for every N, on
  * program units 1, 2, 4, 8 and 16. Six variants per N: the interrupted
  * program or erase applied to a random subset of its bits (3 seeds) or
@@ -153,6 +154,8 @@ static issued_t certs[2] = {
 };
 static uint8_t account_key_der[256];
 static size_t account_key_der_len;
+static uint8_t rollover_key_der[256]; /* the account's new key in a rollover */
+static size_t rollover_key_der_len;
 
 /* Two provisioning blobs: the factory's, and a re-provision in the field. */
 static uint8_t blobs[2][2048];
@@ -191,15 +194,21 @@ static int load_fixtures(void)
         }
         acme_key_free(&key);
     }
-    /* The account key: a fresh P-256 key, the same one in every run. */
+    /* The account key and its successor: fresh P-256 keys, the same ones
+     * in every run. */
     acme_key_t *key = NULL;
+    acme_key_t *next = NULL;
     acme_drbg_t *drbg = fixture_drbg(7);
     if (drbg == NULL || acme_key_generate(&key, ACME_KEY_P256, drbg) != ACME_OK ||
         acme_key_write_der(key, account_key_der, sizeof(account_key_der), &account_key_der_len) !=
-            ACME_OK) {
+            ACME_OK ||
+        acme_key_generate(&next, ACME_KEY_P256, drbg) != ACME_OK ||
+        acme_key_write_der(next, rollover_key_der, sizeof(rollover_key_der),
+                           &rollover_key_der_len) != ACME_OK) {
         return -1;
     }
     acme_key_free(&key);
+    acme_key_free(&next);
     acme_drbg_free(&drbg);
     return make_blob(0) != 0 || make_blob(1) != 0 ? -1 : 0;
 }
@@ -216,7 +225,10 @@ typedef enum step {
     RESUME_INSTALL,   /* after a restart: the stored order's key, then install */
     ACCOUNT_OTHER_CA, /* an account at a second CA (discovery fell back) */
     PROVISION,        /* the factory writes the blob into the config partition */
-    REPROVISION       /* a new blob in the field, over the factory's */
+    REPROVISION,      /* a new blob in the field, over the factory's */
+    ROLLOVER_KEY,     /* the account's new key, before keyChange is sent */
+    ROLLOVER_COMMIT,  /* the CA confirmed: the new key becomes the account's */
+    ROLLOVER_DROP     /* the CA refused: the new key goes */
 } step_t;
 
 static acme_config_part_t config_part;
@@ -298,6 +310,22 @@ static acme_status_t run_step(step_t step)
         snprintf(agent.ca_directory, sizeof(agent.ca_directory), "%s", directory);
         return acme_ag_state_install(&agent, certs[0].chain, certs[0].chain_len);
     }
+    case ROLLOVER_KEY:
+        st = set_key(&c->rollover_key, rollover_key_der, rollover_key_der_len);
+        return st == ACME_OK ? acme_ag_state_save_rollover(&agent, DIRECTORY, ACCOUNT_URL) : st;
+    case ROLLOVER_COMMIT:
+    case ROLLOVER_DROP: {
+        /* The key comes from the store: a restart may have come between. */
+        char directory[ACME_URL_MAX + 1];
+        if (acme_ag_state_rollover_directory(&agent, directory, sizeof(directory)) != ACME_OK) {
+            return ACME_OK; /* finished before the cut */
+        }
+        if (step == ROLLOVER_DROP) {
+            return acme_ag_state_drop_rollover(&agent);
+        }
+        st = acme_ag_state_load_rollover_key(&agent);
+        return st == ACME_OK ? acme_ag_state_commit_rollover(&agent, directory) : st;
+    }
     }
     return ACME_ERR_INVALID_ARG;
 }
@@ -332,6 +360,16 @@ static const scenario_t scenarios[] = {
      4,
      {ACCOUNT_OTHER_CA},
      1},
+    {"key-rollover",
+     {ACCOUNT_KEY, ACCOUNT, ORDER_P256, INSTALL_P256},
+     4,
+     {ROLLOVER_KEY, ROLLOVER_COMMIT},
+     2},
+    {"key-rollover-refused",
+     {ACCOUNT_KEY, ACCOUNT, ORDER_P256, INSTALL_P256},
+     4,
+     {ROLLOVER_KEY, ROLLOVER_DROP},
+     2},
 };
 #define SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -351,7 +389,9 @@ static int state_text(char *out, size_t cap)
                                      ACME_REC_PENDING_KEY,
                                      ACME_REC_PENDING_ORDER,
                                      ACME_REC_ACCOUNT_FIRST + 1,
-                                     ACME_REC_ACCOUNT_KEY_FIRST + 1};
+                                     ACME_REC_ACCOUNT_KEY_FIRST + 1,
+                                     ACME_REC_ROLLOVER_KEY,
+                                     ACME_REC_ROLLOVER};
     size_t config_len = 0;
     acme_status_t cst = load_config(&config_len);
     if (cst != ACME_OK && cst != ACME_ERR_NOT_FOUND) {
@@ -423,6 +463,20 @@ static const char *check_invariants(void)
     if (acme_store_has(&agent.store, ACME_REC_PENDING_ORDER, NULL) !=
         acme_store_has(&agent.store, ACME_REC_PENDING_KEY, NULL)) {
         return "an order in progress without its key (or a key without its order)";
+    }
+    bool rollover = acme_store_has(&agent.store, ACME_REC_ROLLOVER, NULL);
+    if (rollover != acme_store_has(&agent.store, ACME_REC_ROLLOVER_KEY, NULL)) {
+        return "a key rollover without its new key (or a new key without its rollover)";
+    }
+    if (rollover) {
+        /* The account it is for keeps its old key until the CA confirmed. */
+        char directory[ACME_URL_MAX + 1];
+        char url[ACME_URL_MAX + 1];
+        if (acme_ag_state_rollover_directory(&agent, directory, sizeof(directory)) != ACME_OK ||
+            acme_ag_state_account_url(&agent, ACME_AG_ACCOUNT_DIRECTORY, directory, url,
+                                      sizeof(url)) != ACME_OK) {
+            return "a key rollover for an account that is not stored";
+        }
     }
     return NULL;
 }

@@ -934,6 +934,146 @@ static void test_deactivate(void **state)
                      ACME_OK);
     assert_int_equal(acme_order_next(&order, now).kind, ACME_ACTION_DONE);
 }
+
+static const char rollover_directory[] =
+    "{\"newNonce\":\"https://ca.test/nonce\",\"newAccount\":\"https://ca.test/acct\","
+    "\"newOrder\":\"https://ca.test/order\",\"keyChange\":\"https://ca.test/key-change\"}";
+#define OLD_JWK "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"old-x\",\"y\":\"old-y\"}"
+
+static acme_order_params_t rollover_params(bool probe)
+{
+    acme_order_params_t p = params(NULL, 0, "https://ca.test/acct/7");
+    p.op = ACME_OP_KEY_CHANGE;
+    p.csr_der = NULL;
+    p.csr_len = 0;
+    p.account_jwk = OLD_JWK;
+    p.rollover_probe = probe;
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+    expect_send(DIR_URL);
+    return p;
+}
+
+/* The keyChange request: the inner payload {account, oldKey} for the driver
+ * to sign with the new key, the outer signed by the account (kid). */
+static void expect_key_change(void)
+{
+    const acme_request_t *r = expect_send("https://ca.test/key-change");
+    assert_int_equal(r->method, ACME_REQ_POST);
+    assert_true(r->key_change);
+    assert_false(r->new_key);
+    assert_false(r->sign_with_jwk);
+    assert_string_equal(r->payload,
+                        "{\"account\":\"https://ca.test/acct/7\",\"oldKey\":" OLD_JWK "}");
+}
+
+/* Key rollover, fresh: directory, keyChange, done; a CA without keyChange
+ * or no account: refused before any POST. */
+static void test_key_change(void **state)
+{
+    (void)state;
+    (void)rollover_params(false);
+    feed(200, NULL, rollover_directory);
+    expect_key_change();
+    assert_int_equal(acme_order_on_response(&order, reply(200, NULL, ""), now,
+                                            ACME_TIME_UNKNOWN),
+                     ACME_OK);
+    assert_false(order.key_already_changed);
+    assert_int_equal(acme_order_next(&order, now).kind, ACME_ACTION_DONE);
+
+    (void)rollover_params(false);
+    assert_int_equal(acme_order_on_response(&order, reply(200, NULL, directory), now,
+                                            ACME_TIME_UNKNOWN),
+                     ACME_ERR_UNSUPPORTED);
+    acme_order_params_t p = params(NULL, 0, NULL);
+    p.op = ACME_OP_KEY_CHANGE;
+    assert_int_equal(acme_order_start(&order, &p, now), ACME_OK);
+    expect_send(DIR_URL);
+    assert_int_equal(acme_order_on_response(&order, reply(200, NULL, rollover_directory), now,
+                                            ACME_TIME_UNKNOWN),
+                     ACME_ERR_NOT_FOUND);
+}
+
+/* Resuming a rollover: the probe (onlyReturnExisting, signed with the new
+ * key's JWK) decides. Found at our URL: done without keyChange. Not found:
+ * keyChange. Found at another account: refused. */
+static void test_key_change_probe(void **state)
+{
+    (void)state;
+    (void)rollover_params(true);
+    feed(200, NULL, rollover_directory);
+    const acme_request_t *r = expect_send("https://ca.test/acct");
+    assert_true(r->sign_with_jwk);
+    assert_true(r->new_key);
+    assert_false(r->key_change);
+    assert_string_equal(r->payload, "{\"onlyReturnExisting\":true}");
+    assert_int_equal(acme_order_on_response(&order,
+                                            reply(200, "https://ca.test/acct/7",
+                                                  "{\"status\":\"valid\"}"),
+                                            now, ACME_TIME_UNKNOWN),
+                     ACME_OK);
+    assert_true(order.key_already_changed);
+
+    (void)rollover_params(true);
+    feed(200, NULL, rollover_directory);
+    expect_send("https://ca.test/acct");
+    feed(400, NULL, "{\"type\":\"urn:ietf:params:acme:error:accountDoesNotExist\"}");
+    expect_key_change();
+    assert_int_equal(acme_order_on_response(&order, reply(200, NULL, ""), now,
+                                            ACME_TIME_UNKNOWN),
+                     ACME_OK);
+    assert_false(order.key_already_changed);
+
+    (void)rollover_params(true);
+    feed(200, NULL, rollover_directory);
+    expect_send("https://ca.test/acct");
+    assert_int_equal(acme_order_on_response(&order,
+                                            reply(200, "https://ca.test/acct/8",
+                                                  "{\"status\":\"valid\"}"),
+                                            now, ACME_TIME_UNKNOWN),
+                     ACME_ERR_SERVER_PROBLEM);
+    assert_true(order.key_change_refused);
+}
+
+/* keyChange refused (409: the new key holds another account; 400: a
+ * problem) tells the driver to drop the new key; a 5xx or no answer does
+ * not: the change may have happened. */
+static void test_key_change_refused_or_unknown(void **state)
+{
+    (void)state;
+    (void)rollover_params(false);
+    feed(200, NULL, rollover_directory);
+    expect_key_change();
+    assert_int_equal(acme_order_on_response(&order, reply(409, "https://ca.test/acct/8", NULL),
+                                            now, ACME_TIME_UNKNOWN),
+                     ACME_ERR_SERVER_PROBLEM);
+    assert_true(order.key_change_refused);
+    assert_string_equal(order.problem.detail, "the new key already belongs to another account");
+
+    (void)rollover_params(false);
+    feed(200, NULL, rollover_directory);
+    expect_key_change();
+    assert_int_equal(acme_order_on_response(
+                         &order,
+                         reply(400, NULL, "{\"type\":\"urn:ietf:params:acme:error:malformed\"}"),
+                         now, ACME_TIME_UNKNOWN),
+                     ACME_ERR_SERVER_PROBLEM);
+    assert_true(order.key_change_refused);
+
+    (void)rollover_params(false);
+    feed(200, NULL, rollover_directory);
+    expect_key_change();
+    assert_int_equal(acme_order_on_response(&order, reply(503, NULL, NULL), now,
+                                            ACME_TIME_UNKNOWN),
+                     ACME_ERR_SERVER_PROBLEM);
+    assert_false(order.key_change_refused);
+
+    (void)rollover_params(false);
+    feed(200, NULL, rollover_directory);
+    expect_key_change();
+    acme_order_on_error(&order, ACME_ERR_TIMEOUT);
+    assert_false(order.key_change_refused);
+    assert_int_equal(acme_order_next(&order, now).kind, ACME_ACTION_FAILED);
+}
 #endif
 
 #if ACME_ENABLE_PROFILES
@@ -1018,6 +1158,9 @@ int main(void)
 #if ACME_ENABLE_ACCOUNT_ADMIN
         cmocka_unit_test_setup(test_revoke, setup),
         cmocka_unit_test_setup(test_deactivate, setup),
+        cmocka_unit_test_setup(test_key_change, setup),
+        cmocka_unit_test_setup(test_key_change_probe, setup),
+        cmocka_unit_test_setup(test_key_change_refused_or_unknown, setup),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

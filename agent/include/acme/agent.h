@@ -63,7 +63,8 @@ typedef enum acme_event_type {
                                        to show an operator: the CA says why, e.g.
                                        an incident), or "" */
     ACME_EVENT_CERT_REVOKED,        /* the CA confirmed the revocation */
-    ACME_EVENT_ACCOUNT_DEACTIVATED  /* the CA deactivated the account; detail: its URL */
+    ACME_EVENT_ACCOUNT_DEACTIVATED, /* the CA deactivated the account; detail: its URL */
+    ACME_EVENT_ACCOUNT_KEY_CHANGED  /* the account now uses a new key; detail: its URL */
 } acme_event_type_t;
 
 typedef struct acme_event {
@@ -201,6 +202,9 @@ typedef struct acme_agent {
 #if ACME_ENABLE_ARI
     char cert_id[ACME_ARI_CERT_ID_MAX]; /* the installed certificate's; "" when none */
 #endif
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    char rollover_jwk[160]; /* the new account key's JWK during a key rollover */
+#endif
     acme_problem_t problem; /* kept after the order is gone */
     acme_order_t order;
     acme_http_client_t http;
@@ -329,7 +333,9 @@ acme_status_t acme_agent_ari_cert_id(acme_agent_t *agent, char *out, size_t cap)
  * A loop that follows it keeps a certificate valid: it issues when none is
  * held, renews on the plan (ARI window, else a third of the lifetime, half
  * under 10 days), backs off after failures (1 min, 10 min, 100 min, 1 day,
- * kept across reboots), and checks ARI at the CA's pace. Never from an
+ * kept across reboots), and checks ARI at the CA's pace. With
+ * ACME_ENABLE_ACCOUNT_ADMIN it answers ROLLOVER (acme_agent_start_rollover)
+ * first while a key rollover a restart cut short is unsettled. Never from an
  * unknown clock: ACME_ERR_BAD_STATE when the port has no wall time (see
  * docs/time.md for boards without an RTC). */
 acme_status_t acme_agent_next(acme_agent_t *agent, acme_next_step_t *next);
@@ -362,9 +368,21 @@ acme_status_t acme_agent_start_revoke(acme_agent_t *agent, uint64_t now_ms, uint
  * installed, at cfg.directory_url) (RFC 8555 §7.3.6); the stored account
  * and its key are then dropped, so a later issuance registers anew. */
 acme_status_t acme_agent_start_deactivate(acme_agent_t *agent, uint64_t now_ms);
+/* Roll the account at the installed certificate's CA (or, with none
+ * installed, at cfg.directory_url) over to a new P-256 key (RFC 8555
+ * §7.3.5, keyChange). Safe against power loss at any instant: the new key
+ * is stored before keyChange is sent and replaces the old one only once
+ * the CA confirmed. After a restart in between, the account is not used
+ * (ACME_ERR_BAD_STATE) and acme_agent_next() answers ACME_NEXT_ROLLOVER
+ * until this is called again: it then finishes that rollover (asking the
+ * CA which key holds the account: newAccount onlyReturnExisting with the
+ * new key) instead of starting another. A CA that refuses the change
+ * leaves the old key in place. ACME_EVENT_ACCOUNT_KEY_CHANGED on success. */
+acme_status_t acme_agent_start_rollover(acme_agent_t *agent, uint64_t now_ms);
 /* Blocking helpers (like acme_agent_run). */
 acme_status_t acme_agent_run_revoke(acme_agent_t *agent, uint8_t reason);
 acme_status_t acme_agent_run_deactivate(acme_agent_t *agent);
+acme_status_t acme_agent_run_rollover(acme_agent_t *agent);
 #endif
 
 /* The flash store, for wear and space reports (acme_store_block_erases,

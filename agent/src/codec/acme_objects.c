@@ -162,6 +162,8 @@ acme_status_t acme_directory_read(const uint8_t *json, size_t len, acme_director
 #if ACME_ENABLE_ACCOUNT_ADMIN
     acme_json_string(&doc.st, doc.root, "revokeCert", out->revoke_cert, sizeof(out->revoke_cert),
                      ACME_JSON_HINT);
+    acme_json_string(&doc.st, doc.root, "keyChange", out->key_change, sizeof(out->key_change),
+                     ACME_JSON_HINT);
 #endif
 #if ACME_ENABLE_PROFILES
     read_profile_names(meta, out->profiles);

@@ -332,6 +332,16 @@ static acme_status_t directory_known(acme_order_t *o)
         o->phase = o->params.op == ACME_OP_REVOKE ? ACME_PHASE_REVOKE : ACME_PHASE_DEACTIVATE;
         return ACME_WOULD_BLOCK;
     }
+    if (o->params.op == ACME_OP_KEY_CHANGE) {
+        if (o->account_url[0] == '\0') {
+            return fail_detail(o, ACME_ERR_NOT_FOUND, ACME_TEXT("no account at this CA"));
+        }
+        if (o->directory.key_change[0] == '\0') {
+            return fail_detail(o, ACME_ERR_UNSUPPORTED, ACME_TEXT("the CA offers no keyChange"));
+        }
+        o->phase = o->params.rollover_probe ? ACME_PHASE_ROLLOVER_PROBE : ACME_PHASE_KEY_CHANGE;
+        return ACME_WOULD_BLOCK;
+    }
 #endif
     if (o->directory.external_account_required && o->params.eab_kid == NULL &&
         o->account_url[0] == '\0') {
@@ -521,6 +531,22 @@ static acme_status_t on_error_response(acme_order_t *o, const acme_http_response
         o->status = ACME_OK;
         return ACME_OK;
     }
+    if (o->phase == ACME_PHASE_ROLLOVER_PROBE &&
+        acme_problem_is(&o->problem, "accountDoesNotExist")) {
+        /* The new key holds no account: the old key still holds ours. */
+        clear_problem(o);
+        o->phase = ACME_PHASE_KEY_CHANGE;
+        return ACME_WOULD_BLOCK;
+    }
+    if (o->phase == ACME_PHASE_KEY_CHANGE && resp->status < 500) {
+        /* An answer, not an outage: the CA did not change the key. 409:
+         * the new key already holds another account (RFC 8555 §7.3.5). */
+        o->key_change_refused = true;
+        if (resp->status == 409 && o->problem.type[0] == '\0') {
+            return fail_detail(o, ACME_ERR_SERVER_PROBLEM,
+                               ACME_TEXT("the new key already belongs to another account"));
+        }
+    }
 #endif
 #if ACME_ENABLE_ARI
     if (o->phase == ACME_PHASE_NEW_ORDER && sends_replaces(o) &&
@@ -591,6 +617,7 @@ acme_status_t acme_order_start(acme_order_t *o, const acme_order_params_t *param
         }
         break;
     case ACME_OP_DEACTIVATE:
+    case ACME_OP_KEY_CHANGE:
         break;
 #endif
     default:
@@ -691,6 +718,22 @@ acme_action_t acme_order_next(acme_order_t *o, uint64_t now_ms)
     case ACME_PHASE_DEACTIVATE:
         acme_jw_put_text(&w, "\"status\":\"deactivated\"");
         req->url = o->account_url;
+        break;
+    case ACME_PHASE_ROLLOVER_PROBE:
+        /* RFC 8555 §7.3.1: never creates an account. */
+        acme_jw_put_text(&w, "\"onlyReturnExisting\":true");
+        req->url = o->directory.new_account;
+        req->sign_with_jwk = true;
+        req->new_key = true;
+        break;
+    case ACME_PHASE_KEY_CHANGE:
+        /* The inner payload (§7.3.5); the driver signs it with the new key. */
+        acme_jw_put_text(&w, "\"account\":");
+        acme_jw_put_string(&w, o->account_url, strlen(o->account_url));
+        acme_jw_put_text(&w, ",\"oldKey\":");
+        acme_jw_put_text(&w, o->params.account_jwk != NULL ? o->params.account_jwk : "null");
+        req->url = o->directory.key_change;
+        req->key_change = true;
         break;
 #endif
 #if ACME_ENABLE_ARI
@@ -804,6 +847,22 @@ acme_status_t acme_order_on_response(acme_order_t *o, const acme_http_response_t
             return fail_detail(o, st != ACME_OK ? st : ACME_ERR_SERVER_PROBLEM,
                                ACME_TEXT("the account is not deactivated"));
         }
+        o->phase = ACME_PHASE_DONE;
+        o->status = ACME_OK;
+        return ACME_OK;
+    }
+    if (phase == ACME_PHASE_ROLLOVER_PROBE) {
+        /* The new key already holds an account: ours (the change reached
+         * the CA before the answer was lost), or another one. */
+        if (strcmp(resp->location, o->account_url) != 0) {
+            o->key_change_refused = true;
+            return fail_detail(o, ACME_ERR_SERVER_PROBLEM,
+                               ACME_TEXT("the new key already belongs to another account"));
+        }
+        o->key_already_changed = true;
+        phase = ACME_PHASE_KEY_CHANGE;
+    }
+    if (phase == ACME_PHASE_KEY_CHANGE) {
         o->phase = ACME_PHASE_DONE;
         o->status = ACME_OK;
         return ACME_OK;

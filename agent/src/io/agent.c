@@ -198,6 +198,9 @@ static void release_run_objects(acme_agent_t *a)
 #endif
     acme_key_free(&c->account_key);
     acme_key_free(&c->device_key);
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    acme_key_free(&c->rollover_key);
+#endif
     acme_tls_config_free(&c->tls);
     a->nonce[0] = '\0';
     a->exchange = XCHG_NONE;
@@ -390,6 +393,11 @@ acme_status_t acme_agent_start_deactivate(acme_agent_t *a, uint64_t now_ms)
     return start_admin(a, now_ms, ACME_OP_DEACTIVATE, 0);
 }
 
+acme_status_t acme_agent_start_rollover(acme_agent_t *a, uint64_t now_ms)
+{
+    return start_admin(a, now_ms, ACME_OP_KEY_CHANGE, 0);
+}
+
 #endif
 
 #if ACME_ENABLE_DISCOVERY
@@ -567,6 +575,12 @@ acme_status_t acme_agent_run_deactivate(acme_agent_t *a)
     return can_block(a) ? run_until_done(a, acme_agent_start_deactivate(a, port_now(a)))
                         : ACME_ERR_INVALID_ARG;
 }
+
+acme_status_t acme_agent_run_rollover(acme_agent_t *a)
+{
+    return can_block(a) ? run_until_done(a, acme_agent_start_rollover(a, port_now(a)))
+                        : ACME_ERR_INVALID_ARG;
+}
 #endif
 
 #if ACME_ENABLE_DISCOVERY
@@ -732,6 +746,15 @@ acme_status_t acme_agent_next(acme_agent_t *a, acme_next_step_t *next)
     if (st == ACME_OK) {
         *next = acme_renew_next(&facts, ari_next, now, random);
     }
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    char directory[ACME_URL_MAX + 1];
+    if (st == ACME_OK && acme_ag_state_rollover_directory(a, directory, sizeof(directory)) ==
+                             ACME_OK) {
+        /* Nothing else can use the account until this is settled. */
+        next->action = ACME_NEXT_ROLLOVER;
+        next->at_s = now;
+    }
+#endif
     return st;
 }
 

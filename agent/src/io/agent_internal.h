@@ -56,6 +56,11 @@ struct acme_agent_crypto {
     acme_signer_t account_signer;
     acme_soft_signer_t device_state;
     acme_signer_t device_signer;
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    acme_key_t *rollover_key; /* the account's new key during a key rollover */
+    acme_soft_signer_t rollover_state;
+    acme_signer_t rollover_signer;
+#endif
     bool account_key_unsaved;
 };
 
@@ -105,7 +110,9 @@ acme_status_t acme_ag_ari_finish(acme_agent_t *a, acme_status_t st);
 
 #if ACME_ENABLE_ACCOUNT_ADMIN
 /* Start revoking the installed certificate, or deactivating the account at
- * its CA (without one: at the configured directory). */
+ * its CA (without one: at the configured directory), or rolling that
+ * account over to a new key (or finishing the rollover a restart cut
+ * short). */
 acme_status_t acme_ag_admin_begin(acme_agent_t *a, uint8_t op, uint8_t reason);
 /* The management run ended with st: keep what it changed. */
 acme_status_t acme_ag_admin_finish(acme_agent_t *a, acme_status_t st);
@@ -118,11 +125,14 @@ acme_status_t acme_ag_admin_finish(acme_agent_t *a, acme_status_t st);
 acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
                                   const acme_directory_t *prefetched);
 #if ACME_ENABLE_ACCOUNT_ADMIN
-/* Start a management run (ACME_OP_REVOKE, ACME_OP_DEACTIVATE) with the
- * account stored for directory_url; ACME_ERR_NOT_FOUND when there is none. */
+/* Start a management run (ACME_OP_REVOKE, ACME_OP_DEACTIVATE,
+ * ACME_OP_KEY_CHANGE) with the account stored for directory_url;
+ * ACME_ERR_NOT_FOUND when there is none. A key change signs with
+ * crypto->rollover_key, whose JWK is a->rollover_jwk, and asks first
+ * whether that key already holds the account when probe is set. */
 acme_status_t acme_ag_order_begin_admin(acme_agent_t *a, const char *directory_url, uint8_t op,
                                         const uint8_t *cert_der, size_t cert_der_len,
-                                        uint8_t reason);
+                                        uint8_t reason, bool probe);
 #endif
 /* One engine action. ACME_WOULD_BLOCK to go on (*waiting set with
  * *wait_until when the engine waits); anything else ends the order. */
@@ -199,6 +209,20 @@ void acme_ag_state_note_replaced(acme_agent_t *a);
 void acme_ag_state_note_revoked(acme_agent_t *a);
 /* Drop the account (URL and key) stored for directory, in one commit. */
 acme_status_t acme_ag_state_forget_account(acme_agent_t *a, const char *directory);
+#if ACME_ENABLE_ACCOUNT_ADMIN
+/* Key rollover (ACME_REC_ROLLOVER_KEY, ACME_REC_ROLLOVER): the new key in
+ * crypto->rollover_key stored with the account's directory and URL before
+ * keyChange is sent; the directory of a stored one (ACME_ERR_NOT_FOUND
+ * when none), and its key back into crypto->rollover_key; the change
+ * confirmed: the new key becomes the account's and the rollover goes (one
+ * commit); or refused: the rollover goes. */
+acme_status_t acme_ag_state_save_rollover(acme_agent_t *a, const char *directory,
+                                          const char *account_url);
+acme_status_t acme_ag_state_rollover_directory(acme_agent_t *a, char *directory, size_t cap);
+acme_status_t acme_ag_state_load_rollover_key(acme_agent_t *a);
+acme_status_t acme_ag_state_commit_rollover(acme_agent_t *a, const char *directory);
+acme_status_t acme_ag_state_drop_rollover(acme_agent_t *a);
+#endif
 /* The installed leaf certificate as DER into out[0..cap). */
 acme_status_t acme_ag_state_leaf_der(acme_agent_t *a, uint8_t *out, size_t cap, size_t *len);
 /* The installed certificate, read through the idle HTTP body and request

@@ -11,6 +11,7 @@
 #include "acme/codec/crc32.h"
 #include "acme/codec/eab_text.h"
 #include "acme/codec/jwk.h"
+#include "acme/codec/jws.h"
 #include "acme/codec/pem.h"
 #include "acme/engine/poll_delay.h"
 #include "compiler.h"
@@ -109,7 +110,7 @@ acme_status_t acme_ag_order_begin(acme_agent_t *a, const char *directory_url,
 #if ACME_ENABLE_ACCOUNT_ADMIN
 acme_status_t acme_ag_order_begin_admin(acme_agent_t *a, const char *directory_url, uint8_t op,
                                         const uint8_t *cert_der, size_t cert_der_len,
-                                        uint8_t reason)
+                                        uint8_t reason, bool probe)
 {
     size_t n = strlen(directory_url);
     if (n > ACME_URL_MAX) {
@@ -137,6 +138,7 @@ acme_status_t acme_ag_order_begin_admin(acme_agent_t *a, const char *directory_u
     params.cert_der = cert_der;
     params.cert_der_len = cert_der_len;
     params.revoke_reason = reason;
+    params.rollover_probe = probe;
     st = acme_order_start(&a->order, &params, a->now_ms);
     a->order.params.account_url = NULL; /* copied; the local goes now */
     a->nonce[0] = '\0';
@@ -178,6 +180,26 @@ static acme_status_t send_request(acme_agent_t *a)
         wire.kid = req->sign_with_jwk ? NULL : a->order.account_url;
         wire.jwk = a->jwk;
         wire.signer = &c->account_signer;
+#if ACME_ENABLE_ACCOUNT_ADMIN
+        if (req->new_key) {
+            wire.jwk = a->rollover_jwk;
+            wire.signer = &c->rollover_signer;
+        }
+        if (req->key_change) {
+            /* RFC 8555 §7.3.5: the inner JWS, signed by the new key with its
+             * JWK and the same url, and no nonce, is the outer payload. The
+             * CSR buffer is idle outside an issuance. */
+            acme_jws_header_t inner = {NULL, req->url, NULL, a->rollover_jwk};
+            acme_status_t st =
+                acme_jws_write(&inner, req->payload, req->payload_len, &c->rollover_signer,
+                               (char *)a->csr, sizeof(a->csr), &wire.payload_len);
+            if (st != ACME_OK) {
+                acme_ag_set_problem_detail(a, ACME_TEXT("cannot sign the inner keyChange JWS"));
+                return st;
+            }
+            wire.payload = (const char *)a->csr;
+        }
+#endif
     } else {
         wire.method = ACME_WIRE_GET;
         wire.url = req->url;
@@ -240,8 +262,21 @@ static const char *request_name(const acme_agent_t *a, uint8_t which)
     case ACME_PHASE_FINALIZE:
         return "finalize";
     case ACME_PHASE_CERTIFICATE:
-        return "certificate download";    case ACME_PHASE_RENEWAL_INFO:
+        return "certificate download";
+#if ACME_ENABLE_ARI
+    case ACME_PHASE_RENEWAL_INFO:
         return "renewalInfo";
+#endif
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    case ACME_PHASE_REVOKE:
+        return "revokeCert";
+    case ACME_PHASE_DEACTIVATE:
+        return "account deactivation";
+    case ACME_PHASE_ROLLOVER_PROBE:
+        return "newAccount (onlyReturnExisting)";
+    case ACME_PHASE_KEY_CHANGE:
+        return "keyChange";
+#endif
     default:
         return "ACME";
     }

@@ -210,6 +210,20 @@ acme_status_t acme_ag_state_load_account(acme_agent_t *a, const char *directory,
                                          size_t cap)
 {
     struct acme_agent_crypto *c = a->crypto;
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    if (a->run_op != ACME_OP_KEY_CHANGE) {
+        /* Until an interrupted rollover is settled, nobody knows which key
+         * the CA holds the account under: a request signed with the wrong
+         * one could register a second account. */
+        char pending[ACME_URL_MAX + 1];
+        if (acme_ag_state_rollover_directory(a, pending, sizeof(pending)) == ACME_OK &&
+            strcmp(pending, directory) == 0) {
+            acme_ag_set_problem_detail(
+                a, ACME_TEXT("an account key rollover at this CA is unfinished: run it again"));
+            return ACME_ERR_BAD_STATE;
+        }
+    }
+#endif
     size_t slot = account_slot(a, ACME_AG_ACCOUNT_DIRECTORY, directory, url, cap);
     acme_key_free(&c->account_key);
     acme_status_t st =
@@ -442,6 +456,61 @@ acme_status_t acme_ag_state_forget_account(acme_agent_t *a, const char *director
     acme_store_change_t drop[2] = {
         {(uint16_t)(ACME_REC_ACCOUNT_FIRST + slot), NULL, 0},
         {(uint16_t)(ACME_REC_ACCOUNT_KEY_FIRST + slot), NULL, 0},
+    };
+    return acme_store_commit(&a->store, drop, 2);
+}
+
+/* ---- key rollover ----------------------------------------------------------------- */
+
+acme_status_t acme_ag_state_save_rollover(acme_agent_t *a, const char *directory,
+                                          const char *account_url)
+{
+    const char *fields[2] = {directory, account_url};
+    acme_store_change_t changes[2];
+    changes[0].type = ACME_REC_ROLLOVER_KEY;
+    changes[1].type = ACME_REC_ROLLOVER;
+    return commit_key_and_text(a, a->crypto->rollover_key, changes, 2, fields, 2);
+}
+
+acme_status_t acme_ag_state_rollover_directory(acme_agent_t *a, char *directory, size_t cap)
+{
+    char rec[2 * ACME_URL_MAX + 2];
+    size_t len = 0;
+    const char *f[2];
+    acme_status_t st = acme_store_read(&a->store, ACME_REC_ROLLOVER, rec, sizeof(rec) - 1, &len);
+    if (st == ACME_OK && split_fields(rec, len, f, 2) != 2) {
+        st = ACME_ERR_NOT_FOUND; /* cannot happen with records we wrote */
+    }
+    copy_out(directory, cap, st == ACME_OK ? f[0] : "");
+    return st == ACME_OK ? ACME_OK : ACME_ERR_NOT_FOUND;
+}
+
+acme_status_t acme_ag_state_load_rollover_key(acme_agent_t *a)
+{
+    return load_key(a, ACME_REC_ROLLOVER_KEY, &a->crypto->rollover_key);
+}
+
+acme_status_t acme_ag_state_commit_rollover(acme_agent_t *a, const char *directory)
+{
+    account_record_t r;
+    size_t slot = find_account(a, ACME_AG_ACCOUNT_DIRECTORY, directory, &r);
+    if (slot == ACME_STORE_ACCOUNTS_MAX) {
+        return ACME_ERR_NOT_FOUND;
+    }
+    /* The account's record is written again as it was, with the new key. */
+    acme_store_change_t changes[4];
+    changes[0].type = (uint16_t)(ACME_REC_ACCOUNT_KEY_FIRST + slot);
+    changes[1].type = (uint16_t)(ACME_REC_ACCOUNT_FIRST + slot);
+    changes[2] = (acme_store_change_t){ACME_REC_ROLLOVER_KEY, NULL, 0};
+    changes[3] = (acme_store_change_t){ACME_REC_ROLLOVER, NULL, 0};
+    return commit_key_and_text(a, a->crypto->rollover_key, changes, 4, r.field, 3);
+}
+
+acme_status_t acme_ag_state_drop_rollover(acme_agent_t *a)
+{
+    acme_store_change_t drop[2] = {
+        {ACME_REC_ROLLOVER_KEY, NULL, 0},
+        {ACME_REC_ROLLOVER, NULL, 0},
     };
     return acme_store_commit(&a->store, drop, 2);
 }

@@ -51,6 +51,7 @@ typedef struct acme_directory {
 #endif
 #if ACME_ENABLE_ACCOUNT_ADMIN
     char revoke_cert[ACME_URL_MAX + 1]; /* "" when the CA offers none */
+    char key_change[ACME_URL_MAX + 1];  /* "" when the CA offers none */
 #endif
 #if ACME_ENABLE_PROFILES
     /* The names of meta.profiles, each NUL-terminated, then an empty one. */

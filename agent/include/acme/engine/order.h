@@ -31,7 +31,17 @@
  * Management (ACME_ENABLE_ACCOUNT_ADMIN), with the stored account:
  * ACME_OP_REVOKE posts revokeCert {certificate, reason} (RFC 8555 §7.6;
  * alreadyRevoked counts as done), ACME_OP_DEACTIVATE posts
- * {"status":"deactivated"} to the account (§7.3.6).
+ * {"status":"deactivated"} to the account (§7.3.6). ACME_OP_KEY_CHANGE
+ * rolls the account over to a new key (§7.3.5): keyChange with the payload
+ * {account, oldKey}, which the driver wraps in the inner JWS signed by the
+ * new key (request.key_change). With params.rollover_probe (an earlier
+ * rollover may have reached the CA before a power cut) it first asks
+ * newAccount {"onlyReturnExisting":true} signed with the new key
+ * (request.new_key): the account answering is the stored one: DONE
+ * (key_already_changed); accountDoesNotExist: the old key still holds it,
+ * keyChange follows. key_change_refused: the CA answered that it will not
+ * change the key (or the new key is another account's), so the old key
+ * stands and the new one can be dropped.
  *
  * Profiles (ACME_ENABLE_PROFILES): params.profile is sent in newOrder only
  * when the directory lists it; an invalidProfile answer drops it and the
@@ -89,6 +99,8 @@ typedef enum acme_order_phase {
     ACME_PHASE_RENEWAL_INFO, /* GET renewalInfo/<certID> (ACME_OP_ARI_CHECK) */
     ACME_PHASE_REVOKE,       /* POST revokeCert (ACME_OP_REVOKE) */
     ACME_PHASE_DEACTIVATE,   /* POST the account {"status":"deactivated"} */
+    ACME_PHASE_ROLLOVER_PROBE, /* newAccount onlyReturnExisting with the new key */
+    ACME_PHASE_KEY_CHANGE,     /* POST keyChange (ACME_OP_KEY_CHANGE) */
     ACME_PHASE_DONE,
     ACME_PHASE_FAILED
 } acme_order_phase_t;
@@ -99,7 +111,8 @@ typedef enum acme_order_op {
     ACME_OP_ISSUE = 0,
     ACME_OP_ARI_CHECK,  /* GET renewalInfo/<cert_id> (ACME_ENABLE_ARI) */
     ACME_OP_REVOKE,     /* revoke cert_der with revoke_reason (ACME_ENABLE_ACCOUNT_ADMIN) */
-    ACME_OP_DEACTIVATE  /* deactivate the stored account (ACME_ENABLE_ACCOUNT_ADMIN) */
+    ACME_OP_DEACTIVATE, /* deactivate the stored account (ACME_ENABLE_ACCOUNT_ADMIN) */
+    ACME_OP_KEY_CHANGE  /* roll the account over to a new key (ACME_ENABLE_ACCOUNT_ADMIN) */
 } acme_order_op_t;
 
 typedef enum acme_action_kind {
@@ -122,6 +135,11 @@ typedef struct acme_request {
     const char *url;     /* into the engine's state */
     const char *payload; /* JSON text, into the engine's state */
     size_t payload_len;
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    bool new_key;    /* sign with the rollover's new key (with sign_with_jwk: its JWK) */
+    bool key_change; /* the payload is keyChange's inner JWS payload: the driver
+                        signs it with the new key and sends that JWS */
+#endif
 } acme_request_t;
 
 typedef struct acme_action {
@@ -161,6 +179,7 @@ typedef struct acme_order_params {
     const uint8_t *cert_der; /* ACME_OP_REVOKE: the certificate, DER */
     size_t cert_der_len;
     uint8_t revoke_reason; /* RFC 5280 CRLReason: 0..10 but 7 */
+    bool rollover_probe;   /* ACME_OP_KEY_CHANGE: ask whether the new key holds it first */
 #endif
 #if ACME_ENABLE_PROFILES
     const char *profile; /* preferred profile, or NULL */
@@ -185,6 +204,10 @@ typedef struct acme_order {
 #endif
 #if ACME_ENABLE_PROFILES
     bool profile_refused; /* the CA said invalidProfile: the profile is dropped */
+#endif
+#if ACME_ENABLE_ACCOUNT_ADMIN
+    bool key_already_changed; /* the probe found the account under the new key */
+    bool key_change_refused;  /* the CA refused the change: the old key stands */
 #endif
     size_t authz_count;
     size_t authz_index;

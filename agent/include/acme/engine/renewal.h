@@ -70,7 +70,9 @@ int64_t acme_ari_next_poll(int64_t now_s, int64_t retry_after_s, int64_t not_aft
 typedef enum acme_next_action {
     ACME_NEXT_ISSUE = 1, /* order a certificate now (basis: why) */
     ACME_NEXT_ARI_CHECK, /* fetch the CA's renewalInfo now */
-    ACME_NEXT_WAIT       /* nothing to do before at_s: ask again then */
+    ACME_NEXT_WAIT,      /* nothing to do before at_s: ask again then */
+    ACME_NEXT_ROLLOVER   /* finish an interrupted account key rollover now
+                            (acme_agent_next only: the stored state, not the plan) */
 } acme_next_action_t;
 
 typedef struct acme_next_step {

@@ -42,15 +42,17 @@ typedef enum acme_store_record {
     ACME_REC_COOLDOWN = 8,      /* CAs kept out after failing, with wall-clock ends */
     ACME_REC_PENDING_ORDER = 9, /* order in progress: directory, order URL */
     ACME_REC_RENEWAL = 10,      /* renewal bookkeeping: failures, last failure, ARI window */
+    ACME_REC_ROLLOVER_KEY = 11, /* the new account key of a key rollover in progress, DER */
+    ACME_REC_ROLLOVER = 12,     /* that rollover: directory, account URL */
     ACME_REC_ACCOUNT_FIRST = 16,    /* accounts: directory, account URL, issuer;
                                        one per CA up to ACME_STORE_ACCOUNTS_MAX */
     ACME_REC_ACCOUNT_KEY_FIRST = 32 /* each account's private key, DER, at the
                                        same offset from here */
 } acme_store_record_t;
 
-/* Records in the store at most: two per account and room for the 8
- * single records (7 defined; 16 with the default 4 accounts). */
-#define ACME_STORE_MAX_RECORDS (8u + 2u * ACME_STORE_ACCOUNTS_MAX)
+/* Records in the store at most: two per account and room for the 10
+ * single records (9 defined; 18 with the default 4 accounts). */
+#define ACME_STORE_MAX_RECORDS (10u + 2u * ACME_STORE_ACCOUNTS_MAX)
 /* Largest record: the certificate chain. */
 #define ACME_STORE_RECORD_MAX ACME_CHAIN_MAX
 
