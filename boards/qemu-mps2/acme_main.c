@@ -1,9 +1,9 @@
 /*
  * fw-acme: the agent on the Cortex-M board. At boot it loads the stored
- * state from flash; with a certificate already stored (and not expired) it
- * reports it and stops, otherwise it gets one from the configured ACME
- * server over http-01 (the board answers the CA's fetches itself), stores
- * it, and reports it. Everything runs in one super-loop: lwIP NO_SYS, the
+ * state from flash; with a certificate stored that is not due for renewal
+ * yet it reports it and stops, otherwise (none, or due: acme_agent_next)
+ * it gets one from the configured ACME server over http-01 (the board
+ * answers the CA's fetches itself), stores it, and reports it. Everything runs in one super-loop: lwIP NO_SYS, the
  * agent polled through acme_agent_run() with the board's wait seam.
  *
  *   fw-acme --ip A.B.C.D/N|dhcp [--gw A.B.C.D] [--dns A.B.C.D]
@@ -25,6 +25,8 @@
  *   ACME: failed status=<code> detail=<text>   (code: the acme_status_t value;
  *                                               the name table is not linked)
  *   ACME: config names=<first> count=<n> directory=<url>|discovery (factory)
+ *   ACME: next action=<acme_next_action_t> basis=<acme_renew_basis_t>
+ *         renew_at=<unix>                        (a certificate is stored)
  * Exit status: 0 a certificate is stored; 2 usage; 3 entropy; 4 flash;
  * 5 network; 6 issuance failed; 7 no usable config partition (factory).
  */
@@ -177,16 +179,25 @@ static void report_stats(void)
            (unsigned long)s.issue_ms);
 }
 
-/* A stored certificate that is still valid: nothing to do at this boot.
- * (Renewal before expiry is the lifecycle's job, not this firmware's.) */
-static bool have_valid_certificate(void)
+/* Whether this boot issues: when nothing is stored, or when the agent says
+ * the stored certificate is due (acme_agent_next: a third of the lifetime
+ * left, half under 10 days, with jitter; the failure backoff, kept in
+ * flash). Without a wall clock nothing is scheduled: only a missing
+ * certificate is due. */
+static bool issue_due(void)
 {
+    acme_next_step_t next;
     acme_cert_info_t info;
-    if (acme_agent_cert_info(&agent, &info) != ACME_OK) {
-        return false;
+    bool stored = acme_agent_cert_info(&agent, &info) == ACME_OK;
+    if (acme_agent_next(&agent, &next) != ACME_OK) {
+        return !stored;
     }
-    int64_t now = board_wall_s();
-    return now == ACME_TIME_UNKNOWN || info.not_after > now;
+    char when[21];
+    if (stored) {
+        printf("ACME: next action=%u basis=%u renew_at=%s\n", (unsigned)next.action,
+               (unsigned)next.basis, int64_text(next.renew_at_s, when));
+    }
+    return next.action == ACME_NEXT_ISSUE;
 }
 
 #if FW_CONFIG_FROM_FLASH
@@ -290,7 +301,7 @@ int main(int argc, char **argv)
         printf("ACME: failed status=%d detail=init\n", (int)st);
         return st == ACME_ERR_RNG ? EXIT_RNG : st == ACME_ERR_FLASH ? EXIT_FLASH : EXIT_ISSUE;
     }
-    if (have_valid_certificate()) {
+    if (!issue_due()) {
         report_certificate("stored");
         acme_agent_deinit(&agent);
         forget_config();

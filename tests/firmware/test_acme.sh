@@ -26,6 +26,10 @@
 # directory and trust anchor from there and gets a certificate; acme-agent status of the
 # image shows it and the config; the second boot loads it. A blank config partition is
 # refused at boot with exit 7 before anything is sent.
+# Then renewal on the device (M4, namespace mode): Pebble restarted with 60-second
+# certificates; boot 1 issues, boot 2 right after keeps it and prints when it is due
+# ("ACME: next ... renew_at=T", half the lifetime less jitter), boot 3 after T renews it
+# (a new serial in the flash image).
 # Writes the measured figures to BUILD_DIR/firmware-work/acme-<machine>.txt (key=value) for
 # tools/size_report.py, and prints them.
 set -uo pipefail
@@ -309,6 +313,55 @@ run_factory() {
         "status of the image shows it; second boot loaded it with 0 requests"
 }
 
+# Renewal on the device: the agent's decision at boot (acme_agent_next) with short-lived
+# certificates from a Pebble restarted for it.
+run_renewal() {
+    local d=$work/renewal domain="fw-renew-$mode.acme.test" serial1 serial2 due now before after
+    mkdir -p "$d"
+    pebble_stop
+    pebble_start "$work/pebble-short" --validity 60 || { fail "Pebble (60 s) did not start"; return 1; }
+    dir_url=$PEBBLE_DIR_URL
+    boot mps2-an386 "$m4/fw-acme.elf" "$d/boot1.log" "$domain" "$d/flash.bin"
+    if ((boot_rc != 0)) || ! grep -q '^ACME: issued serial=' "$d/boot1.log"; then
+        fail "renewal ($mode): boot 1 exited $boot_rc without 'ACME: issued'"
+        show_log "$d/boot1.log"
+        return 1
+    fi
+    serial1=$(field "$d/boot1.log" serial)
+    before=$(pebble_request_count)
+    boot mps2-an386 "$m4/fw-acme.elf" "$d/boot2.log" "$domain" "$d/flash.bin"
+    after=$(pebble_request_count)
+    due=$(field "$d/boot2.log" renew_at)
+    if ((boot_rc != 0)) || ! grep -q "^ACME: stored serial=$serial1" "$d/boot2.log" ||
+        ! grep -qE '^ACME: next action=3 basis=3 ' "$d/boot2.log" || ((after != before)); then
+        fail "renewal ($mode): boot 2 exit $boot_rc, $((after - before)) requests, expected"             "the stored certificate, a wait on its lifetime and no request"
+        show_log "$d/boot2.log"
+        return 1
+    fi
+    now=$(date +%s)
+    ((due > now && due - now <= 60)) ||
+        fail "renewal ($mode): due at $due, $((due - now)) s from now; expected within 60 s" ||
+        return 1
+    echo "    renewal ($mode): boot 2 kept serial $serial1, due in $((due - now)) s"         "(60-second certificate), 0 requests"
+    sleep $((due - now + 1))
+    boot mps2-an386 "$m4/fw-acme.elf" "$d/boot3.log" "$domain" "$d/flash.bin"
+    serial2=$(field "$d/boot3.log" serial)
+    if ((boot_rc != 0)) || ! grep -qE '^ACME: next action=1 basis=3 ' "$d/boot3.log" ||
+        ! grep -q '^ACME: issued serial=' "$d/boot3.log" || [[ $serial2 == "$serial1" ]]; then
+        fail "renewal ($mode): boot 3 (after the due time) exit $boot_rc, serial '$serial2'"             "(was $serial1); expected a renewal"
+        show_log "$d/boot3.log"
+        return 1
+    fi
+    if "$agent_cli" export --state "$d/flash.bin" --out "$d/out" >"$d/export.log" 2>&1; then
+        check_export "$d/out" "$domain" &&
+            [[ $(cert_serial "$d/out/leaf.pem") == "$(echo "$serial2" | tr 'A-F' 'a-f' | sed 's/^0*//')" ]] ||
+            fail "renewal ($mode): the flash image does not hold the renewed certificate"
+    else
+        fail "renewal ($mode): export of the image failed"
+    fi
+    echo "    renewal ($mode): boot 3 renewed: serial $serial1 -> $serial2"
+}
+
 cores=${ACME_FW_CORES:-m4 m3}
 for core in $cores; do
     case $core in
@@ -317,5 +370,6 @@ for core in $cores; do
     esac
 done
 [[ " $cores " == *" m4 "* ]] && run_factory
+[[ " $cores " == *" m4 "* && $mode == netns ]] && run_renewal
 ((failures == 0)) || { echo "test_acme ($mode): $failures failure(s); work in $work"; exit 1; }
 exit 0
