@@ -16,6 +16,14 @@ extern "C" {
 /* Wall-clock value meaning "the device does not know the date". */
 #define ACME_TIME_UNKNOWN INT64_MIN
 
+/* What names a certificate for ACME Renewal Information (RFC 9773), as the
+ * certificate parser extracts it and the certID codec encodes it: an
+ * Authority Key Identifier keyIdentifier is a SHA-1 (20) or SHA-256 (32)
+ * hash in practice, bounded here at 64 bytes; a serial at most 20 bytes
+ * (RFC 5280 §4.1.2.2) plus the sign byte. */
+#define ACME_ARI_KEY_ID_MAX 64u
+#define ACME_ARI_SERIAL_MAX 21u
+
 typedef enum acme_key_type {
     ACME_KEY_NONE = 0,
     ACME_KEY_P256 = 1,

@@ -6,7 +6,6 @@
  */
 #include <string.h>
 
-#include "acme/codec/ari.h"
 #include "crypto/crypto.h"
 #include "mbedtls/asn1.h"
 #include "mbedtls/x509_crt.h"

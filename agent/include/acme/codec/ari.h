@@ -13,16 +13,13 @@
 #include <stdint.h>
 
 #include "acme/status.h"
+#include "acme/types.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Longest inputs: a keyIdentifier is a SHA-1 (20) or SHA-256 (32) hash in
- * practice, bounded here at 64 bytes; a serial at most 20 bytes (RFC 5280
- * §4.1.2.2) plus the sign byte. */
-#define ACME_ARI_KEY_ID_MAX 64u
-#define ACME_ARI_SERIAL_MAX 21u
+/* Longest inputs: ACME_ARI_KEY_ID_MAX and ACME_ARI_SERIAL_MAX (acme/types.h). */
 /* ceil(4 * 64 / 3) + 1 + ceil(4 * 21 / 3) + NUL */
 #define ACME_ARI_CERT_ID_MAX (86u + 1u + 28u + 1u)
 
