@@ -184,6 +184,7 @@ typedef struct acme_agent {
 #if ACME_ENABLE_ARI
     uint32_t cert_ca_crc;       /* CRC-32 of the installed certificate's CA directory */
     int64_t ari_retry_after_s;  /* of the renewalInfo answer; -1: none */
+    int64_t cert_not_after_s;   /* the installed certificate's, read with cert_id */
 #endif
     size_t csr_len;
     uint64_t issue_started_ms;

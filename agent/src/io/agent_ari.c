@@ -25,6 +25,7 @@ acme_status_t acme_ag_ari_prepare(acme_agent_t *a, acme_ca_info_t *ca)
         return ACME_ERR_NOT_FOUND;
     }
     memcpy(a->cert_id, facts.cert_id, sizeof(a->cert_id));
+    a->cert_not_after_s = facts.not_after_s; /* the check's end: parsed once */
     /* A CRC, not the URL (257 bytes of RAM): "replaces" goes only to the
      * CA that issued the certificate, and another CA's directory URL
      * colliding with it is a 2^-32 chance that costs one refused order. */
@@ -75,13 +76,9 @@ acme_status_t acme_ag_ari_finish(acme_agent_t *a, acme_status_t st)
     if (now == ACME_TIME_UNKNOWN) {
         return st; /* nothing is planned from an unknown clock */
     }
-    acme_ag_cert_facts_t facts;
-    if (acme_ag_state_cert_facts(a, &facts) != ACME_OK) {
-        return st;
-    }
     /* A good answer's Retry-After paces the next check; an error's too,
      * when it has one; else 6 hours. */
-    int64_t next = acme_ari_next_poll(now, a->ari_retry_after_s, facts.not_after_s, false);
+    int64_t next = acme_ari_next_poll(now, a->ari_retry_after_s, a->cert_not_after_s, false);
     acme_ag_state_set_ari(a, window.start_s, window.end_s, next);
     if (st == ACME_OK) {
         /* No 64-bit printf: newlib-nano has none. status shows the times. */

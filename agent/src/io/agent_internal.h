@@ -94,10 +94,12 @@ const acme_ca_entry_t *acme_ag_ca_entry(const acme_agent_t *a, const char *issue
 /* ---- agent_ari.c -------------------------------------------------------------- */
 
 #if ACME_ENABLE_ARI
-/* The installed certificate's certID into a->cert_id (and its CA into ca,
- * its directory's CRC into a->cert_ca_crc), so that an order at that CA
- * names it in "replaces"; ACME_ERR_NOT_FOUND (cert_id "") when there is no
- * certificate, it has no certID, or the CA said it was already replaced. */
+/* The installed certificate's certID into a->cert_id, its notAfter into
+ * a->cert_not_after_s, its CA into ca and that directory's CRC into
+ * a->cert_ca_crc, so that an order at that CA names it in "replaces" (and
+ * the check's answer is planned without parsing it again);
+ * ACME_ERR_NOT_FOUND (cert_id "") when there is no certificate, it has no
+ * certID, or the CA said it was already replaced. */
 acme_status_t acme_ag_ari_prepare(acme_agent_t *a, acme_ca_info_t *ca);
 /* Start the ARI check of the installed certificate at its CA. */
 acme_status_t acme_ag_ari_begin(acme_agent_t *a);
