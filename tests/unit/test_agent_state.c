@@ -1,7 +1,8 @@
 /*
  * What the agent keeps in its store (io/agent_state.c), on an emulated NOR
  * flash: accounts per CA with their own keys and no eviction, the order in
- * progress, and private keys sealed under a device secret.
+ * progress, private keys sealed under a device secret, renewal bookkeeping
+ * and the next step, and an account key rollover across a power cut.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -420,6 +421,85 @@ static void test_next_step(void **state)
     assert_int_equal(acme_agent_next(&agent, &next), ACME_ERR_BAD_STATE);
 }
 
+#if ACME_ENABLE_ACCOUNT_ADMIN
+/* A key rollover in the store: the new key (sealed like every key) with the
+ * account it is for; while it is stored, the account is not used and the
+ * next step is to settle it; confirmed, the new key is the account's (same
+ * URL, issuer kept); refused, it goes and the old key stays. */
+static void test_key_rollover(void **state)
+{
+    (void)state;
+    secret_on = true;
+    boot();
+    uint8_t old_key[256];
+    size_t old_len = create_account(1, old_key, sizeof(old_key));
+    uint8_t other_key[256];
+    (void)create_account(2, other_key, sizeof(other_key)); /* another CA's: not held up */
+    char dir[64];
+    char url[ACME_URL_MAX + 1];
+    directory_of(1, dir, sizeof(dir));
+    for (int confirmed = 0; confirmed < 2; confirmed++) {
+        acme_drbg_t *drbg = fixture_drbg(11u + (uint32_t)confirmed);
+        assert_non_null(drbg);
+        assert_int_equal(acme_key_generate(&agent.crypto->rollover_key, ACME_KEY_P256, drbg),
+                         ACME_OK);
+        acme_drbg_free(&drbg);
+        uint8_t new_key[256];
+        size_t new_len = 0;
+        assert_int_equal(acme_key_write_der(agent.crypto->rollover_key, new_key, sizeof(new_key),
+                                            &new_len),
+                         ACME_OK);
+        assert_int_equal(acme_ag_state_save_rollover(&agent, dir, "https://ca1.test/acct/101"),
+                         ACME_OK);
+        boot(); /* power cut before the CA's answer */
+        uint8_t rec[ACME_AG_KEY_RECORD_MAX];
+        size_t len = 0;
+        assert_int_equal(acme_store_read(&agent.store, ACME_REC_ROLLOVER_KEY, rec, sizeof(rec),
+                                         &len),
+                         ACME_OK);
+        assert_int_equal(rec[0], 0xA7); /* sealed */
+        char pending[ACME_URL_MAX + 1];
+        assert_int_equal(acme_ag_state_rollover_directory(&agent, pending, sizeof(pending)),
+                         ACME_OK);
+        assert_string_equal(pending, dir);
+        assert_int_equal(acme_ag_state_load_account(&agent, dir, url, sizeof(url)),
+                         ACME_ERR_BAD_STATE);
+        assert_int_equal(acme_ag_state_load_account(&agent, "https://ca2.test/dir", url,
+                                                    sizeof(url)),
+                         ACME_OK);
+        acme_next_step_t next;
+        assert_int_equal(acme_agent_next(&agent, &next), ACME_OK);
+        assert_int_equal(next.action, ACME_NEXT_ROLLOVER);
+        assert_true(next.at_s == 1790000000);
+        assert_int_equal(acme_ag_state_load_rollover_key(&agent), ACME_OK);
+        if (confirmed) {
+            assert_int_equal(acme_ag_state_commit_rollover(&agent, dir), ACME_OK);
+        } else {
+            assert_int_equal(acme_ag_state_drop_rollover(&agent), ACME_OK);
+        }
+        boot();
+        assert_false(acme_store_has(&agent.store, ACME_REC_ROLLOVER, NULL));
+        assert_false(acme_store_has(&agent.store, ACME_REC_ROLLOVER_KEY, NULL));
+        assert_int_equal(acme_agent_next(&agent, &next), ACME_OK);
+        assert_int_equal(next.action, ACME_NEXT_ISSUE);
+        assert_int_equal(acme_ag_state_load_account(&agent, dir, url, sizeof(url)), ACME_OK);
+        assert_string_equal(url, "https://ca1.test/acct/101");
+        uint8_t got[256];
+        size_t got_len = account_der(got, sizeof(got));
+        if (confirmed) {
+            assert_int_equal(got_len, new_len);
+            assert_memory_equal(got, new_key, new_len);
+        } else {
+            assert_int_equal(got_len, old_len);
+            assert_memory_equal(got, old_key, old_len);
+        }
+        assert_int_equal(acme_ag_state_account_url(&agent, ACME_AG_ACCOUNT_ISSUER, "ca1.test", url,
+                                                   sizeof(url)),
+                         ACME_OK);
+    }
+}
+#endif
+
 int main(void)
 {
     if (fixture_arena_init(64u * 1024u) != 0) {
@@ -435,6 +515,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_renewal_bookkeeping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_renewal_plan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_next_step, setup, teardown),
+#if ACME_ENABLE_ACCOUNT_ADMIN
+        cmocka_unit_test_setup_teardown(test_key_rollover, setup, teardown),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
