@@ -56,12 +56,14 @@ answer every request 500 and say why on stderr, so a typo cannot pass silently):
   explanation_url   string: "explanationURL" in every window answer
   already_replaced  true (every "replaces" gets 409) or a list of certIDs that get 409
                     whatever the front has seen
-  cut               object PATH -> "before" | "after": a request to exactly that path gets no
-                    answer: the front closes the connection, before forwarding it upstream
-                    ("before": the CA never saw it) or after the upstream answered ("after":
-                    the CA acted, the client never hears). A power cut or lost link at the
-                    worst moment, e.g. {"/rollover-account-key": "after"}. Logged with
-                    status 0 and "cut".
+  cut               object PATH -> "before" | "after" | "before-once" | "after-once": a
+                    request to exactly that path gets no answer: the front closes the
+                    connection, before forwarding it upstream ("before": the CA never saw
+                    it) or after the upstream answered ("after": the CA acted, the client
+                    never hears). A power cut or lost link at the worst moment, e.g.
+                    {"/rollover-account-key": "after"}. "-once": only the first such request
+                    while the front runs; later ones pass (a link that drops once, then the
+                    client's retries get through). Logged with status 0 and "cut".
 A malformed certID (not two base64url parts joined by ".") gets 400 malformed; a well-formed
 one the front has not seen in a download gets 404 malformed.
 
@@ -316,8 +318,9 @@ def load_script(path):
     if not isinstance(refused, list) or any(not isinstance(x, str) for x in refused):
         raise BadScript("refuse_profiles must be a list of profile names")
     cut = script.get("cut", {})
-    if not isinstance(cut, dict) or any(v not in ("before", "after") for v in cut.values()):
-        raise BadScript('cut must map paths to "before" or "after"')
+    modes = ("before", "after", "before-once", "after-once")
+    if not isinstance(cut, dict) or any(v not in modes for v in cut.values()):
+        raise BadScript('cut must map paths to "before", "after", "before-once" or "after-once"')
     return script
 
 
@@ -352,6 +355,7 @@ class Front:
         self.lock = threading.Lock()
         self.certs = {}       # certID -> cert_facts()
         self.replaced = {}    # certID -> order URL (or "" while that newOrder is upstream)
+        self.cuts_done = set()  # paths whose "...-once" cut has happened
         self.profiles = {}    # order path -> profile name
         up = urllib.parse.urlsplit(args.upstream)
         if up.scheme != "https" or not up.hostname:
@@ -632,6 +636,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                  nonce=False, extra=[("Allow", "GET, HEAD")])
 
         cut = script.get("cut", {}).get(path)
+        if cut is not None and cut.endswith("-once"):
+            with front.lock:
+                first = path not in front.cuts_done
+                front.cuts_done.add(path)
+            cut = cut[:-len("-once")] if first else None
         if cut == "before":
             raise Cut("before")
         new_order = method == "POST" and path == front.new_order_path

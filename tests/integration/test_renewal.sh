@@ -28,6 +28,11 @@
 #                     second keyChange, and issuance works
 #   rollover_cut_before the request never reaches the CA: the next rollover asks, hears
 #                     accountDoesNotExist, sends keyChange, and issuance works
+#   rollover_replay   the CA changes the key and the answer is lost once; the client's
+#                     retries (the same request again, then one signed anew by the old key)
+#                     are refused because the old key no longer names the account: the
+#                     agent asks before it believes the refusal, finds the account under
+#                     the new key and keeps it (dropping it would lose the account)
 set -uo pipefail
 
 agent=${1:?usage: test_renewal.sh ACME_AGENT BUILD_DIR [SCENARIO ...]}
@@ -325,9 +330,34 @@ scenario_rollover_cut_before() {
     renew_with_same_account cutbefore.demo.test
 }
 
+scenario_rollover_replay() {
+    local d=$work/rollover_replay acct rc mark
+    mkdir -p "$d"
+    front_set_script FRONT '{}'
+    issue_via rrp_1 "$d/state" replay.demo.test || return 1
+    acct=$(account_of "$d/state")
+    front_set_script FRONT '{"cut": {"/rollover-account-key": "after-once"}}'
+    mark=$(($(front_request_count FRONT '"path":"/sign-me-up"') + 1))
+    local kc_mark
+    kc_mark=$(($(front_request_count FRONT '"path":"/rollover-account-key"') + 1))
+    rollover_run rrp_2
+    front_set_script FRONT '{}'
+    ((rc == 0)) || fail "rollover after a lost answer exited $rc: $(tail -n 1 "$work/rrp_2.err")" ||
+        return 1
+    requests /rollover-account-key "$kc_mark" | grep -qF '"upstream_status":200' ||
+        fail "the CA did not change the key behind the cut" || return 1
+    requests /rollover-account-key "$kc_mark" | grep -vqF '"cut":' ||
+        fail "no retry of keyChange got an answer" || return 1
+    requests /sign-me-up "$mark" | grep -F '"payload":{"onlyReturnExisting":true}' |
+        grep -qF '"status":200' || fail "the refusal was not checked with the probe" || return 1
+    grep -qF "the change had reached the CA before" "$work/rrp_2.err" ||
+        fail "the agent did not find the change done" || return 1
+    renew_with_same_account replay.demo.test
+}
+
 scenarios=("$@")
 ((${#scenarios[@]})) || scenarios=(replaces already_replaced no_ari profile profile_refused ari_window
-    rollover rollover_cut_after rollover_cut_before)
+    rollover rollover_cut_after rollover_cut_before rollover_replay)
 echo '{}' >"$work/script.json"
 # No rejected nonces: the scenarios count newOrder answers, and a badNonce retry (tested in
 # test_issue's nonce_reject) would add a 400 line to them.

@@ -1034,30 +1034,56 @@ static void test_key_change_probe(void **state)
     assert_true(order.key_change_refused);
 }
 
-/* keyChange refused (409: the new key holds another account; 400: a
- * problem) tells the driver to drop the new key; a 5xx or no answer does
- * not: the change may have happened. */
+/* An error answer to keyChange is checked with the probe before it counts:
+ * accountDoesNotExist for the new key confirms the refusal (keyChange's own
+ * problem is reported, and the driver may drop the new key); the account
+ * under the new key means the change was made after all (a replay of a
+ * change whose answer was lost). A 5xx or no answer decides nothing. */
 static void test_key_change_refused_or_unknown(void **state)
 {
     (void)state;
+    static const char not_found[] =
+        "{\"type\":\"urn:ietf:params:acme:error:accountDoesNotExist\"}";
     (void)rollover_params(false);
     feed(200, NULL, rollover_directory);
     expect_key_change();
-    assert_int_equal(acme_order_on_response(&order, reply(409, "https://ca.test/acct/8", NULL),
-                                            now, ACME_TIME_UNKNOWN),
+    feed(409, "https://ca.test/acct/8", NULL);
+    assert_false(order.key_change_refused);
+    const acme_request_t *r = expect_send("https://ca.test/acct");
+    assert_true(r->new_key);
+    assert_string_equal(r->payload, "{\"onlyReturnExisting\":true}");
+    assert_int_equal(acme_order_on_response(&order, reply(400, NULL, not_found), now,
+                                            ACME_TIME_UNKNOWN),
                      ACME_ERR_SERVER_PROBLEM);
     assert_true(order.key_change_refused);
+    assert_int_equal(order.problem.http_status, 409);
     assert_string_equal(order.problem.detail, "the new key already belongs to another account");
 
     (void)rollover_params(false);
     feed(200, NULL, rollover_directory);
     expect_key_change();
-    assert_int_equal(acme_order_on_response(
-                         &order,
-                         reply(400, NULL, "{\"type\":\"urn:ietf:params:acme:error:malformed\"}"),
-                         now, ACME_TIME_UNKNOWN),
+    feed(400, NULL, "{\"type\":\"urn:ietf:params:acme:error:malformed\",\"detail\":\"no\"}");
+    expect_send("https://ca.test/acct");
+    assert_int_equal(acme_order_on_response(&order, reply(400, NULL, not_found), now,
+                                            ACME_TIME_UNKNOWN),
                      ACME_ERR_SERVER_PROBLEM);
     assert_true(order.key_change_refused);
+    assert_string_equal(order.problem.type, "urn:ietf:params:acme:error:malformed");
+    assert_string_equal(order.problem.detail, "no");
+
+    /* The error answered a replay: the account is under the new key. */
+    (void)rollover_params(false);
+    feed(200, NULL, rollover_directory);
+    expect_key_change();
+    feed(401, NULL, "{\"type\":\"urn:ietf:params:acme:error:unauthorized\"}");
+    expect_send("https://ca.test/acct");
+    assert_int_equal(acme_order_on_response(&order,
+                                            reply(200, "https://ca.test/acct/7",
+                                                  "{\"status\":\"valid\"}"),
+                                            now, ACME_TIME_UNKNOWN),
+                     ACME_OK);
+    assert_true(order.key_already_changed);
+    assert_false(order.key_change_refused);
 
     (void)rollover_params(false);
     feed(200, NULL, rollover_directory);

@@ -535,17 +535,34 @@ static acme_status_t on_error_response(acme_order_t *o, const acme_http_response
         acme_problem_is(&o->problem, "accountDoesNotExist")) {
         /* The new key holds no account: the old key still holds ours. */
         clear_problem(o);
+        if (o->key_change_failed) {
+            /* keyChange's error stands: the CA did not change the key. */
+            o->key_change_refused = true;
+            o->problem.http_status = o->refusal_status;
+            memcpy(o->problem.type, o->refusal_type, sizeof(o->problem.type));
+            memcpy(o->problem.detail, o->refusal_detail, sizeof(o->problem.detail));
+            return fail(o, ACME_ERR_SERVER_PROBLEM);
+        }
         o->phase = ACME_PHASE_KEY_CHANGE;
         return ACME_WOULD_BLOCK;
     }
     if (o->phase == ACME_PHASE_KEY_CHANGE && resp->status < 500) {
-        /* An answer, not an outage: the CA did not change the key. 409:
-         * the new key already holds another account (RFC 8555 §7.3.5). */
-        o->key_change_refused = true;
-        if (resp->status == 409 && o->problem.type[0] == '\0') {
-            return fail_detail(o, ACME_ERR_SERVER_PROBLEM,
-                               ACME_TEXT("the new key already belongs to another account"));
+        /* An answer, not an outage, but maybe to a replay of a change the CA
+         * made: kept while the probe asks which key holds the account. 409:
+         * the new key already holds an account (RFC 8555 §7.3.5). */
+        o->key_change_failed = true;
+        o->refusal_status = resp->status;
+        memcpy(o->refusal_type, o->problem.type, sizeof(o->refusal_type));
+        memcpy(o->refusal_detail, o->problem.detail, sizeof(o->refusal_detail));
+#if ACME_ERROR_TEXT
+        if (resp->status == 409 && o->refusal_type[0] == '\0') {
+            static const char other[] = "the new key already belongs to another account";
+            memcpy(o->refusal_detail, other, sizeof(other));
         }
+#endif
+        clear_problem(o);
+        o->phase = ACME_PHASE_ROLLOVER_PROBE;
+        return ACME_WOULD_BLOCK;
     }
 #endif
 #if ACME_ENABLE_ARI

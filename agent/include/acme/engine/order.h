@@ -39,9 +39,14 @@
  * newAccount {"onlyReturnExisting":true} signed with the new key
  * (request.new_key): the account answering is the stored one: DONE
  * (key_already_changed); accountDoesNotExist: the old key still holds it,
- * keyChange follows. key_change_refused: the CA answered that it will not
- * change the key (or the new key is another account's), so the old key
- * stands and the new one can be dropped.
+ * keyChange follows. An error answer to keyChange is not taken at its word:
+ * a keyChange the CA carried out whose answer was lost, then replayed or
+ * re-signed (a reconnect, badNonce), is refused the second time because the
+ * old key no longer names the account. So the probe follows it, and only
+ * accountDoesNotExist for the new key makes it a refusal
+ * (key_change_refused, with keyChange's own problem): the old key stands
+ * and the new one can be dropped. The probe finding the account under the
+ * new key after all is success. A 5xx or no answer decides nothing.
  *
  * Profiles (ACME_ENABLE_PROFILES): params.profile is sent in newOrder only
  * when the directory lists it; an invalidProfile answer drops it and the
@@ -208,6 +213,10 @@ typedef struct acme_order {
 #if ACME_ENABLE_ACCOUNT_ADMIN
     bool key_already_changed; /* the probe found the account under the new key */
     bool key_change_refused;  /* the CA refused the change: the old key stands */
+    bool key_change_failed;   /* keyChange answered an error: the probe decides */
+    uint16_t refusal_status;  /* keyChange's error, reported if the probe confirms it */
+    char refusal_type[ACME_PROBLEM_TYPE_MAX + 1];
+    char refusal_detail[ACME_PROBLEM_DETAIL_MAX + 1];
 #endif
     size_t authz_count;
     size_t authz_index;
