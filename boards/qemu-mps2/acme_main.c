@@ -8,7 +8,7 @@
  *
  *   fw-acme --ip A.B.C.D/N|dhcp [--gw A.B.C.D] [--dns A.B.C.D]
  *           --directory URL --domain NAME [--domain NAME ...] --trust HOSTFILE
- *           --flash HOSTFILE [--http01-port N] [--contact URI]
+ *           --flash HOSTFILE [--http01-port N] [--contact URI] [--renewals N]
  *
  * fw-acme-factory (FW_CONFIG_FROM_FLASH) is the same firmware as a factory
  * ships it: names, directory, contact, trust anchors and CA table come from
@@ -16,11 +16,17 @@
  * (docs/factory.md), not from options:
  *
  *   fw-acme-factory --ip A.B.C.D/N|dhcp [--gw A.B.C.D] [--dns A.B.C.D]
- *                   --flash HOSTFILE [--http01-port N]
+ *                   --flash HOSTFILE [--http01-port N] [--renewals N]
+ *
+ * --renewals N keeps the board up after the boot's work, as a device's main
+ * loop: it sleeps (serving the network) until acme_agent_next() says the
+ * certificate is due, renews it, and stops after N renewals (a bound for
+ * tests; a product has none).
  *
  * Lines for tests and people (one per fact):
  *   ACME: stored serial=<hex> not_after=<unix> issuer=<dn>
  *   ACME: issued serial=<hex> not_after=<unix> issuer=<dn>
+ *   ACME: renewed serial=<hex> not_after=<unix> issuer=<dn>   (--renewals)
  *   ACME: stats requests=N handshakes=N arena_peak=N agent_size=N issue_ms=N
  *   ACME: failed status=<code> detail=<text>   (code: the acme_status_t value;
  *                                               the name table is not linked)
@@ -76,6 +82,7 @@ typedef struct options {
     const char *names[ACME_MAX_IDENTIFIERS];
     size_t name_count;
     uint16_t http01_port;
+    unsigned renewals; /* --renewals N: stay up until N renewals (0: one boot's work) */
 } options_t;
 
 static int usage(const char *why)
@@ -83,13 +90,13 @@ static int usage(const char *why)
 #if FW_CONFIG_FROM_FLASH
     printf("fw-acme: %s\n"
            "usage: fw-acme-factory --ip A.B.C.D/N|dhcp [--gw IP] [--dns IP] --flash HOSTFILE\n"
-           "                       [--http01-port N]\n",
+           "                       [--http01-port N] [--renewals N]\n",
            why);
 #else
     printf("fw-acme: %s\n"
            "usage: fw-acme --ip A.B.C.D/N|dhcp [--gw IP] [--dns IP] --directory URL\n"
            "               --domain NAME [--domain NAME ...] --trust HOSTFILE --flash HOSTFILE\n"
-           "               [--http01-port N] [--contact URI]\n",
+           "               [--http01-port N] [--contact URI] [--renewals N]\n",
            why);
 #endif
     return EXIT_USAGE;
@@ -126,6 +133,12 @@ static bool parse_options(int argc, char **argv, options_t *o)
                 return false;
             }
             o->http01_port = (uint16_t)port;
+        } else if (strcmp(a, "--renewals") == 0) {
+            long n = strtol(v, NULL, 10);
+            if (n < 1 || n > 1000) {
+                return false;
+            }
+            o->renewals = (unsigned)n;
         } else if (strcmp(a, "--domain") == 0 && o->name_count < ACME_MAX_IDENTIFIERS) {
             o->names[o->name_count++] = v;
         } else {
@@ -198,6 +211,70 @@ static bool issue_due(void)
                (unsigned)next.basis, int64_text(next.renew_at_s, when));
     }
     return next.action == ACME_NEXT_ISSUE;
+}
+
+/* One issuance (a first certificate or a renewal), reported. */
+static acme_status_t issue_now(const char *what)
+{
+    acme_status_t st = acme_agent_run(&agent);
+    report_stats();
+    if (st != ACME_OK) {
+        const acme_problem_t *p = acme_agent_problem(&agent);
+        printf("ACME: failed status=%d detail=%s%s%s\n", (int)st, p->type,
+               p->type[0] != '\0' ? " " : "", p->detail);
+        return st;
+    }
+    report_certificate(what);
+    return ACME_OK;
+}
+
+/* Sleep until wall-clock second at_s (at most an hour at a time: the clock
+ * may be set meanwhile), serving the network (lwIP timers, frames). */
+static void sleep_until(const acme_port_t *port, int64_t at_s)
+{
+    int64_t left_s = at_s - board_wall_s();
+    if (left_s < 1) {
+        left_s = 1;
+    } else if (left_s > 3600) {
+        left_s = 3600;
+    }
+    uint64_t deadline = board_now_ms() + (uint64_t)left_s * 1000u;
+    for (uint64_t now = board_now_ms(); now < deadline; now = board_now_ms()) {
+        port->wait->wait(port->wait_ctx, (uint32_t)(deadline - now));
+    }
+}
+
+/* --renewals N: the device stays up and keeps its certificate valid, as a
+ * product's main loop would (without the bound): it follows
+ * acme_agent_next(), sleeping until the next step and renewing when it is
+ * due, and returns after N renewals, or after N failed attempts in a row
+ * (each then waits out the agent's backoff, kept in flash). */
+static int keep_renewing(const acme_port_t *port, unsigned renewals)
+{
+    unsigned done = 0;
+    unsigned failed = 0;
+    while (done < renewals) {
+        acme_next_step_t next;
+        if (acme_agent_next(&agent, &next) != ACME_OK) {
+            printf("ACME: failed status=%d detail=no wall clock to plan renewal\n",
+                   (int)ACME_ERR_BAD_STATE);
+            return EXIT_ISSUE;
+        }
+        if (next.action != ACME_NEXT_ISSUE) {
+            char when[21];
+            printf("ACME: next action=%u basis=%u renew_at=%s\n", (unsigned)next.action,
+                   (unsigned)next.basis, int64_text(next.renew_at_s, when));
+            sleep_until(port, next.at_s);
+            continue;
+        }
+        if (issue_now("renewed") == ACME_OK) {
+            done++;
+            failed = 0;
+        } else if (++failed >= renewals) {
+            return EXIT_ISSUE;
+        }
+    }
+    return 0;
 }
 
 #if FW_CONFIG_FROM_FLASH
@@ -280,8 +357,9 @@ int main(int argc, char **argv)
     }
 
     static acme_agent_config_t cfg;
+    int rc = 0;
 #if FW_CONFIG_FROM_FLASH
-    int rc = config_from_flash(&cfg);
+    rc = config_from_flash(&cfg);
     if (rc != 0) {
         return rc;
     }
@@ -301,24 +379,16 @@ int main(int argc, char **argv)
         printf("ACME: failed status=%d detail=init\n", (int)st);
         return st == ACME_ERR_RNG ? EXIT_RNG : st == ACME_ERR_FLASH ? EXIT_FLASH : EXIT_ISSUE;
     }
+    rc = 0;
     if (!issue_due()) {
         report_certificate("stored");
-        acme_agent_deinit(&agent);
-        forget_config();
-        return 0;
+    } else if (issue_now("issued") != ACME_OK) {
+        rc = EXIT_ISSUE;
     }
-    st = acme_agent_run(&agent);
-    report_stats();
-    if (st != ACME_OK) {
-        const acme_problem_t *p = acme_agent_problem(&agent);
-        printf("ACME: failed status=%d detail=%s%s%s\n", (int)st, p->type,
-               p->type[0] != '\0' ? " " : "", p->detail);
-        acme_agent_deinit(&agent);
-        forget_config();
-        return EXIT_ISSUE;
+    if (rc == 0 && o.renewals > 0) {
+        rc = keep_renewing(&port, o.renewals);
     }
-    report_certificate("issued");
     acme_agent_deinit(&agent);
     forget_config();
-    return 0;
+    return rc;
 }

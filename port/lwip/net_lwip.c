@@ -530,6 +530,11 @@ static int32_t net_listen(void *ctx, const acme_ip_addr_t *bind_ip, uint16_t por
         ACME_LWIP_LOG(ACME_LOG_ERROR, "lwip port: no tcp pcb (raise MEMP_NUM_TCP_PCB)");
         return ACME_ERR_NO_MEMORY;
     }
+    /* A device that renews while it runs listens on the http-01 port again
+     * while the last issuance's validation connections may still sit in
+     * TIME_WAIT (2 * TCP_MSL): without this, tcp_bind says ERR_USE for up to
+     * two minutes. SO_REUSEADDR on the POSIX port does the same. */
+    ip_set_option(pcb, SOF_REUSEADDR);
     err_t err = tcp_bind(pcb, &ip, port);
     if (err != ERR_OK) {
         (void)tcp_close(pcb); /* a pcb that never connected: freed at once */

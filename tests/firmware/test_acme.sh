@@ -26,10 +26,12 @@
 # directory and trust anchor from there and gets a certificate; acme-agent status of the
 # image shows it and the config; the second boot loads it. A blank config partition is
 # refused at boot with exit 7 before anything is sent.
-# Then renewal on the device (M4, namespace mode): Pebble restarted with 60-second
+# Then renewal on the device (M4, namespace mode): Pebble restarted with 30-second
 # certificates; boot 1 issues, boot 2 right after keeps it and prints when it is due
 # ("ACME: next ... renew_at=T", half the lifetime less jitter), boot 3 after T renews it
-# (a new serial in the flash image).
+# at boot and then stays up (--renewals 2) as a device's main loop: it sleeps until each
+# certificate is due and renews it, twice, each on time (not before its renew_at, within
+# 10 s after), with a new serial each time; the flash image holds the last one.
 # Writes the measured figures to BUILD_DIR/firmware-work/acme-<machine>.txt (key=value) for
 # tools/size_report.py, and prints them.
 set -uo pipefail
@@ -129,18 +131,19 @@ field() {
     grep -oE "^ACME: .*\b$2=[^ ]*" "$1" | head -n 1 | sed -E "s/.*\b$2=//"
 }
 
-# boot MACHINE ELF LOG DOMAIN FLASH: one boot; sets boot_rc
+# boot MACHINE ELF LOG DOMAIN FLASH [FIRMWARE ARGS...]: one boot; sets boot_rc
 boot() {
     local machine=$1 elf=$2 log=$3 domain=$4 flash=$5
+    shift 5
     boot_rc=0
     if [[ $mode == netns ]]; then
         qemu_run "$elf" "$machine" "${board_args[@]}" --directory "$dir_url" \
             --domain "$domain" --trust "$PEBBLE_TRUST" --flash "$flash" \
-            --http01-port "$PEBBLE_HTTP01_PORT" >"$log" 2>&1 || boot_rc=$?
+            --http01-port "$PEBBLE_HTTP01_PORT" "$@" >"$log" 2>&1 || boot_rc=$?
     else
         qemu_run_user "$elf" "$machine" "${board_args[@]}" --directory "$dir_url" \
             --domain "$domain" --trust "$PEBBLE_TRUST" --flash "$flash" \
-            --http01-port "$PEBBLE_HTTP01_PORT" >"$log" 2>&1 || boot_rc=$?
+            --http01-port "$PEBBLE_HTTP01_PORT" "$@" >"$log" 2>&1 || boot_rc=$?
     fi
 }
 
@@ -313,13 +316,13 @@ run_factory() {
         "status of the image shows it; second boot loaded it with 0 requests"
 }
 
-# Renewal on the device: the agent's decision at boot (acme_agent_next) with short-lived
-# certificates from a Pebble restarted for it.
+# Renewal on the device: the agent's decision at boot (acme_agent_next), and the main loop
+# (--renewals), with short-lived certificates from a Pebble restarted for it.
 run_renewal() {
     local d=$work/renewal domain="fw-renew-$mode.acme.test" serial1 serial2 due now before after
     mkdir -p "$d"
     pebble_stop
-    pebble_start "$work/pebble-short" --validity 60 || { fail "Pebble (60 s) did not start"; return 1; }
+    pebble_start "$work/pebble-short" --validity 30 || { fail "Pebble (30 s) did not start"; return 1; }
     dir_url=$PEBBLE_DIR_URL
     boot mps2-an386 "$m4/fw-acme.elf" "$d/boot1.log" "$domain" "$d/flash.bin"
     if ((boot_rc != 0)) || ! grep -q '^ACME: issued serial=' "$d/boot1.log"; then
@@ -334,32 +337,68 @@ run_renewal() {
     due=$(field "$d/boot2.log" renew_at)
     if ((boot_rc != 0)) || ! grep -q "^ACME: stored serial=$serial1" "$d/boot2.log" ||
         ! grep -qE '^ACME: next action=3 basis=3 ' "$d/boot2.log" || ((after != before)); then
-        fail "renewal ($mode): boot 2 exit $boot_rc, $((after - before)) requests, expected"             "the stored certificate, a wait on its lifetime and no request"
+        fail "renewal ($mode): boot 2 exit $boot_rc, $((after - before)) requests, expected" \
+            "the stored certificate, a wait on its lifetime and no request"
         show_log "$d/boot2.log"
         return 1
     fi
     now=$(date +%s)
-    ((due > now && due - now <= 60)) ||
-        fail "renewal ($mode): due at $due, $((due - now)) s from now; expected within 60 s" ||
+    ((due > now && due - now <= 30)) ||
+        fail "renewal ($mode): due at $due, $((due - now)) s from now; expected within 30 s" ||
         return 1
-    echo "    renewal ($mode): boot 2 kept serial $serial1, due in $((due - now)) s"         "(60-second certificate), 0 requests"
+    echo "    renewal ($mode): boot 2 kept serial $serial1, due in $((due - now)) s" \
+        "(30-second certificate), 0 requests"
     sleep $((due - now + 1))
-    boot mps2-an386 "$m4/fw-acme.elf" "$d/boot3.log" "$domain" "$d/flash.bin"
+    local t0=$SECONDS
+    boot mps2-an386 "$m4/fw-acme.elf" "$d/boot3.log" "$domain" "$d/flash.bin" --renewals 2
     serial2=$(field "$d/boot3.log" serial)
     if ((boot_rc != 0)) || ! grep -qE '^ACME: next action=1 basis=3 ' "$d/boot3.log" ||
         ! grep -q '^ACME: issued serial=' "$d/boot3.log" || [[ $serial2 == "$serial1" ]]; then
-        fail "renewal ($mode): boot 3 (after the due time) exit $boot_rc, serial '$serial2'"             "(was $serial1); expected a renewal"
+        fail "renewal ($mode): boot 3 (after the due time) exit $boot_rc, serial '$serial2'" \
+            "(was $serial1); expected a renewal"
         show_log "$d/boot3.log"
         return 1
     fi
+    # The main loop: each "next ... renew_at=T" line, then "renewed" at T or a little after.
+    if ! "$py" - "$d/boot3.log" "$serial2" >"$d/loop-check.log" 2>&1 <<'PYEOF'
+import re, sys
+lines = open(sys.argv[1], errors="replace").read().splitlines()
+serials, due, late = [sys.argv[2]], None, []
+for line in lines:
+    m = re.match(r"ACME: next action=3 basis=3 renew_at=(\d+)", line)
+    if m:
+        due = int(m.group(1))
+    m = re.match(r"ACME: renewed serial=(\S+) not_after=(\d+)", line)
+    if m:
+        serials.append(m.group(1))
+        # Pebble's notAfter is its notBefore (the issuance) + 29 s for 30-second ones.
+        issued = int(m.group(2)) - 29
+        assert due is not None, "renewed without a planned time"
+        assert due - 2 <= issued <= due + 10, "renewed at %d, due at %d" % (issued, due)
+        late.append(issued - due)
+        due = None
+renewed = serials[1:]
+assert len(renewed) == 2, "expected 2 renewals in the loop, got %d" % len(renewed)
+assert len(set(serials)) == 3, "serials repeat: %s" % serials
+print("serials", " -> ".join(serials) + "; each renewed", late, "s after its planned time")
+PYEOF
+    then
+        fail "renewal ($mode): the main loop did not renew twice with new serials"
+        show_log "$d/loop-check.log"
+        show_log "$d/boot3.log"
+        return 1
+    fi
+    local last
+    last=$(grep -oE '^ACME: renewed serial=[^ ]*' "$d/boot3.log" | tail -n 1 | sed 's/.*=//')
     if "$agent_cli" export --state "$d/flash.bin" --out "$d/out" >"$d/export.log" 2>&1; then
         check_export "$d/out" "$domain" &&
-            [[ $(cert_serial "$d/out/leaf.pem") == "$(echo "$serial2" | tr 'A-F' 'a-f' | sed 's/^0*//')" ]] ||
-            fail "renewal ($mode): the flash image does not hold the renewed certificate"
+            [[ $(cert_serial "$d/out/leaf.pem") == "$(echo "$last" | tr 'A-F' 'a-f' | sed 's/^0*//')" ]] ||
+            fail "renewal ($mode): the flash image does not hold the last renewed certificate"
     else
         fail "renewal ($mode): export of the image failed"
     fi
-    echo "    renewal ($mode): boot 3 renewed: serial $serial1 -> $serial2"
+    echo "    renewal ($mode): boot 3 renewed at boot ($serial1 -> $serial2), then its main" \
+        "loop renewed twice in $((SECONDS - t0)) s: $(cat "$d/loop-check.log")"
 }
 
 cores=${ACME_FW_CORES:-m4 m3}

@@ -363,6 +363,35 @@ static void test_listener_close_resets_pending(void **state)
     net_close(listener);
 }
 
+/* A device that renews while it runs listens on the http-01 port again
+ * while the last validation connection it closed first sits in TIME_WAIT
+ * (2 * TCP_MSL, two minutes): the listen must not fail with ADDR_IN_USE. */
+static void test_listen_again_over_time_wait(void **state)
+{
+    (void)state;
+    int32_t listener, client, server;
+    open_pair(&listener, &client, &server);
+    static const char reply[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    assert_int_equal(net_send(server, reply, sizeof(reply) - 1), (int32_t)(sizeof(reply) - 1));
+    net_close(server); /* the board closes first: its end goes to TIME_WAIT */
+    pump(5, 1);
+    char buf[64];
+    assert_true(recv_wait(client, buf, sizeof(buf)) > 0);
+    net_close(client);
+    pump(5, 1);
+    net_close(listener);
+    pump(5, 1);
+    bool time_wait = false;
+    for (struct tcp_pcb *p = tcp_tw_pcbs; p != NULL; p = p->next) {
+        time_wait = time_wait || p->local_port == SERVER_PORT;
+    }
+    assert_true(time_wait); /* the case this test is about */
+    listener = net_listen(SERVER_PORT);
+    assert_true(listener >= 0);
+    assert_int_equal(net_listen(SERVER_PORT), ACME_ERR_ADDR_IN_USE); /* one listener still */
+    net_close(listener);
+}
+
 /* ---- limits and arguments ----------------------------------------------- */
 
 static void test_socket_table_full(void **state)
@@ -648,6 +677,8 @@ int main(void)
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(test_accept_queue_full, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(test_listener_close_resets_pending, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(test_listen_again_over_time_wait, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(test_socket_table_full, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_arguments, harness_setup, harness_teardown),

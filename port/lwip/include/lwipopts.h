@@ -59,6 +59,8 @@
 #define TCP_SND_BUF (4 * TCP_MSS)
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
 #define TCP_LISTEN_BACKLOG 1
+/* SOF_REUSEADDR for the http-01 listener (net_lwip.c: net_listen). */
+#define SO_REUSE 1
 
 /* Randomness: lwIP's default port and ISN choices are predictable (ISNs
  * were 6509 in two runs). The port feeds both from its own CTR_DRBG
