@@ -42,6 +42,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib/pebble.sh"
 # shellcheck source=SCRIPTDIR/lib/cert_check.sh
 . "$here/lib/cert_check.sh"
+# shellcheck source=SCRIPTDIR/lib/agent_run.sh
+. "$here/lib/agent_run.sh"
 
 AGENT_TIMEOUT_S=60
 VALIDITY_S=60      # Pebble's certificates: notAfter = notBefore + 59 s
@@ -53,10 +55,7 @@ for f in "$agent" "$tool"; do
         exit 1
     }
 done
-mkdir -p "$build/integration-work"
-find "$build/integration-work" -maxdepth 1 -name 'test_daemon.*' -printf '%T@ %p\n' |
-    sort -rn | tail -n +3 | cut -d' ' -f2- | xargs -r rm -rf --
-work=$(mktemp -d "$build/integration-work/test_daemon.XXXXXX")
+agent_run_workdir test_daemon || exit 1
 
 # Daemons started here, by PID: stopped on exit whatever happened.
 DAEMONS=()
@@ -79,11 +78,6 @@ trap 'exit 130' INT TERM
 
 # ---- helpers -------------------------------------------------------------------------------
 
-fail() {
-    echo "    FAIL: $*"
-    return 1
-}
-
 number() {
     echo "    $*"
     echo "$*" >>"$work/numbers.log"
@@ -92,28 +86,6 @@ number() {
 now_ms() {
     local t=${EPOCHREALTIME/./}
     echo $((t / 1000))
-}
-
-# run_agent NAME ARGS... : acme-agent with a time bound; rc, $work/NAME.out, $work/NAME.err.
-run_agent() {
-    local name=$1
-    shift
-    echo "    \$ acme-agent $*" >>"$work/commands.log"
-    timeout "$AGENT_TIMEOUT_S" "$agent" "$@" >"$work/$name.out" 2>"$work/$name.err"
-    rc=$?
-    ((rc != 124)) || echo "    acme-agent $1 did not finish within ${AGENT_TIMEOUT_S}s"
-    return 0
-}
-
-agent_said() {
-    echo "    stdout/stderr of acme-agent ($1):"
-    cat "$work/$1.out" "$work/$1.err" 2>/dev/null | sed 's/^/      /' | tail -n 25
-}
-
-expect_rc() {
-    ((rc == $2)) && return 0
-    agent_said "$1"
-    fail "$1: exit $rc, expected $2"
 }
 
 # start_daemon NAME ARGS... : acme-agent run ARGS in the background (a daemon: no timeout of

@@ -71,6 +71,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib/nginx.sh"
 # shellcheck source=SCRIPTDIR/lib/dnsmasq.sh
 . "$here/lib/dnsmasq.sh"
+# shellcheck source=SCRIPTDIR/lib/agent_run.sh
+. "$here/lib/agent_run.sh"
 
 if ((EUID != 0)); then
     echo "SKIP: nginx must serve https://<issuer>/.well-known/acme on 127.0.0.1:443: needs root"
@@ -92,43 +94,11 @@ FALLBACK_BOUND_MS=30000 # a fallback past a broken CA must not take longer than 
 EAB_KID=kid-1
 EAB_KEY=$(pebble_eab_key)
 
-mkdir -p "$build/integration-work"
-# Work directories of failed runs are kept for diagnosis; keep only the two newest.
-find "$build/integration-work" -maxdepth 1 -name 'test_discovery.*' -printf '%T@ %p\n' |
-    sort -rn | tail -n +3 | cut -d' ' -f2- | xargs -r rm -rf --
-work=$(mktemp -d "$(cd "$build" && pwd)/integration-work/test_discovery.XXXXXX")
+agent_run_workdir test_discovery || exit 1
 trap 'nginx_stop; dnsmasq_stop; pebble_stop' EXIT
 trap 'exit 130' INT TERM
 
 # ---- helpers -------------------------------------------------------------------------------
-
-fail() {
-    echo "    FAIL: $*"
-    return 1
-}
-
-# run_agent NAME ARGS... : runs acme-agent with a time bound. Sets rc and elapsed_ms; stdout
-# and stderr are kept in $work/NAME.out and $work/NAME.err.
-run_agent() {
-    local name=$1 t0
-    shift
-    echo "    \$ acme-agent $*" >>"$work/commands.log"
-    t0=${EPOCHREALTIME/./}
-    timeout "$AGENT_TIMEOUT_S" "$agent" "$@" >"$work/$name.out" 2>"$work/$name.err"
-    rc=$?
-    elapsed_ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
-    if ((rc == 124)); then
-        echo "    acme-agent $1 did not finish within ${AGENT_TIMEOUT_S}s"
-    fi
-    return 0
-}
-
-agent_said() {
-    echo "    stdout of acme-agent ($1):"
-    sed 's/^/      /' "$work/$1.out" | tail -n 20
-    echo "    stderr of acme-agent ($1):"
-    sed 's/^/      /' "$work/$1.err" | tail -n 20
-}
 
 # The EAB credentials for ca-two.test, as the contract spells them.
 eab_args() {

@@ -45,6 +45,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib/pebble.sh"
 # shellcheck source=SCRIPTDIR/lib/cert_check.sh
 . "$here/lib/cert_check.sh"
+# shellcheck source=SCRIPTDIR/lib/agent_run.sh
+. "$here/lib/agent_run.sh"
 
 AGENT_TIMEOUT_S=60
 tool=$build/tools/acme-provision/acme-provision
@@ -54,11 +56,7 @@ for f in "$agent" "$tool"; do
         exit 1
     }
 done
-mkdir -p "$build/integration-work"
-# Work directories of failed runs are kept for diagnosis; keep only the two newest.
-find "$build/integration-work" -maxdepth 1 -name 'test_eab.*' -printf '%T@ %p\n' |
-    sort -rn | tail -n +3 | cut -d' ' -f2- | xargs -r rm -rf --
-work=$(mktemp -d "$build/integration-work/test_eab.XXXXXX")
+agent_run_workdir test_eab || exit 1
 trap 'pebble_stop' EXIT
 trap 'exit 130' INT TERM
 
@@ -120,29 +118,6 @@ eab_alg() { cut -d'|' -f1 "$work/keys/$1"; }
 eab_text() { cut -d'|' -f2- "$work/keys/$1"; }
 
 # ---- helpers -------------------------------------------------------------------------------
-
-fail() {
-    echo "    FAIL: $*"
-    return 1
-}
-
-# run_agent NAME ARGS... : acme-agent with a time bound; rc, $work/NAME.out, $work/NAME.err.
-run_agent() {
-    local name=$1
-    shift
-    echo "    \$ acme-agent $*" >>"$work/commands.log"
-    timeout "$AGENT_TIMEOUT_S" "$agent" "$@" >"$work/$name.out" 2>"$work/$name.err"
-    rc=$?
-    if ((rc == 124)); then
-        echo "    acme-agent $1 did not finish within ${AGENT_TIMEOUT_S}s"
-    fi
-    return 0
-}
-
-agent_said() {
-    echo "    stderr of acme-agent ($1):"
-    sed 's/^/      /' "$work/$1.err" | tail -n 20
-}
 
 # no_secret NAME KID... : none of the KIDs' key spellings is in NAME's stdout or stderr.
 no_secret() {

@@ -38,21 +38,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib/front.sh"
 # shellcheck source=SCRIPTDIR/lib/cert_check.sh
 . "$here/lib/cert_check.sh"
+# shellcheck source=SCRIPTDIR/lib/agent_run.sh
+. "$here/lib/agent_run.sh"
 
 CLIENT_TIMEOUT_S=30
-mkdir -p "$build/integration-work" || exit 1
-find "$build/integration-work" -maxdepth 1 -name 'test_front.*' -printf '%T@ %p\n' |
-    sort -rn | tail -n +3 | cut -d' ' -f2- | xargs -r rm -rf --
-work=$(mktemp -d "$(cd "$build" && pwd)/integration-work/test_front.XXXXXX") || exit 1
+agent_run_workdir test_front || exit 1
 trap 'front_stop; pebble_stop' EXIT
 trap 'exit 130' INT TERM
 
 # ---- helpers -------------------------------------------------------------------------------
-
-fail() {
-    echo "    FAIL: $*"
-    return 1
-}
 
 # check_json FILE EXPR WHAT: the Python expression EXPR is true of j, FILE's JSON (and of
 # now, the time in seconds, and ts(RFC 3339 string) -> seconds).

@@ -35,46 +35,19 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib/pebble.sh"
 # shellcheck source=SCRIPTDIR/lib/cert_check.sh
 . "$here/lib/cert_check.sh"
+# shellcheck source=SCRIPTDIR/lib/agent_run.sh
+. "$here/lib/agent_run.sh"
 
 AGENT_TIMEOUT_S=60
 [[ -x $agent ]] || {
     echo "FAIL: acme-agent binary '$agent' not found or not executable"
     exit 1
 }
-mkdir -p "$build/integration-work"
-# Work directories of failed runs are kept for diagnosis; keep only the two newest.
-find "$build/integration-work" -maxdepth 1 -name 'test_issue.*' -printf '%T@ %p\n' |
-    sort -rn | tail -n +3 | cut -d' ' -f2- | xargs -r rm -rf --
-work=$(mktemp -d "$(cd "$build" && pwd)/integration-work/test_issue.XXXXXX")
+agent_run_workdir test_issue || exit 1
 trap 'pebble_stop' EXIT
 trap 'exit 130' INT TERM
 
 # ---- helpers -------------------------------------------------------------------------------
-
-fail() {
-    echo "    FAIL: $*"
-    return 1
-}
-
-# run_agent NAME ARGS... : runs acme-agent with a time bound. Sets rc; stdout and stderr are
-# kept in $work/NAME.out and $work/NAME.err.
-run_agent() {
-    local name=$1
-    shift
-    echo "    \$ acme-agent $*" >>"$work/commands.log"
-    timeout "$AGENT_TIMEOUT_S" "$agent" "$@" >"$work/$name.out" 2>"$work/$name.err"
-    rc=$?
-    if ((rc == 124)); then
-        echo "    acme-agent $1 did not finish within ${AGENT_TIMEOUT_S}s"
-    fi
-    return 0
-}
-
-# Show why an agent call failed.
-agent_said() {
-    echo "    stderr of acme-agent ($1):"
-    sed 's/^/      /' "$work/$1.err" | tail -n 20
-}
 
 # issue NAME STATE EXTRA_ARGS... : issue with the running Pebble's defaults; expect exit 0.
 issue_ok() {

@@ -35,6 +35,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib/pebble.sh"
 # shellcheck source=SCRIPTDIR/lib/cert_check.sh
 . "$here/lib/cert_check.sh"
+# shellcheck source=SCRIPTDIR/lib/agent_run.sh
+. "$here/lib/agent_run.sh"
 
 AGENT_TIMEOUT_S=60
 tool=$build/tools/acme-provision/acme-provision
@@ -53,47 +55,15 @@ done
 STATE_SIZE=98304
 CONFIG_SIZE=32768
 
-mkdir -p "$build/integration-work"
-find "$build/integration-work" -maxdepth 1 -name 'test_provision.*' -printf '%T@ %p\n' |
-    sort -rn | tail -n +3 | cut -d' ' -f2- | xargs -r rm -rf --
-work=$(mktemp -d "$(cd "$build" && pwd)/integration-work/test_provision.XXXXXX")
+agent_run_workdir test_provision || exit 1
 trap 'pebble_stop' EXIT
 trap 'exit 130' INT TERM
 
 # ---- helpers -------------------------------------------------------------------------------
 
-fail() {
-    echo "    FAIL: $*"
-    return 1
-}
-
-# run_agent NAME ARGS... : acme-agent with a time bound; rc, $work/NAME.out, $work/NAME.err.
-# AGENT_PREFIX (an array) is put in front, e.g. env LD_PRELOAD=... for the MTD emulation.
+# AGENT_PREFIX (an array) is put in front of acme-agent by run_agent (lib/agent_run.sh),
+# e.g. env LD_PRELOAD=... for the MTD emulation.
 AGENT_PREFIX=()
-run_agent() {
-    local name=$1
-    shift
-    echo "    \$ acme-agent $*" >>"$work/commands.log"
-    timeout "$AGENT_TIMEOUT_S" "${AGENT_PREFIX[@]}" "$agent" "$@" >"$work/$name.out" \
-        2>"$work/$name.err"
-    rc=$?
-    if ((rc == 124)); then
-        echo "    acme-agent $1 did not finish within ${AGENT_TIMEOUT_S}s"
-    fi
-    return 0
-}
-
-agent_said() {
-    echo "    stdout/stderr of acme-agent ($1):"
-    cat "$work/$1.out" "$work/$1.err" | sed 's/^/      /' | tail -n 20
-}
-
-# expect_rc NAME WANT : the last run_agent exited WANT.
-expect_rc() {
-    ((rc == $2)) && return 0
-    agent_said "$1"
-    fail "$1: exit $rc, expected $2"
-}
 
 # make_spec FILE NAME... : a spec for the running Pebble (directory, TLS root as trust anchor).
 # SPEC_EXTRA is merged into it (JSON object text).

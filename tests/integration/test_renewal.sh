@@ -45,23 +45,17 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib/front.sh"
 # shellcheck source=SCRIPTDIR/lib/cert_check.sh
 . "$here/lib/cert_check.sh"
+# shellcheck source=SCRIPTDIR/lib/agent_run.sh
+. "$here/lib/agent_run.sh"
 
 AGENT_TIMEOUT_S=60
 [[ -x $agent ]] || {
     echo "FAIL: acme-agent binary '$agent' not found or not executable"
     exit 1
 }
-mkdir -p "$build/integration-work"
-find "$build/integration-work" -maxdepth 1 -name 'test_renewal.*' -printf '%T@ %p\n' |
-    sort -rn | tail -n +3 | cut -d' ' -f2- | xargs -r rm -rf --
-work=$(mktemp -d "$(cd "$build" && pwd)/integration-work/test_renewal.XXXXXX")
+agent_run_workdir test_renewal || exit 1
 trap 'front_stop; pebble_stop' EXIT
 trap 'exit 130' INT TERM
-
-fail() {
-    echo "    FAIL: $*"
-    return 1
-}
 
 # issue_via NAME STATE DOMAIN [ARGS...]: issue through the front; expect exit 0.
 issue_via() {

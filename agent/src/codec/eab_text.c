@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "acme/codec/base64.h"
+#include "ascii.h"
 #include "crypto/crypto.h"
 
 /* Indexed by acme_eab_alg_t (0, the default, is HS256). */
@@ -67,24 +68,10 @@ static bool has_prefix(const char *text, size_t n, const char *prefix, size_t pl
     return n >= plen && memcmp(text, prefix, plen) == 0;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static bool all_hex(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (hex_value(s[i]) < 0) {
+        if (acme_ascii_hex((uint8_t)s[i]) < 0) {
             return false;
         }
     }
@@ -101,7 +88,8 @@ static acme_eab_key_error_t decode_hex(const char *s, size_t n, uint8_t *out, si
         return ACME_EAB_KEY_TOO_LONG;
     }
     for (size_t i = 0; i < n / 2u; i++) {
-        out[i] = (uint8_t)(hex_value(s[2u * i]) << 4 | hex_value(s[2u * i + 1u]));
+        out[i] = (uint8_t)(acme_ascii_hex((uint8_t)s[2u * i]) << 4 |
+                           acme_ascii_hex((uint8_t)s[2u * i + 1u]));
     }
     *len = n / 2u;
     return ACME_EAB_KEY_OK;

@@ -6,28 +6,14 @@
 
 #include <string.h>
 
+#include "ascii.h"
+
 #define IPV6_GROUPS 8u
 
 static bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
 }
-
-#if ACME_ENABLE_IPV6
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-#endif
 
 /* Exactly four decimal parts 0..255. Leading zeros are refused because
  * inet_aton() and friends read "010" as octal 8: one text, one meaning. */
@@ -105,7 +91,7 @@ static bool parse_ipv6(const char *s, size_t len, uint8_t bytes[16])
         }
         uint16_t group = 0;
         for (size_t k = i; k < end; k++) {
-            int v = hex_value(s[k]);
+            int v = acme_ascii_hex((uint8_t)s[k]);
             if (v < 0) {
                 return false;
             }
