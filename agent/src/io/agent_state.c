@@ -315,16 +315,25 @@ acme_status_t acme_ag_state_install(acme_agent_t *a, const char *chain, size_t l
 
 /* ---- the order in progress --------------------------------------------------------- */
 
-acme_status_t acme_ag_state_save_pending(acme_agent_t *a, const char *directory,
-                                         const char *order_url)
+/* A key record and a two-field text record (a key in flight and what it is
+ * for), in one commit. */
+static acme_status_t commit_key_pair(acme_agent_t *a, const acme_key_t *key, uint16_t key_type,
+                                     uint16_t text_type, const char *first, const char *second)
 {
-    const char *fields[2] = {directory, order_url};
+    const char *fields[2] = {first, second};
     /* The types only: commit_key_and_text fills in both data and len (no
      * template to copy from rodata). */
     acme_store_change_t changes[2];
-    changes[0].type = ACME_REC_PENDING_KEY;
-    changes[1].type = ACME_REC_PENDING_ORDER;
-    return commit_key_and_text(a, a->crypto->device_key, changes, 2, fields, 2);
+    changes[0].type = key_type;
+    changes[1].type = text_type;
+    return commit_key_and_text(a, key, changes, 2, fields, 2);
+}
+
+acme_status_t acme_ag_state_save_pending(acme_agent_t *a, const char *directory,
+                                         const char *order_url)
+{
+    return commit_key_pair(a, a->crypto->device_key, ACME_REC_PENDING_KEY, ACME_REC_PENDING_ORDER,
+                           directory, order_url);
 }
 
 acme_status_t acme_ag_state_load_pending_key(acme_agent_t *a)
@@ -465,11 +474,8 @@ acme_status_t acme_ag_state_forget_account(acme_agent_t *a, const char *director
 acme_status_t acme_ag_state_save_rollover(acme_agent_t *a, const char *directory,
                                           const char *account_url)
 {
-    const char *fields[2] = {directory, account_url};
-    acme_store_change_t changes[2];
-    changes[0].type = ACME_REC_ROLLOVER_KEY;
-    changes[1].type = ACME_REC_ROLLOVER;
-    return commit_key_and_text(a, a->crypto->rollover_key, changes, 2, fields, 2);
+    return commit_key_pair(a, a->crypto->rollover_key, ACME_REC_ROLLOVER_KEY, ACME_REC_ROLLOVER,
+                           directory, account_url);
 }
 
 acme_status_t acme_ag_state_rollover_directory(acme_agent_t *a, char *directory, size_t cap)
