@@ -341,16 +341,23 @@ acme_status_t acme_ag_state_load_pending_key(acme_agent_t *a)
     return load_key(a, ACME_REC_PENDING_KEY, &a->crypto->device_key);
 }
 
+/* A "directory\0url" record (what a key in flight is for) into rec, split
+ * into f; false when there is none. */
+typedef char url_pair_t[2 * ACME_URL_MAX + 2];
+static bool read_url_pair(acme_agent_t *a, uint16_t type, url_pair_t rec, const char *f[2])
+{
+    size_t len = 0;
+    return acme_store_read(&a->store, type, rec, sizeof(url_pair_t) - 1, &len) == ACME_OK &&
+           split_fields(rec, len, f, 2) == 2;
+}
+
 void acme_ag_state_pending_order(acme_agent_t *a, const char *directory, char *order_url,
                                  size_t cap)
 {
-    /* "directory\0url": the URL when the directory is this one. */
-    char order[2 * ACME_URL_MAX + 2];
-    size_t len = 0;
+    /* The URL when the order was created at this directory. */
+    url_pair_t rec;
     const char *f[2];
-    bool two = acme_store_read(&a->store, ACME_REC_PENDING_ORDER, order, sizeof(order) - 1,
-                               &len) == ACME_OK &&
-               split_fields(order, len, f, 2) == 2;
+    bool two = read_url_pair(a, ACME_REC_PENDING_ORDER, rec, f);
     copy_out(order_url, cap, two && strcmp(f[0], directory) == 0 ? f[1] : "");
 }
 
@@ -480,15 +487,11 @@ acme_status_t acme_ag_state_save_rollover(acme_agent_t *a, const char *directory
 
 acme_status_t acme_ag_state_rollover_directory(acme_agent_t *a, char *directory, size_t cap)
 {
-    char rec[2 * ACME_URL_MAX + 2];
-    size_t len = 0;
+    url_pair_t rec;
     const char *f[2];
-    acme_status_t st = acme_store_read(&a->store, ACME_REC_ROLLOVER, rec, sizeof(rec) - 1, &len);
-    if (st == ACME_OK && split_fields(rec, len, f, 2) != 2) {
-        st = ACME_ERR_NOT_FOUND; /* cannot happen with records we wrote */
-    }
-    copy_out(directory, cap, st == ACME_OK ? f[0] : "");
-    return st == ACME_OK ? ACME_OK : ACME_ERR_NOT_FOUND;
+    bool two = read_url_pair(a, ACME_REC_ROLLOVER, rec, f);
+    copy_out(directory, cap, two ? f[0] : "");
+    return two ? ACME_OK : ACME_ERR_NOT_FOUND;
 }
 
 acme_status_t acme_ag_state_load_rollover_key(acme_agent_t *a)
