@@ -32,7 +32,7 @@
  *                                               the name table is not linked)
  *   ACME: config names=<first> count=<n> directory=<url>|discovery (factory)
  *   ACME: next action=<acme_next_action_t> basis=<acme_renew_basis_t>
- *         renew_at=<unix>                        (a certificate is stored)
+ *         renew_at=<unix>          (a certificate is stored, or a backoff runs)
  * Exit status: 0 a certificate is stored; 2 usage; 3 entropy; 4 flash;
  * 5 network; 6 issuance failed; 7 no usable config partition (factory).
  */
@@ -200,13 +200,12 @@ static void report_stats(void)
 static bool issue_due(void)
 {
     acme_next_step_t next;
-    acme_cert_info_t info;
-    bool stored = acme_agent_cert_info(&agent, &info) == ACME_OK;
     if (acme_agent_next(&agent, &next) != ACME_OK) {
-        return !stored;
+        acme_cert_info_t info;
+        return acme_agent_cert_info(&agent, &info) != ACME_OK;
     }
     char when[21];
-    if (stored) {
+    if (next.basis != ACME_RENEW_NO_CERT) { /* a certificate is stored (or a backoff runs) */
         printf("ACME: next action=%u basis=%u renew_at=%s\n", (unsigned)next.action,
                (unsigned)next.basis, int64_text(next.renew_at_s, when));
     }
