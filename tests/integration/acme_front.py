@@ -91,7 +91,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import socketserver
 import ssl
@@ -101,6 +100,8 @@ import tempfile
 import threading
 import time
 import urllib.parse
+
+from serve_loop import serve_until_stopped
 
 REQUEST_BODY_MAX = 64 * 1024
 UPSTREAM_BODY_MAX = 1024 * 1024
@@ -859,20 +860,10 @@ def main():
         server = Server(args, say)
     except (ValueError, OSError, ssl.SSLError) as e:
         sys.exit("acme_front: %s" % e)
-    signal.signal(signal.SIGTERM, lambda *_: server.stop.set())
-    signal.signal(signal.SIGINT, lambda *_: server.stop.set())
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                     daemon=True).start()
-    tmp = args.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.replace(tmp, args.port_file)
-    say("listening on 127.0.0.1:%d for %s (newOrder %s, lifetime %.0f s)"
-        % (server.server_address[1], args.upstream, server.front.new_order_path, args.lifetime))
-    server.stop.wait(args.lifetime)
-    say("stopping")
-    server.shutdown()
-    server.server_close()
+    serve_until_stopped(server, args.port_file, args.lifetime, say,
+                        "listening on 127.0.0.1:%d for %s (newOrder %s, lifetime %.0f s)"
+                        % (server.server_address[1], args.upstream,
+                           server.front.new_order_path, args.lifetime))
     server.log_file.close()
     sys.stderr.flush()
     os._exit(0)

@@ -38,7 +38,6 @@ import http.server
 import json
 import os
 import shutil
-import signal
 import socketserver
 import ssl
 import subprocess
@@ -46,6 +45,8 @@ import sys
 import tempfile
 import threading
 import time
+
+from serve_loop import serve_until_stopped
 
 PHASES = ("directory", "nonce", "account", "order", "authz", "challenge", "poll", "finalize",
           "cert")
@@ -753,21 +754,10 @@ def main():
         server = Server(args, log)
     except (ValueError, OSError, ssl.SSLError) as e:
         sys.exit("hostile_acme: %s" % e)
-    signal.signal(signal.SIGTERM, lambda *_: server.stop.set())
-    signal.signal(signal.SIGINT, lambda *_: server.stop.set())
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                     daemon=True).start()
-    tmp = args.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.replace(tmp, args.port_file)
-    log("listening on %s (lifetime %.0f s, fault %s)"
-        % (server.ca.base, args.lifetime, args.fault or args.fault_file or "none"))
-    server.stop.wait(args.lifetime)
-    log("stopping")
-    server.stop.set()
-    server.shutdown()
-    server.server_close()
+    serve_until_stopped(server, args.port_file, args.lifetime, log,
+                        "listening on %s (lifetime %.0f s, fault %s)"
+                        % (server.ca.base, args.lifetime,
+                           args.fault or args.fault_file or "none"))
     shutil.rmtree(server.ca.workdir, ignore_errors=True)
     sys.stderr.flush()
     os._exit(0)
