@@ -43,8 +43,15 @@ static void read_renewal(acme_agent_t *agent, status_renewal_t *r)
 {
     acme_agent_renewal_info(agent, &r->info);
     r->plan = (acme_renew_plan_t){0, 0};
-    r->have_plan = acme_agent_renewal_plan(agent, &r->plan) == ACME_OK;
     r->have_next = acme_agent_next(agent, &r->next) == ACME_OK;
+    if (r->have_next) {
+        /* The next step carries the plan: one parse of the chain, not two. */
+        r->plan = (acme_renew_plan_t){r->next.renew_at_s, r->next.basis};
+        r->have_plan = true;
+    } else {
+        /* No wall clock: the plan still stands (it needs none). */
+        r->have_plan = acme_agent_renewal_plan(agent, &r->plan) == ACME_OK;
+    }
 }
 
 /* "renewal": {"failures","last_failure","next","ari_window"}; tests and
